@@ -1,0 +1,1 @@
+"""Tablet kiosks in the service centres (pairing, one-tap rating, offline queue)."""

@@ -1,0 +1,1 @@
+"""Pure functions over counts: survey indices, confidence intervals, bands."""

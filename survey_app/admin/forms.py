@@ -1,0 +1,103 @@
+"""Forms of the set-up pages. Choices are filled per user, so only in-scope rows can be picked."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..extensions import db
+from ..models import Counter, Role, ServiceCentre, User
+from ..services.scoping import scoped, visible_units
+from ..forms_base import BaseForm
+
+REQUIRED = "Vui lòng nhập {}."
+
+
+class ScopedForm(BaseForm):
+    """A form whose select fields list only what ``user`` may see."""
+
+    def setup(self, user: User) -> ScopedForm:
+        self.user = user
+        if hasattr(self, "unit_id"):
+            self.unit_id.choices = [(u.id, u.full_name) for u in visible_units(user)]
+            if not user.city_wide:
+                self.unit_id.data = user.unit_id
+        return self
+
+
+class CentreForm(ScopedForm):
+    unit_id = SelectField("Đơn vị", coerce=int)
+    name = StringField("Tên trung tâm / điểm tiếp nhận",
+                       validators=[DataRequired(REQUIRED.format("tên")), Length(max=200)])
+    address = StringField("Địa chỉ", validators=[Optional(), Length(max=300)])
+
+
+class CounterForm(ScopedForm):
+    centre_id = SelectField("Trung tâm", coerce=int)
+    number = IntegerField("Số quầy", validators=[
+        DataRequired("Vui lòng nhập số quầy (số nguyên dương)."),
+        NumberRange(min=1, max=999, message="Số quầy từ 1 đến 999.")])
+    label = StringField("Lĩnh vực tiếp nhận", validators=[Optional(), Length(max=200)])
+
+    def setup(self, user: User) -> CounterForm:
+        super().setup(user)
+        centres = db.session.execute(scoped(ServiceCentre, user).order_by(ServiceCentre.name)).scalars()
+        self.centre_id.choices = [(c.id, c.name) for c in centres]
+        return self
+
+
+class OfficerForm(ScopedForm):
+    unit_id = SelectField("Đơn vị", coerce=int)
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED.format("họ và tên")),
+                                                     Length(max=120)])
+    title = StringField("Chức danh", validators=[Optional(), Length(max=120)])
+    counter_id = SelectField("Quầy", coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+
+    def setup(self, user: User) -> OfficerForm:
+        super().setup(user)
+        counters = db.session.execute(scoped(Counter, user).order_by(Counter.centre_id, Counter.number)).scalars()
+        self.counter_id.choices = [(None, "— Không gắn quầy —")] + [
+            (c.id, f"{c.centre.name} – {c.display_name}") for c in counters
+        ]
+        return self
+
+    def validate_counter_id(self, field):
+        if field.data is not None:
+            counter = db.session.get(Counter, field.data)
+            if counter is None or counter.unit_id != self.unit_id.data:
+                raise ValidationError("Quầy đã chọn không thuộc đơn vị này.")
+
+
+class DepartmentForm(ScopedForm):
+    unit_id = SelectField("Đơn vị", coerce=int)
+    name = StringField("Tên phòng ban", validators=[DataRequired(REQUIRED.format("tên phòng ban")),
+                                                    Length(max=200)])
+    email = StringField("Thư điện tử", validators=[Optional(), Length(max=200)])
+
+
+class UserForm(ScopedForm):
+    username = StringField("Tên đăng nhập", validators=[DataRequired(REQUIRED.format("tên đăng nhập")),
+                                                        Length(min=3, max=64)])
+    full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED.format("họ và tên")),
+                                                     Length(max=120)])
+    role = SelectField("Vai trò")
+    unit_id = SelectField("Đơn vị", coerce=lambda v: int(v) if v not in (None, "", "None") else None)
+    password = PasswordField("Mật khẩu (để trống nếu không đổi)", validators=[Optional(), Length(max=256)])
+    active = BooleanField("Đang hoạt động", default=True)
+
+    def setup(self, user: User) -> UserForm:
+        super().setup(user)
+        roles = list(Role) if user.city_wide else [Role.COMMUNE_ADMIN, Role.COMMUNE_STAFF, Role.VIEWER]
+        self.role.choices = [(r.value, r.label) for r in roles]
+        if user.city_wide:
+            self.unit_id.choices = [(None, "— Cấp thành phố —")] + self.unit_id.choices
+        return self
+
+    def validate_username(self, field):
+        if not field.data.replace(".", "").replace("_", "").replace("-", "").isalnum() or not field.data.isascii():
+            raise ValidationError("Tên đăng nhập chỉ gồm chữ không dấu, số và . _ -")
+
+    def validate_unit_id(self, field):
+        role = Role(self.role.data) if self.role.data in {r.value for r in Role} else None
+        if role is not None and not role.city_wide and field.data is None:
+            raise ValidationError("Tài khoản cấp xã/phường phải thuộc một đơn vị.")

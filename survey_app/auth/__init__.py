@@ -1,0 +1,1 @@
+"""Staff login, logout, password change and the role checks every staff page uses."""

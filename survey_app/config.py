@@ -1,0 +1,66 @@
+"""Configuration read from the environment when the app is created (never at import time)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+
+
+def normalise_database_url(url: str) -> str:
+    """Map the usual ``postgresql://`` / ``postgres://`` forms onto the installed psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, else from ``instance/secret_key`` (created on first run)."""
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        # O_EXCL: two processes starting at once cannot write two different keys.
+        try:
+            fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    """Build the Flask config mapping for this process."""
+    default_db = f"sqlite:///{instance_path / 'hailong.sqlite3'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL") or default_db),
+        "SECRET_KEY": load_secret_key(instance_path),
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        "TIMEZONE": TIMEZONE,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _env_bool("HAILONG_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": _env_bool("HAILONG_SECURE_COOKIES", False),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=int(os.environ.get("HAILONG_SESSION_HOURS", "8"))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the signed session
+        "MAX_CONTENT_LENGTH": int(os.environ.get("HAILONG_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "PUBLIC_BASE_URL": os.environ.get("HAILONG_PUBLIC_URL") or None,
+        "LOGIN_MAX_FAILURES": int(os.environ.get("HAILONG_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_WINDOW_SECONDS": int(os.environ.get("HAILONG_LOGIN_WINDOW_SECONDS", "900")),
+        "PUBLIC_RATE_LIMIT": os.environ.get("HAILONG_PUBLIC_RATE_LIMIT", "30/60"),
+    }

@@ -1,0 +1,120 @@
+"""The application factory, as named steps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from . import config as config_module
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    instance = Path(app.instance_path)
+    app.config.from_mapping(config_module.from_environment(instance))
+    if test_config:
+        app.config.update(test_config)
+        if "SQLALCHEMY_DATABASE_URI" in test_config:
+            app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+                test_config["SQLALCHEMY_DATABASE_URI"]
+            )
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["SQLALCHEMY_DATABASE_URI"][len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    return app
+
+
+def engine_options(url: str) -> dict:
+    """Pool settings per backend. SQLite waits for the writer instead of failing at once."""
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 15}}
+    return {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """WAL (readers never block the writer), enforced foreign keys and a busy timeout on SQLite."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (registers the tables on the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "basic"
+
+    from .auth.session import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .public.views import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import timeutil
+    from .text import mask_name, mask_phone
+
+    app.jinja_env.filters["date_vn"] = timeutil.format_date
+    app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
+    app.jinja_env.filters["mask_phone"] = mask_phone
+    app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,111 @@
+"""Fixed-window rate limits shared by every web process: Redis when ``REDIS_URL`` is set, else the database.
+
+Counters are written on their own connection and committed at once, so a request that later fails
+still counts, and several gunicorn hosts see the same numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..models import RateCounter
+
+
+@dataclass(frozen=True)
+class RateResult:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int
+
+
+def parse_limit(spec: str) -> tuple[int, int]:
+    """'30/60' -> (30 hits, 60 seconds)."""
+    hits, _, seconds = spec.partition("/")
+    return int(hits), int(seconds or 60)
+
+
+def _window(window_seconds: int, now: float | None = None) -> tuple[int, int]:
+    now = time.time() if now is None else now
+    start = int(now // window_seconds) * window_seconds
+    return start, start + window_seconds - int(now)
+
+
+def _redis():
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return None
+    client = current_app.extensions.get("hailong_redis")
+    if client is None:
+        import redis
+
+        client = redis.Redis.from_url(url, socket_timeout=2)
+        current_app.extensions["hailong_redis"] = client
+    return client
+
+
+def hit(key: str, limit: int, window_seconds: int) -> RateResult:
+    """Count one hit of ``key``; ``allowed`` is False once the window holds more than ``limit`` hits."""
+    start, retry_after = _window(window_seconds)
+    client = _redis()
+    if client is not None:
+        rkey = f"hailong:rl:{key}:{start}"
+        pipe = client.pipeline()
+        pipe.incr(rkey)
+        pipe.expire(rkey, window_seconds + 5)
+        count = int(pipe.execute()[0])
+    else:
+        count = _db_increment(key, start)
+    return RateResult(count <= limit, count, limit, retry_after)
+
+
+def peek(key: str, window_seconds: int) -> int:
+    """Hits of ``key`` in the current window, without counting one."""
+    start, _ = _window(window_seconds)
+    client = _redis()
+    if client is not None:
+        return int(client.get(f"hailong:rl:{key}:{start}") or 0)
+    with db.engine.connect() as conn:
+        value = conn.execute(
+            select(RateCounter.count).where(RateCounter.key == key, RateCounter.window_start == start)
+        ).scalar()
+    return int(value or 0)
+
+
+def reset(key: str, window_seconds: int) -> None:
+    start, _ = _window(window_seconds)
+    client = _redis()
+    if client is not None:
+        client.delete(f"hailong:rl:{key}:{start}")
+        return
+    with db.engine.begin() as conn:
+        conn.execute(delete(RateCounter).where(RateCounter.key == key))
+
+
+def _db_increment(key: str, start: int) -> int:
+    table = RateCounter.__table__
+    for _attempt in range(3):
+        try:
+            with db.engine.begin() as conn:
+                updated = conn.execute(
+                    update(table)
+                    .where(table.c.key == key, table.c.window_start == start)
+                    .values(count=table.c.count + 1)
+                )
+                if updated.rowcount == 0:
+                    conn.execute(delete(table).where(table.c.key == key, table.c.window_start < start))
+                    conn.execute(insert(table).values(key=key, window_start=start, count=1))
+                return int(
+                    conn.execute(
+                        select(table.c.count).where(table.c.key == key, table.c.window_start == start)
+                    ).scalar_one()
+                )
+        except IntegrityError:
+            continue  # another process inserted this window first: count again as an update
+    raise RuntimeError("rate counter contention")  # pragma: no cover

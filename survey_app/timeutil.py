@@ -1,0 +1,44 @@
+"""Time in Hai Phong: everything is stored in UTC and cut or shown in Asia/Ho_Chi_Minh."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def utcnow() -> datetime:
+    """Aware UTC now; pass the function (not its result) as a column default."""
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """Treat naive datetimes (as SQLite returns them) as UTC."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def to_local(value: datetime) -> datetime:
+    return as_utc(value).astimezone(LOCAL_TZ)
+
+
+def local_today() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def format_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy in local time."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: datetime | None) -> str:
+    """HH:MM dd/mm/yyyy in local time, the order Vietnamese documents use."""
+    if value is None:
+        return ""
+    return to_local(value).strftime("%H:%M %d/%m/%Y")
