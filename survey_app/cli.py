@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import select
 
 from .extensions import db
@@ -50,11 +50,12 @@ def units_import(path: Path) -> None:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Tạo dữ liệu mẫu (chạy lại không thay đổi gì) và in thông tin đăng nhập."""
     from .services.demo import load_demo
 
-    logins = load_demo(Path(current_app.instance_path))
+    logins = load_demo(Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path))
     db.session.commit()
     click.echo("Dữ liệu mẫu đã sẵn sàng. Tài khoản:")
     for login in logins:

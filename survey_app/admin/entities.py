@@ -88,7 +88,8 @@ ENTITIES: dict[str, Entity] = {
         Entity(
             "users", User, "tài khoản", "Tài khoản cán bộ", forms.UserForm,
             [("Tên đăng nhập", lambda o: o.username), ("Họ và tên", lambda o: o.full_name),
-             ("Vai trò", lambda o: o.role_enum.label), ("Đơn vị", lambda o: o.unit.full_name if o.unit else "Thành phố")],
+             ("Vai trò", lambda o: o.role_enum.label),
+             ("Đơn vị", lambda o: o.unit.full_name if o.unit else "Thành phố")],
             lambda: [User.username], _user_values,
         ),
     ]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..extensions import db
+from ..forms_base import BaseForm
 from ..models import Counter, Role, ServiceCentre, User
 from ..services.scoping import scoped, visible_units
-from ..forms_base import BaseForm
 
 REQUIRED = "Vui lòng nhập {}."
 
@@ -35,7 +35,7 @@ class CentreForm(ScopedForm):
 class CounterForm(ScopedForm):
     centre_id = SelectField("Trung tâm", coerce=int)
     number = IntegerField("Số quầy", validators=[
-        DataRequired("Vui lòng nhập số quầy (số nguyên dương)."),
+        InputRequired("Vui lòng nhập số quầy (số nguyên dương)."),
         NumberRange(min=1, max=999, message="Số quầy từ 1 đến 999.")])
     label = StringField("Lĩnh vực tiếp nhận", validators=[Optional(), Length(max=200)])
 

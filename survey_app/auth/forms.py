@@ -1,8 +1,9 @@
 """Login and password forms."""
 
-from ..forms_base import BaseForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
+
+from ..forms_base import BaseForm
 
 REQUIRED = "Vui lòng nhập {}."
 
