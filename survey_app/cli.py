@@ -86,7 +86,56 @@ def users_create(username: str, full_name: str, role: str, unit_code: str | None
     click.echo(f"Đã tạo tài khoản {username}.")
 
 
+qr_cli = AppGroup("qr", help="Mã QR khảo sát.")
+
+
+@qr_cli.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--unit", "unit_code", default=None, help="Chỉ xuất cho một đơn vị (mã).")
+def qr_export(directory: Path, unit_code: str | None) -> None:
+    """Xuất mã QR (PNG, SVG), áp phích A4 và thẻ A6 (PDF) của mọi trung tâm và quầy vào DIRECTORY."""
+    from .models import ServiceCentre
+    from .services import qr
+    from .surveys import printing
+    from .surveys.qrcodes import qr_png, qr_svg
+    from .text import fold
+
+    query = select(ServiceCentre).where(ServiceCentre.active.is_(True)).order_by(ServiceCentre.unit_id)
+    if unit_code:
+        query = query.where(ServiceCentre.unit_id == resolve_unit(unit_code).id)
+    centres = list(db.session.execute(query).scalars())
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+    written = 0
+    with current_app.test_request_context(base_url=base):
+        tokens = qr.ensure_tokens(centres)
+        db.session.commit()
+        for token in tokens:
+            centre_slug = "-".join("".join(c if c.isalnum() else " " for c in fold(token.centre.name)).split())
+            folder = directory / token.centre.unit.code / centre_slug[:60]
+            folder.mkdir(parents=True, exist_ok=True)
+            stem = f"quay-{token.counter.number:02d}" if token.counter else "trung-tam"
+            url = qr.short_url(token)
+            item = printing.PosterItem(token.centre.unit.full_name, token.centre.name, url,
+                                       token.counter.display_name if token.counter else None)
+            (folder / f"{stem}.png").write_bytes(qr_png(url))
+            (folder / f"{stem}.svg").write_bytes(qr_svg(url))
+            (folder / f"{stem}_ap-phich-A4.pdf").write_bytes(printing.poster_pdf(item))
+            (folder / f"{stem}_the-A6.pdf").write_bytes(printing.card_pdf(item))
+            (folder / f"{stem}.url.txt").write_text(url + "\n", encoding="utf-8")
+            written += 1
+        for centre in centres:
+            items = [printing.PosterItem(t.centre.unit.full_name, t.centre.name, qr.short_url(t),
+                                         t.counter.display_name) for t in tokens
+                     if t.centre_id == centre.id and t.counter is not None]
+            if items:
+                centre_slug = "-".join("".join(c if c.isalnum() else " " for c in fold(centre.name)).split())
+                (directory / centre.unit.code / centre_slug[:60] / "tat-ca-cac-quay_A4.pdf").write_bytes(
+                    printing.sheet_pdf(items, f"Thẻ QR các quầy – {centre.name}"))
+    click.echo(f"Đã xuất {written} mã QR của {len(centres)} trung tâm vào {directory}.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(qr_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

@@ -78,8 +78,12 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .public.views import bp as public_bp
+    from .surveys.views_public import bp as survey_bp
+    from .surveys.views_staff import bp as survey_staff_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(survey_bp)
+    app.register_blueprint(survey_staff_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 

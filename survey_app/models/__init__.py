@@ -2,18 +2,34 @@
 
 from .audit import AuditEvent
 from .ratelimit import RateCounter
+from .surveys import (
+    Channel,
+    QrToken,
+    Questionnaire,
+    QuestionnaireVersion,
+    SurveyAnswer,
+    SurveyResponse,
+    VersionStatus,
+)
 from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitKind
 from .users import Role, User
 
 __all__ = [
     "AdminUnit",
     "AuditEvent",
+    "Channel",
     "Counter",
     "Department",
     "Officer",
+    "QrToken",
+    "Questionnaire",
+    "QuestionnaireVersion",
     "RateCounter",
     "Role",
     "ServiceCentre",
+    "SurveyAnswer",
+    "SurveyResponse",
     "UnitKind",
     "User",
+    "VersionStatus",
 ]

@@ -1,0 +1,89 @@
+"""The SQL that reads survey data for indices: counts grouped in the database, never rows in Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from survey_app.models import SurveyAnswer, SurveyResponse
+from survey_app.timeutil import LOCAL_TZ
+
+#: Answers that make a response count as dissatisfied for QĐ 766: overall 1–2, result late, harassment.
+DISSATISFIED = [("overall", (1, 2)), ("tt01.on_time", (3,)), ("tt01.harassment", (1,))]
+
+
+@dataclass(frozen=True)
+class SurveyFilter:
+    """Which responses count. Dates are local (Asia/Ho_Chi_Minh) days, both ends included."""
+
+    questionnaire_id: int
+    unit_ids: tuple[int, ...] | None = None
+    centre_id: int | None = None
+    counter_id: int | None = None
+    officer_id: int | None = None
+    channel: str | None = None
+    start: date | None = None
+    end: date | None = None
+    include_suspicious: bool = False
+
+    def conditions(self) -> list:
+        r = SurveyResponse
+        conds = [r.questionnaire_id == self.questionnaire_id]
+        if not self.include_suspicious:
+            conds.append(r.suspicious.is_(False))
+        if self.unit_ids is not None:
+            conds.append(r.unit_id.in_(self.unit_ids))
+        if self.centre_id is not None:
+            conds.append(r.centre_id == self.centre_id)
+        if self.counter_id is not None:
+            conds.append(r.counter_id == self.counter_id)
+        if self.officer_id is not None:
+            conds.append(r.officer_id == self.officer_id)
+        if self.channel is not None:
+            conds.append(r.channel == self.channel)
+        if self.start is not None:
+            conds.append(r.answered_at >= local_midnight(self.start))
+        if self.end is not None:
+            conds.append(r.answered_at < local_midnight(self.end + timedelta(days=1)))
+        return conds
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0, 0), tzinfo=LOCAL_TZ)
+
+
+def response_count(session: Session, f: SurveyFilter) -> int:
+    return int(session.execute(select(func.count()).select_from(SurveyResponse).where(*f.conditions())).scalar())
+
+
+def answer_counts(session: Session, f: SurveyFilter) -> dict[str, dict[int, int]]:
+    """{question_key: {value: count}} over the filtered responses."""
+    a, r = SurveyAnswer, SurveyResponse
+    rows = session.execute(
+        select(a.question_key, a.value, func.count())
+        .join(r, r.id == a.response_id)
+        .where(*f.conditions(), a.value.is_not(None))
+        .group_by(a.question_key, a.value)
+    ).all()
+    counts: dict[str, dict[int, int]] = {}
+    for key, value, count in rows:
+        counts.setdefault(key, {})[int(value)] = int(count)
+    return counts
+
+
+def qd766_counts(session: Session, f: SurveyFilter) -> tuple[int, int]:
+    """(responses with an overall rating, those among them counted as dissatisfied)."""
+    r = SurveyResponse
+    overall, bad = aliased(SurveyAnswer), aliased(SurveyAnswer)
+    rated = select(func.count()).select_from(r).where(
+        *f.conditions(),
+        exists().where(overall.response_id == r.id, overall.question_key == "overall", overall.value.between(1, 5)),
+    )
+    dissatisfied = rated.where(exists().where(
+        bad.response_id == r.id,
+        or_(*[and_(bad.question_key == key, bad.value.in_(values)) for key, values in DISSATISFIED]),
+    ))
+    return int(session.execute(rated).scalar()), int(session.execute(dissatisfied).scalar())

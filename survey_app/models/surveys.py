@@ -1,0 +1,185 @@
+"""Questionnaires (versioned data), their responses and answers, and the QR tokens that lead to them.
+
+A questionnaire keeps stable question keys across versions, so trends survive a wording change. A version's
+definition is JSON (see :mod:`survey_app.surveys.definition`); once published it never changes: staff copy it
+into a new draft. Every response records the version it answered.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .types import UTCDateTime
+
+
+class VersionStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Channel(StrEnum):
+    QR = "qr"
+    WEB = "web"
+    KIOSK = "kiosk"
+    PAPER = "paper"
+
+    @property
+    def label(self) -> str:
+        return CHANNEL_LABELS[self]
+
+
+CHANNEL_LABELS = {
+    Channel.QR: "Mã QR",
+    Channel.WEB: "Trang web",
+    Channel.KIOSK: "Máy tính bảng",
+    Channel.PAPER: "Phiếu giấy",
+}
+
+
+class Questionnaire(db.Model):
+    """A questionnaire across its versions, e.g. the centre service satisfaction survey."""
+
+    __tablename__ = "questionnaires"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stable code, e.g. "centre-service" or "annual-friendly-government".
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    #: "continuous" (all year) or "annual" (Quý IV).
+    kind: Mapped[str] = mapped_column(String(16), default="continuous")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    versions: Mapped[list[QuestionnaireVersion]] = relationship(
+        back_populates="questionnaire", order_by="QuestionnaireVersion.number"
+    )
+
+
+class QuestionnaireVersion(db.Model):
+    """One version of a questionnaire; immutable once published."""
+
+    __tablename__ = "questionnaire_versions"
+    __table_args__ = (
+        UniqueConstraint("questionnaire_id", "number"),
+        CheckConstraint("status in ('draft', 'published', 'retired')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=VersionStatus.DRAFT.value)
+    #: Sections and questions as JSON (validated by survey_app.surveys.definition).
+    definition: Mapped[dict] = mapped_column(JSON)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    published_at = mapped_column(UTCDateTime)
+
+    questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
+
+
+class QrToken(db.Model):
+    """An opaque short token printed as a QR code for a centre or a counter."""
+
+    __tablename__ = "qr_tokens"
+    __table_args__ = (
+        ForeignKeyConstraint(["centre_id", "unit_id"], ["service_centres.id", "service_centres.unit_id"]),
+        ForeignKeyConstraint(["counter_id", "unit_id"], ["counters.id", "counters.unit_id"]),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The short URL is /q/<token>.
+    token: Mapped[str] = mapped_column(String(24), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    centre_id: Mapped[int] = mapped_column(index=True)
+    counter_id: Mapped[int | None] = mapped_column()
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at = mapped_column(UTCDateTime)
+
+    centre = relationship("ServiceCentre", overlaps="counter")
+    counter = relationship("Counter", overlaps="centre")
+    questionnaire: Mapped[Questionnaire] = relationship()
+
+
+class SurveyResponse(db.Model):
+    """One citizen's response, from any channel. Suspicious ones are kept and flagged, never dropped."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (
+        ForeignKeyConstraint(["centre_id", "unit_id"], ["service_centres.id", "service_centres.unit_id"]),
+        ForeignKeyConstraint(["counter_id", "unit_id"], ["counters.id", "counters.unit_id"]),
+        #: One response per dossier per questionnaire (NULL dossier codes never collide).
+        UniqueConstraint("questionnaire_id", "unit_id", "dossier_code"),
+        #: A paper form is keyed in once (its serial number within the commune).
+        UniqueConstraint("questionnaire_id", "unit_id", "paper_serial"),
+        CheckConstraint("channel in ('qr', 'web', 'kiosk', 'paper')", name="channel"),
+        Index("ix_survey_responses_unit_answered", "unit_id", "answered_at"),
+        Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
+        Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
+        Index("ix_survey_responses_iphash_answered", "ip_hash", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Idempotency key: one per form render, kiosk tap or paper row; a retry stores nothing new.
+    client_id: Mapped[str] = mapped_column(String(64), unique=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    centre_id: Mapped[int] = mapped_column()
+    counter_id: Mapped[int | None] = mapped_column()
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
+    channel: Mapped[str] = mapped_column(String(8))
+    #: When the citizen answered (a kiosk's or paper form's own time); indices are cut on it.
+    answered_at = mapped_column(UTCDateTime, nullable=False)
+    #: When the server stored it.
+    received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    dossier_code: Mapped[str | None] = mapped_column(String(64))
+    #: True when the dossier code came from a signed per-dossier QR (proven holder).
+    dossier_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    lang: Mapped[str] = mapped_column(String(2), default="vi")
+    #: Salted hash of the client address, the salt rotated daily: enough to find bursts, not to trace.
+    ip_hash: Mapped[str | None] = mapped_column(String(32))
+    suspicious: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: e.g. "burst", "honeypot", "kiosk-burst".
+    suspicious_reason: Mapped[str | None] = mapped_column(String(64))
+    #: Paper forms: the staff member who keyed it in and the form's serial number.
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    paper_serial: Mapped[str | None] = mapped_column(String(32))
+
+    answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")
+    version: Mapped[QuestionnaireVersion] = relationship()
+    centre = relationship("ServiceCentre", overlaps="counter")
+    counter = relationship("Counter", overlaps="centre")
+
+
+class SurveyAnswer(db.Model):
+    """One answer: a scale or option value, or text. A multiple choice gives one row per option."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (Index("ix_survey_answers_question_value", "question_key", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_responses.id", ondelete="CASCADE"), index=True)
+    #: Stable question key, e.g. "staff.polite".
+    question_key: Mapped[str] = mapped_column(String(64))
+    #: 1–5 on the satisfaction scale (0 = "không có ý kiến"), or an option value.
+    value: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str | None] = mapped_column(Text)
+
+    response: Mapped[SurveyResponse] = relationship(back_populates="answers")

@@ -1,0 +1,150 @@
+"""Storing survey responses from every channel: idempotent, one per dossier, bursts flagged, nothing half-written."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Questionnaire, QuestionnaireVersion, SurveyAnswer, SurveyResponse, User, VersionStatus
+from ..surveys.definition import Definition, ParsedAnswers, parse_definition
+from ..timeutil import local_today, utcnow
+
+#: A response is flagged "burst" when the same (hashed) address sent this many in the window before it.
+BURST_COUNT = 5
+BURST_WINDOW = timedelta(minutes=10)
+
+
+class SurveyError(ValueError):
+    """A refusal with a message for the citizen or staff member."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Submission:
+    """Where a response comes from and who it concerns (never who the citizen is)."""
+
+    unit_id: int
+    centre_id: int
+    channel: str
+    client_id: str
+    counter_id: int | None = None
+    officer_id: int | None = None
+    answered_at: datetime | None = None
+    dossier_code: str | None = None
+    dossier_verified: bool = False
+    lang: str = "vi"
+    ip_hash: str | None = None
+    honeypot: bool = False
+    entered_by: User | None = None
+    paper_serial: str | None = None
+
+
+def questionnaire_by_code(code: str) -> Questionnaire | None:
+    return db.session.execute(select(Questionnaire).where(Questionnaire.code == code)).scalar_one_or_none()
+
+
+def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
+    """The newest published version of a questionnaire."""
+    return db.session.execute(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
+               QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
+        .order_by(QuestionnaireVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def definition_of(version: QuestionnaireVersion) -> Definition:
+    """The parsed definition; published versions are immutable, so they are parsed once per process."""
+    if version.status == VersionStatus.DRAFT.value or version.published_at is None:
+        return parse_definition(version.definition)
+    cache = current_app.extensions.setdefault("hailong_definitions", {})
+    key = (version.id, version.published_at.isoformat())
+    if key not in cache:
+        cache[key] = parse_definition(version.definition)
+    return cache[key]
+
+
+def ip_hash(ip: str | None) -> str | None:
+    """Salted with the secret key and today's local date: bursts are findable within a day, nobody traceable."""
+    if not ip:
+        return None
+    salt = f"{current_app.config['SECRET_KEY']}|{local_today().isoformat()}"
+    return hashlib.sha256(f"{salt}|{ip}".encode()).hexdigest()[:32]
+
+
+def find_by_client_id(client_id: str) -> SurveyResponse | None:
+    return db.session.execute(
+        select(SurveyResponse).where(SurveyResponse.client_id == client_id)
+    ).scalar_one_or_none()
+
+
+def dossier_already_rated(questionnaire_id: int, unit_id: int, dossier_code: str) -> bool:
+    return db.session.execute(
+        select(SurveyResponse.id).where(SurveyResponse.questionnaire_id == questionnaire_id,
+                                        SurveyResponse.unit_id == unit_id,
+                                        SurveyResponse.dossier_code == dossier_code)
+    ).first() is not None
+
+
+def _burst(ip: str | None, at: datetime) -> bool:
+    if not ip:
+        return False
+    recent = db.session.execute(
+        select(func.count()).select_from(SurveyResponse)
+        .where(SurveyResponse.ip_hash == ip, SurveyResponse.answered_at > at - BURST_WINDOW,
+               SurveyResponse.answered_at <= at)
+    ).scalar()
+    return recent >= BURST_COUNT
+
+
+def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, source: Submission
+                    ) -> tuple[SurveyResponse, bool]:
+    """Store one response with its answers; return (response, created).
+
+    A retried submission (same ``client_id``) returns the stored response and creates nothing. A second
+    response for the same dossier is refused. A burst from one address or a filled honeypot is stored
+    flagged as suspicious, so indices exclude it while the raw data stays.
+
+    :param version: the published version the citizen answered.
+    :param answers: validated answers (no errors).
+    :param source: where the response comes from.
+    """
+    if answers.errors:
+        raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
+    if version.status != VersionStatus.PUBLISHED.value:
+        raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
+    existing = find_by_client_id(source.client_id)
+    if existing is not None:
+        return existing, False
+    if source.dossier_code and dossier_already_rated(version.questionnaire_id, source.unit_id, source.dossier_code):
+        raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
+    now = utcnow()
+    answered_at = source.answered_at or now
+    reason = "honeypot" if source.honeypot else ("burst" if _burst(source.ip_hash, answered_at) else None)
+    response = SurveyResponse(
+        client_id=source.client_id, questionnaire_id=version.questionnaire_id, version_id=version.id,
+        unit_id=source.unit_id, centre_id=source.centre_id, counter_id=source.counter_id,
+        officer_id=source.officer_id, channel=source.channel, answered_at=answered_at, received_at=now,
+        dossier_code=source.dossier_code or None, dossier_verified=source.dossier_verified, lang=source.lang,
+        ip_hash=source.ip_hash, suspicious=reason is not None, suspicious_reason=reason,
+        entered_by_id=source.entered_by.id if source.entered_by else None, paper_serial=source.paper_serial,
+    )
+    response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
+    db.session.add(response)
+    db.session.flush()
+    return response, True
+
+
+def paper_serial_used(questionnaire_id: int, unit_id: int, serial: str) -> bool:
+    return db.session.execute(
+        select(SurveyResponse.id).where(SurveyResponse.questionnaire_id == questionnaire_id,
+                                        SurveyResponse.unit_id == unit_id, SurveyResponse.paper_serial == serial)
+    ).first() is not None
