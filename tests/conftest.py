@@ -212,3 +212,18 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def tokens(app, world):
+    """Active QR tokens of Bạch Đằng's centre: {'centre': token, 1: token of counter 1, 2: ...}."""
+    from survey_app.services import qr
+
+    with app.test_request_context(base_url="http://localhost"):
+        centre = db.session.get(ServiceCentre, world["centres"]["bach-dang"])
+        result = {}
+        for token in qr.ensure_tokens([centre]):
+            result[token.counter.number if token.counter else "centre"] = token.token
+        db.session.commit()
+        db.session.remove()
+    return result

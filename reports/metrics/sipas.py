@@ -14,12 +14,19 @@ Pure functions over counts (no Flask, no database), so the screen, the exports a
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 SATISFIED = (4, 5)
 SCALE = (1, 2, 3, 4, 5)
 Z95 = 1.959963984540054
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """Rounding as Vietnamese reports do (1.25 -> 1.3), not Python's banker's rounding."""
+    quantum = Decimal(1).scaleb(-digits)
+    return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP))
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float] | None:
@@ -134,8 +141,8 @@ class IndicatorScore:
 
     @property
     def score(self) -> float | None:
-        """Points ÷ answers, rounded to one decimal as TT 01 prescribes."""
-        return round(self.points / self.answers, 1) if self.answers else None
+        """Points ÷ answers, rounded half up to one decimal as TT 01 prescribes."""
+        return round_half_up(self.points / self.answers, 1) if self.answers else None
 
 
 @dataclass(frozen=True)
@@ -144,7 +151,7 @@ class Tt01Result:
 
     @property
     def total(self) -> float:
-        return round(sum(i.score for i in self.indicators if i.score is not None), 1)
+        return round_half_up(sum(i.score for i in self.indicators if i.score is not None), 1)
 
     @property
     def maximum(self) -> int:
@@ -198,4 +205,4 @@ class Qd766Result:
         """6 × ratio ÷ 90%, capped at 6 (full marks from 90%)."""
         if self.ratio is None:
             return None
-        return round(min(QD766_POINTS, QD766_POINTS * self.ratio / QD766_FULL_AT), 2)
+        return round_half_up(min(QD766_POINTS, QD766_POINTS * self.ratio / QD766_FULL_AT), 2)
