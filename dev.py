@@ -132,7 +132,7 @@ def cmd_test(args: list[str]) -> None:
     ensure_postgresql()
     ensure_redis()
     run(BIN / "ruff", "check", ".")
-    sys.exit(run(PY, "-m", "pytest", *args, check=False))
+    sys.exit(run(PY, "-m", "pytest", "-n", os.environ.get("HAILONG_TEST_WORKERS", "2"), *args, check=False))
 
 
 def cmd_bench(args: list[str]) -> None:

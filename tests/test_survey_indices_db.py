@@ -14,9 +14,9 @@ from survey_app.surveys.definition import ParsedAnswers
 
 
 def _store(world, version, n, values, *, at, suspicious=False, unit="bach-dang"):
-    for i in range(n):
+    for _ in range(n):
         answers = ParsedAnswers(values={k: [v] for k, v in values.items()})
-        response, _ = surveys.submit_response(version, answers, surveys.Submission(
+        surveys.submit_response(version, answers, surveys.Submission(
             unit_id=world["units"][unit], centre_id=world["centres"][unit], channel="qr",
             client_id=uuid.uuid4().hex, answered_at=at, honeypot=suspicious))
 

@@ -14,9 +14,9 @@ Pure functions over counts (no Flask, no database), so the screen, the exports a
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 SATISFIED = (4, 5)
 SCALE = (1, 2, 3, 4, 5)
