@@ -227,3 +227,15 @@ def tokens(app, world):
         db.session.commit()
         db.session.remove()
     return result
+
+
+def save_screenshot(name: str, page=None, image=None) -> None:
+    """Keep a picture for the README when HAILONG_SCREENSHOT_DIR is set (a page or a PIL image)."""
+    folder = os.environ.get("HAILONG_SCREENSHOT_DIR")
+    if not folder:
+        return
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    if page is not None:
+        page.screenshot(path=str(Path(folder) / name))
+    else:
+        image.save(Path(folder) / name, optimize=True)

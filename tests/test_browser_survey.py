@@ -10,6 +10,7 @@ from sqlalchemy import select
 from survey_app.extensions import db
 from survey_app.models import QrToken, SurveyResponse
 from survey_app.services import qr
+from tests.conftest import save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +33,7 @@ def _poster_url(app, live_server, world) -> str:
     document = pypdfium2.PdfDocument(io.BytesIO(pdf))
     image = document[0].render(scale=2).to_pil()
     document.close()
+    save_screenshot("poster-a4.png", image=image.resize((image.width // 3, image.height // 3)))
     (result,) = zxingcpp.read_barcodes(image)
     return result.text
 
@@ -46,6 +48,8 @@ def test_citizen_answers_on_a_phone(browser, live_server, app, world, javascript
     page.on("response", lambda r: transferred.append(len(r.body())) if r.ok else None)
     page.goto(url)
     assert sum(transferred) < 100_000, f"first load transferred {sum(transferred)} bytes"
+    if javascript:
+        save_screenshot("survey-phone.png", page)
     assert page.get_by_text("Phường Bạch Đằng").first.is_visible()
     # submitting without the required answer keeps the page, says why, and keeps what was chosen
     page.get_by_role("group", name="Công chức có thái độ giao tiếp lịch sự").get_by_text("Hài lòng", exact=True).click()
@@ -79,5 +83,5 @@ def test_negative_rating_reveals_the_follow_up(browser, live_server, app, world)
     overall = page.get_by_role("group", name="Nhìn chung, Ông/Bà hài lòng với sự phục vụ hôm nay không?")
     overall.get_by_text("Không hài lòng", exact=True).click()
     assert why.is_visible()
-    page.screenshot(path=str(app.config["INSTANCE_DIR"]) + "/survey-phone.png", full_page=False)
+    save_screenshot("survey-phone-follow-up.png", page)
     context.close()
