@@ -139,7 +139,21 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
     click.echo(f"Đã xuất {written} mã QR của {len(centres)} trung tâm vào {directory}.")
 
 
+notifications_cli = AppGroup("notifications", help="Thông báo cho người dân (hộp thư đi).")
+
+
+@notifications_cli.command("send")
+def notifications_send() -> None:
+    """Gửi các thông báo đang chờ bằng bộ gửi đã cấu hình (mặc định: ghi nhật ký)."""
+    from .services.notify import send_pending
+
+    sent, failed = send_pending()
+    db.session.commit()
+    click.echo(f"Đã gửi {sent} thông báo, {failed} lỗi (giữ lại để gửi lần sau).")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(notifications_cli)
     app.cli.add_command(qr_cli)
     app.cli.add_command(units_cli)
     app.cli.add_command(users_cli)

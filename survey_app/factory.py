@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .inbox.views_public import bp as feedback_bp
+    from .inbox.views_staff import bp as inbox_bp
+    from .open311.views import bp as open311_bp
     from .public.views import bp as public_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
@@ -84,6 +87,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(survey_staff_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(inbox_bp)
+    app.register_blueprint(open311_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 

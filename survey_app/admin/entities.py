@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from ..extensions import db
-from ..models import Counter, Department, Officer, Role, ServiceCentre, User
+from ..models import Counter, Department, Officer, Role, ServiceCentre, SuggestionBox, User
 from ..services.accounts import AccountError, username_taken, validate_password
 from . import forms
 
@@ -84,6 +84,13 @@ ENTITIES: dict[str, Entity] = {
             "departments", Department, "phòng ban", "Phòng ban xử lý phản ánh", forms.DepartmentForm,
             [("Đơn vị", lambda o: o.unit.full_name), ("Tên", lambda o: o.name), ("Thư điện tử", lambda o: o.email)],
             lambda: [Department.unit_id, Department.name], _plain("unit_id", "name", "email"),
+        ),
+        Entity(
+            "boxes", SuggestionBox, "hòm thư góp ý", "Hòm thư góp ý", forms.SuggestionBoxForm,
+            [("Đơn vị", lambda o: o.unit.full_name), ("Vị trí", lambda o: o.location_name),
+             ("Lắp đặt", lambda o: o.installed_on.strftime("%d/%m/%Y"))],
+            lambda: [SuggestionBox.unit_id, SuggestionBox.location_name],
+            _plain("unit_id", "location_kind", "location_name", "installed_on"),
         ),
         Entity(
             "users", User, "tài khoản", "Tài khoản cán bộ", forms.UserForm,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..extensions import db
@@ -101,3 +101,17 @@ class UserForm(ScopedForm):
         role = Role(self.role.data) if self.role.data in {r.value for r in Role} else None
         if role is not None and not role.city_wide and field.data is None:
             raise ValidationError("Tài khoản cấp xã/phường phải thuộc một đơn vị.")
+
+
+class SuggestionBoxForm(ScopedForm):
+    unit_id = SelectField("Đơn vị", coerce=int)
+    location_kind = SelectField("Vị trí")
+    location_name = StringField("Tên vị trí (ví dụ: Nhà văn hóa tổ dân phố số 5)",
+                                validators=[DataRequired(REQUIRED.format("tên vị trí")), Length(max=200)])
+    installed_on = DateField("Ngày lắp đặt (dd/mm/yyyy)", format="%d/%m/%Y",
+                             validators=[DataRequired("Vui lòng nhập ngày lắp đặt dạng dd/mm/yyyy.")])
+
+    def setup(self, user: User) -> SuggestionBoxForm:
+        super().setup(user)
+        self.location_kind.choices = [("ubnd", "Trụ sở UBND"), ("to_dan_pho", "Nhà văn hóa tổ dân phố")]
+        return self

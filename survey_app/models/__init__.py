@@ -1,6 +1,23 @@
 """The database model, one module per aggregate. Importing this package registers every table."""
 
 from .audit import AuditEvent
+from .cases import (
+    ApiKey,
+    BoxOpening,
+    CalendarDay,
+    Case,
+    CaseAttachment,
+    CaseCategory,
+    CaseChannel,
+    CaseEvent,
+    CaseKind,
+    CaseState,
+    CollectionSession,
+    DeadlineRule,
+    DutyShift,
+    Notification,
+    SuggestionBox,
+)
 from .ratelimit import RateCounter
 from .surveys import (
     Channel,
@@ -16,6 +33,21 @@ from .users import Role, User
 
 __all__ = [
     "AdminUnit",
+    "ApiKey",
+    "BoxOpening",
+    "CalendarDay",
+    "Case",
+    "CaseAttachment",
+    "CaseCategory",
+    "CaseChannel",
+    "CaseEvent",
+    "CaseKind",
+    "CaseState",
+    "CollectionSession",
+    "DeadlineRule",
+    "DutyShift",
+    "Notification",
+    "SuggestionBox",
     "AuditEvent",
     "Channel",
     "Counter",

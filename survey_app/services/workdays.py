@@ -1,0 +1,68 @@
+"""Working days in Viet Nam: weekends and public holidays (Tết by the lunar calendar) excluded, with the
+administrator's corrections (extra days off, Saturdays worked in exchange) kept in ``calendar_days``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import holidays
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import CalendarDay
+from ..timeutil import LOCAL_TZ, as_utc, to_local
+
+
+@lru_cache(maxsize=16)
+def _public_holidays(year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays("VN", years=year))
+
+
+def overrides(start: date, end: date) -> dict[date, bool]:
+    rows = db.session.execute(
+        select(CalendarDay.day, CalendarDay.working).where(CalendarDay.day >= start, CalendarDay.day <= end)
+    ).all()
+    return {day: working for day, working in rows}
+
+
+def is_working_day(day: date, corrections: dict[date, bool] | None = None) -> bool:
+    if corrections and day in corrections:
+        return corrections[day]
+    return day.weekday() < 5 and day not in _public_holidays(day.year)
+
+
+def add_working_days(start: date, days: int, corrections: dict[date, bool] | None = None) -> date:
+    """The ``days``-th working day after ``start`` (the day of receipt does not count)."""
+    if corrections is None:
+        corrections = overrides(start, start + timedelta(days=days * 3 + 30))
+    current, counted = start, 0
+    while counted < days:
+        current += timedelta(days=1)
+        if is_working_day(current, corrections):
+            counted += 1
+    return current
+
+
+def working_days_between(start: date, end: date, corrections: dict[date, bool] | None = None) -> list[date]:
+    """Working days from ``start`` to ``end``, both included."""
+    if corrections is None:
+        corrections = overrides(start, end)
+    days, current = [], start
+    while current <= end:
+        if is_working_day(current, corrections):
+            days.append(current)
+        current += timedelta(days=1)
+    return days
+
+
+def end_of_local_day(day: date) -> datetime:
+    """23:59:59 in Hai Phong on ``day``, as UTC: a deadline is met by anything done that day."""
+    return as_utc(datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ))
+
+
+def deadline(received_at: datetime, days: int, working: bool = True) -> datetime:
+    """The deadline ``days`` (working) days after the local day of receipt, at the end of that day."""
+    received_day = to_local(received_at).date()
+    due_day = add_working_days(received_day, days) if working else received_day + timedelta(days=days)
+    return end_of_local_day(due_day)
