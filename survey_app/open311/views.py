@@ -78,7 +78,52 @@ def _limit() -> None:
 
 def _service(category: CaseCategory) -> dict:
     return {"service_code": category.code, "service_name": category.name, "description": category.description,
-            "metadata": "false", "type": "realtime", "keywords": "", "group": "Phản ánh, kiến nghị"}
+            "metadata": "true", "type": "realtime", "keywords": "", "group": "Phản ánh, kiến nghị"}
+
+
+#: Optional attributes every service accepts (attribute[code]=value on POST).
+ATTRIBUTES = [
+    ("kind", "singlevaluelist", "Loại: gop_y (góp ý, có thể ẩn danh), phan_anh, kien_nghi (cần họ tên và liên hệ)",
+     [("gop_y", "Góp ý"), ("phan_anh", "Phản ánh"), ("kien_nghi", "Kiến nghị")]),
+    ("consent_contact", "singlevaluelist", "Người gửi đồng ý cho dùng thông tin liên hệ để trả lời (NĐ 13/2023)",
+     [("true", "Đồng ý"), ("false", "Không")]),
+    ("consent_notify", "singlevaluelist", "Người gửi đồng ý nhận thông báo tiến độ",
+     [("true", "Đồng ý"), ("false", "Không")]),
+    ("client_id", "string", "Mã duy nhất do ứng dụng sinh cho mỗi lần gửi (gửi lại không tạo trùng)", []),
+]
+
+
+@bp.route("/services/<code>.json")
+@bp.route("/services/<code>.xml")
+def service_definition(code: str):
+    _limit()
+    _jurisdiction()
+    category = db.session.execute(select(CaseCategory).where(CaseCategory.code == clean(code),
+                                                             CaseCategory.active.is_(True))).scalar_one_or_none()
+    if category is None:
+        raise ApiError(404, "Không có dịch vụ này. / Unknown service_code.")
+    attributes = [
+        {"variable": True, "code": attr, "datatype": kind, "required": False, "datatype_description": "",
+         "order": order, "description": text, "values": [{"key": k, "name": n} for k, n in values]}
+        for order, (attr, kind, text, values) in enumerate(ATTRIBUTES, start=1)
+    ]
+    if _format() == "json":
+        return jsonify({"service_code": category.code, "attributes": attributes})
+    root = ET.Element("service_definition")
+    ET.SubElement(root, "service_code").text = category.code
+    attrs = ET.SubElement(root, "attributes")
+    for attribute in attributes:
+        node = ET.SubElement(attrs, "attribute")
+        for key in ("variable", "code", "datatype", "required", "datatype_description", "order", "description"):
+            ET.SubElement(node, key).text = str(attribute[key]).lower() if isinstance(attribute[key], bool) \
+                else str(attribute[key])
+        values = ET.SubElement(node, "values")
+        for value in attribute["values"]:
+            item = ET.SubElement(values, "value")
+            ET.SubElement(item, "key").text = value["key"]
+            ET.SubElement(item, "name").text = value["name"]
+    body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(root, encoding="utf-8")
+    return Response(body, mimetype="text/xml")
 
 
 @bp.route("/services.json")
@@ -91,7 +136,7 @@ def services():
     items = [_service(c) for c in rows]
     if _format() == "json":
         for item in items:
-            item["metadata"] = False
+            item["metadata"] = True
     return _respond(items, "services", "service")
 
 

@@ -23,7 +23,7 @@ def overrides(start: date, end: date) -> dict[date, bool]:
     rows = db.session.execute(
         select(CalendarDay.day, CalendarDay.working).where(CalendarDay.day >= start, CalendarDay.day <= end)
     ).all()
-    return {day: working for day, working in rows}
+    return {row.day: row.working for row in rows}
 
 
 def is_working_day(day: date, corrections: dict[date, bool] | None = None) -> bool:
