@@ -24,6 +24,16 @@ TET = {2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6)}
 BATCH = 2000
 
 
+def _code(seed: int, length: int = 8) -> str:
+    from survey_app.services.cases import CODE_ALPHABET
+
+    chars = []
+    for _ in range(length):
+        seed, index = divmod(seed, len(CODE_ALPHABET))
+        chars.append(CODE_ALPHABET[index])
+    return "".join(chars)
+
+
 def stable_seed(*parts: object) -> int:
     """A seed from names, not database ids, so every backend gets the same data."""
     return int.from_bytes(hashlib.sha256("|".join(map(str, parts)).encode()).digest()[:8], "big")
@@ -151,3 +161,175 @@ def _flush(session: Session, responses: list[dict], answers: list[list[tuple]]) 
         if rows:
             session.execute(insert(SurveyAnswer), rows)
     return len(responses)
+
+
+# -- feedback cases and the Tiêu chí 1.2 registers -------------------------------------------------------------
+
+CASE_CHANNEL_WEIGHTS = [("web", 30), ("app", 10), ("hotline", 20), ("zalo", 15), ("facebook", 10), ("email", 5),
+                        ("reception", 10)]
+SAMPLE_TEXTS = [
+    "Đèn chiếu sáng ngõ {n} bị hỏng nhiều ngày.",
+    "Rác thải tập kết không đúng giờ tại tổ dân phố {n}.",
+    "Đề nghị sửa ổ gà trên đường trước nhà số {n}.",
+    "Thời gian chờ tại bộ phận một cửa quá lâu.",
+    "Đề nghị hướng dẫn rõ hơn thủ tục đăng ký khai sinh.",
+    "Lấn chiếm vỉa hè làm nơi bán hàng ở chợ tổ {n}.",
+    "Cống thoát nước bị tắc, ngập khi mưa.",
+    "Cảm ơn cán bộ tiếp nhận hồ sơ nhiệt tình.",
+]
+
+
+@dataclass(frozen=True)
+class CasePlan:
+    start: date
+    days: int
+    #: mean cases per commune per day, from every channel but the weekly collection and the boxes
+    per_day: float
+    seed: int = 2026
+    #: share of weeks with a collection session, and of those sessions that bring items
+    session_weeks: float = 0.9
+
+
+def generate_cases(session: Session, plan: CasePlan, units: list | None = None) -> int:
+    """Cases with their handling history, weekly collection sessions, boxes and openings, the duty roster.
+
+    Skips communes that already have generated cases (idempotent). Returns the number of cases written.
+    """
+    from survey_app.models import (
+        AdminUnit,
+        CaseCategory,
+    )
+    from survey_app.services import workdays
+    from survey_app.services.cases import rule_days
+
+    if units is None:
+        units = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None))).scalars())
+    categories = list(session.execute(select(CaseCategory.id).order_by(CaseCategory.id)).scalars())
+    end = plan.start + timedelta(days=plan.days - 1)
+    corrections = workdays.overrides(plan.start, end + timedelta(days=120))
+    answer_days = {k: rule_days(k, "answer")[0] for k in ("gop_y", "phan_anh", "kien_nghi")}
+    transfer_days = rule_days("gop_y", "transfer")[0]
+    now = datetime.now(LOCAL_TZ)
+    written = 0
+    for unit in units:
+        written += _cases_for_unit(session, plan, unit, categories, corrections, answer_days, transfer_days, now)
+    return written
+
+
+def _cases_for_unit(session: Session, plan: CasePlan, unit, categories: list[int], corrections: dict,
+                    answer_days: dict[str, int], transfer_days: int, now: datetime) -> int:
+    from survey_app.models import (
+        BoxOpening,
+        Case,
+        CaseEvent,
+        CollectionSession,
+        Department,
+        DutyShift,
+        SuggestionBox,
+        User,
+    )
+    from survey_app.services import workdays
+
+    end = plan.start + timedelta(days=plan.days - 1)
+    prefix = f"gen:{plan.seed}:{unit.code}"[:40]
+    if session.execute(select(Case.id).where(Case.client_id.like(f"{prefix}:%")).limit(1)).first():
+        return 0
+    rng = random.Random(stable_seed(plan.seed, "cases", unit.code))
+    staff = list(session.execute(select(User).where(User.unit_id == unit.id, User.active.is_(True))).scalars())
+    departments = list(session.execute(select(Department.id).where(Department.unit_id == unit.id)).scalars())
+    actor_id = staff[0].id if staff else None
+    # duty roster: every working day, three channels, staff in turn
+    if staff:
+        shifts = []
+        for index, day in enumerate(workdays.working_days_between(plan.start, end, corrections)):
+            for channel in ("hotline", "zalo", "facebook"):
+                if rng.random() < 0.97:
+                    shifts.append({"unit_id": unit.id, "day": day, "channel": channel,
+                                   "user_id": staff[(index + len(channel)) % len(staff)].id})
+        if shifts:
+            session.execute(insert(DutyShift), shifts)
+    # suggestion boxes at the UBND seat and two community houses, opened every other week
+    boxes = []
+    for kind, name in (("ubnd", f"Trụ sở UBND {unit.full_name}"), ("to_dan_pho", "Nhà văn hóa tổ dân phố 1"),
+                       ("to_dan_pho", "Nhà văn hóa tổ dân phố 4")):
+        box = SuggestionBox(unit_id=unit.id, location_kind=kind, location_name=name,
+                            installed_on=plan.start - timedelta(days=200))
+        session.add(box)
+        boxes.append(box)
+    session.flush()
+    cases: list[dict] = []
+    histories: list[list[tuple]] = []
+
+    def add_case(channel: str, received: datetime, text: str, **extra) -> None:
+        kind = "gop_y" if channel in ("box", "collection") or rng.random() < 0.6 else rng.choice(
+            ["phan_anh", "kien_nghi"])
+        received_utc = as_utc(received)
+        due = workdays.deadline(received_utc, answer_days[kind], True, corrections)
+        named = kind != "gop_y"
+        row = {
+            "tracking_code": "PG" + _code(stable_seed(prefix, len(cases))), "unit_id": unit.id,
+            "channel": channel, "kind": kind, "category_id": rng.choice(categories), "content": text,
+            "received_at": received_utc, "location": f"Tổ dân phố {rng.randint(1, 12)}",
+            "citizen_name": "Nguyễn Văn Dân" if named else None,
+            "citizen_phone": f"09{rng.randrange(10**8):08d}" if named else None, "citizen_email": None,
+            "consent_contact": named, "consent_notify": False, "state": "new", "original_due_at": due,
+            "due_at": due, "transfer_due_at": workdays.deadline(received_utc, transfer_days, True, corrections),
+            "created_by_id": actor_id if channel not in ("web", "app") else None,
+            "client_id": f"{prefix}:{len(cases)}", "collection_session_id": None, "box_opening_id": None,
+            **extra,
+        }
+        events = [("created", received_utc, None, "new")]
+        handled = rng.random()
+        answered_at = received_utc + timedelta(days=rng.uniform(0.5, 12 if handled < 0.9 else 25))
+        if answered_at < now and handled < 0.93:
+            assigned_at = received_utc + timedelta(hours=rng.uniform(1, 30))
+            row.update(state="answered", department_id=rng.choice(departments) if departments else None,
+                       answered_at=answered_at, public_answer="UBND đã kiểm tra và xử lý theo đề nghị.",
+                       published_at=answered_at + timedelta(hours=2))
+            if rng.random() < 0.5:
+                row.update(citizen_rating=rng.choices([3, 2, 1], [5, 4, 1])[0], rated_at=answered_at
+                           + timedelta(days=1))
+            events += [("assigned", assigned_at, "new", "assigned"),
+                       ("answered", answered_at, "assigned", "answered"),
+                       ("published", answered_at + timedelta(hours=2), "answered", "answered")]
+        cases.append(row)
+        histories.append(events)
+
+    for offset in range(plan.days):
+        day = plan.start + timedelta(days=offset)
+        weight = _day_weight(day)
+        expected = plan.per_day * (weight if weight else 0.2)
+        for _ in range(int(expected) + (1 if rng.random() < expected - int(expected) else 0)):
+            channel = rng.choices([c for c, _ in CASE_CHANNEL_WEIGHTS], [w for _, w in CASE_CHANNEL_WEIGHTS])[0]
+            add_case(channel, _local_time(rng, day), rng.choice(SAMPLE_TEXTS).format(n=rng.randint(1, 40)))
+        if day.weekday() == 4 and rng.random() < plan.session_weeks:  # Friday collection through MTTQ / tổ trưởng
+            collection = CollectionSession(
+                unit_id=unit.id, held_on=day, organisation=rng.choice(["Ủy ban MTTQ", "Tổ trưởng tổ dân phố",
+                                                                       "Hội Phụ nữ", "Hội Cựu chiến binh"]),
+                collector="Tổ trưởng tổ dân phố", neighbourhood=f"Tổ dân phố {rng.randint(1, 12)}",
+                created_by_id=actor_id)
+            session.add(collection)
+            session.flush()
+            for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
+                add_case("collection", datetime.combine(day, time(17, 0), tzinfo=LOCAL_TZ),
+                         rng.choice(SAMPLE_TEXTS).format(n=rng.randint(1, 40)),
+                         collection_session_id=collection.id)
+        if day.weekday() == 0 and (offset // 7) % 2 == 0:
+            for box in boxes:
+                items = rng.choice([0, 0, 1, 2])
+                opening = BoxOpening(box_id=box.id, unit_id=unit.id, opened_on=day, opened_by="Tổ mở hòm thư",
+                                     items_count=items, created_by_id=actor_id)
+                session.add(opening)
+                session.flush()
+                for _ in range(items):
+                    add_case("box", datetime.combine(day, time(9, 0), tzinfo=LOCAL_TZ),
+                             rng.choice(SAMPLE_TEXTS).format(n=rng.randint(1, 40)), box_opening_id=opening.id)
+    for start in range(0, len(cases), BATCH):
+        chunk = cases[start:start + BATCH]
+        ids = session.execute(insert(Case).returning(Case.id, sort_by_parameter_order=True), chunk).scalars().all()
+        events = [{"case_id": cid, "kind": kind, "at": at, "from_state": f, "to_state": t, "user_id": actor_id,
+                   "detail": {}}
+                  for cid, history in zip(ids, histories[start:start + BATCH], strict=True)
+                  for kind, at, f, t in history]
+        session.execute(insert(CaseEvent), events)
+    return len(cases)

@@ -54,13 +54,15 @@ def units_import(path: Path) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Tạo dữ liệu mẫu (chạy lại không thay đổi gì) và in thông tin đăng nhập."""
-    from bench.generator import SurveyPlan, generate_survey_responses
+    from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 
     from .services.demo import load_demo
     from .timeutil import local_today
 
     logins = load_demo(Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path))
-    generate_survey_responses(db.session, SurveyPlan(start=local_today() - timedelta(days=90), days=91, per_day=6))
+    start = local_today() - timedelta(days=90)
+    generate_survey_responses(db.session, SurveyPlan(start=start, days=91, per_day=6))
+    generate_cases(db.session, CasePlan(start=start, days=91, per_day=1.2))
     db.session.commit()
     click.echo("Dữ liệu mẫu đã sẵn sàng. Tài khoản:")
     for login in logins:

@@ -61,8 +61,9 @@ def end_of_local_day(day: date) -> datetime:
     return as_utc(datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL_TZ))
 
 
-def deadline(received_at: datetime, days: int, working: bool = True) -> datetime:
+def deadline(received_at: datetime, days: int, working: bool = True,
+             corrections: dict[date, bool] | None = None) -> datetime:
     """The deadline ``days`` (working) days after the local day of receipt, at the end of that day."""
     received_day = to_local(received_at).date()
-    due_day = add_working_days(received_day, days) if working else received_day + timedelta(days=days)
+    due_day = add_working_days(received_day, days, corrections) if working else received_day + timedelta(days=days)
     return end_of_local_day(due_day)
