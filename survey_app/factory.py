@@ -75,6 +75,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from kiosk.views import bp as kiosk_bp
+    from kiosk.views_staff import bp as kiosk_staff_bp
+
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .inbox.views_public import bp as feedback_bp
@@ -90,6 +93,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(kiosk_bp)
+    app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 

@@ -18,6 +18,7 @@ from .cases import (
     Notification,
     SuggestionBox,
 )
+from .kiosks import Kiosk
 from .ratelimit import RateCounter
 from .surveys import (
     Channel,
@@ -46,6 +47,7 @@ __all__ = [
     "CollectionSession",
     "DeadlineRule",
     "DutyShift",
+    "Kiosk",
     "Notification",
     "SuggestionBox",
     "AuditEvent",

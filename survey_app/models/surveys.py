@@ -160,6 +160,8 @@ class SurveyResponse(db.Model):
     suspicious_reason: Mapped[str | None] = mapped_column(String(64))
     #: Paper forms: the staff member who keyed it in and the form's serial number.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The tablet that sent a kiosk rating.
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
     paper_serial: Mapped[str | None] = mapped_column(String(32))
 
     answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, ForeignKeyConstraint, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -131,8 +140,9 @@ class Officer(db.Model):
     counter_id: Mapped[int | None] = mapped_column(index=True)
     full_name: Mapped[str] = mapped_column(String(120))
     title: Mapped[str] = mapped_column(String(120), default="")
-    #: Relative path under instance/uploads of the photo shown on kiosks.
-    photo_path: Mapped[str | None] = mapped_column(String(300))
+    #: Photo shown on kiosks (kept in the database so every host serves it).
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     counter: Mapped[Counter | None] = relationship(overlaps="unit")

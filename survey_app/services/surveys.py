@@ -45,6 +45,9 @@ class Submission:
     honeypot: bool = False
     entered_by: User | None = None
     paper_serial: str | None = None
+    kiosk_id: int | None = None
+    #: Flag set by the caller (e.g. a kiosk burst); the honeypot and address bursts are found here.
+    suspicious_reason: str | None = None
 
 
 def questionnaire_by_code(code: str) -> Questionnaire | None:
@@ -128,7 +131,8 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
         raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
     now = utcnow()
     answered_at = source.answered_at or now
-    reason = "honeypot" if source.honeypot else ("burst" if _burst(source.ip_hash, answered_at) else None)
+    reason = source.suspicious_reason or (
+        "honeypot" if source.honeypot else ("burst" if _burst(source.ip_hash, answered_at) else None))
     response = SurveyResponse(
         client_id=source.client_id, questionnaire_id=version.questionnaire_id, version_id=version.id,
         unit_id=source.unit_id, centre_id=source.centre_id, counter_id=source.counter_id,
@@ -136,6 +140,7 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
         dossier_code=source.dossier_code or None, dossier_verified=source.dossier_verified, lang=source.lang,
         ip_hash=source.ip_hash, suspicious=reason is not None, suspicious_reason=reason,
         entered_by_id=source.entered_by.id if source.entered_by else None, paper_serial=source.paper_serial,
+        kiosk_id=source.kiosk_id,
     )
     response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
     db.session.add(response)
