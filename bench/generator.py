@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.models import Officer, ServiceCentre, SurveyAnswer, SurveyResponse
 from survey_app.services.surveys import current_version, definition_of, questionnaire_by_code
-from survey_app.timeutil import LOCAL_TZ, as_utc
+from survey_app.timeutil import LOCAL_TZ, as_utc, to_local
 
 #: Tết Nguyên đán (first day), when centres close for about a week and are quiet around it.
 TET = {2025: date(2025, 1, 29), 2026: date(2026, 2, 17), 2027: date(2027, 2, 6)}
@@ -127,7 +127,7 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
                     "version_id": version.id, "unit_id": centre.unit_id, "centre_id": centre.id,
                     "counter_id": counter.id if counter else None,
                     "officer_id": officers.get(counter.id) if counter else None, "channel": channel,
-                    "answered_at": as_utc(at), "received_at": as_utc(at), "lang": "vi",
+                    "answered_at": as_utc(at), "answered_day": at.date(), "received_at": as_utc(at), "lang": "vi",
                     "ip_hash": f"burst{offset}" if is_burst else None, "suspicious": bool(is_burst),
                     "suspicious_reason": "burst" if is_burst else None, "dossier_verified": False,
                     "paper_serial": f"G{offset:04d}{index:03d}" if channel == "paper" else None,
@@ -269,7 +269,8 @@ def _cases_for_unit(session: Session, plan: CasePlan, unit, categories: list[int
         row = {
             "tracking_code": "PG" + _code(stable_seed(prefix, len(cases))), "unit_id": unit.id,
             "channel": channel, "kind": kind, "category_id": rng.choice(categories), "content": text,
-            "received_at": received_utc, "location": f"Tổ dân phố {rng.randint(1, 12)}",
+            "received_at": received_utc, "received_day": to_local(received_utc).date(),
+            "location": f"Tổ dân phố {rng.randint(1, 12)}",
             "citizen_name": "Nguyễn Văn Dân" if named else None,
             "citizen_phone": f"09{rng.randrange(10**8):08d}" if named else None, "citizen_email": None,
             "consent_contact": named, "consent_notify": False, "state": "new", "original_due_at": due,

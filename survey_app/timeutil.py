@@ -24,6 +24,11 @@ def to_local(value: datetime) -> datetime:
     return as_utc(value).astimezone(LOCAL_TZ)
 
 
+def local_day(value: datetime) -> date:
+    """The Hai Phong calendar day of an instant."""
+    return to_local(value).date()
+
+
 def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 

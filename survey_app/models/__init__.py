@@ -18,8 +18,11 @@ from .cases import (
     Notification,
     SuggestionBox,
 )
+from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .kiosks import Kiosk
 from .ratelimit import RateCounter
+from .rollups import JobLock, RollupCase, RollupDossier, RollupResponse, RollupResponseCount, RollupState
+from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
 from .surveys import (
     Channel,
     QrToken,
@@ -34,6 +37,21 @@ from .users import Role, User
 
 __all__ = [
     "AdminUnit",
+    "ApologyLetter",
+    "Dossier",
+    "DossierColumnMapping",
+    "DossierImport",
+    "JobLock",
+    "RollupCase",
+    "RollupDossier",
+    "RollupResponse",
+    "RollupResponseCount",
+    "RollupState",
+    "ScoreAttachment",
+    "ScoreEntry",
+    "ScoreFlags",
+    "ScoringOverride",
+    "UnitProfile",
     "ApiKey",
     "BoxOpening",
     "CalendarDay",

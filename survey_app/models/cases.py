@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import local_day, utcnow
 from .types import UTCDateTime
 
 
@@ -157,6 +157,10 @@ class Case(db.Model):
     content: Mapped[str] = mapped_column(Text)
     #: When it arrived: never updated (the deadline clock starts here).
     received_at = mapped_column(UTCDateTime, nullable=False)
+    #: Its local day, for grouping in SQL.
+    received_day = mapped_column(Date, nullable=False)
+    #: Last change of any kind (the rollup refresh picks up changed cases by it).
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False, index=True)
     location: Mapped[str] = mapped_column(String(300), default="")
     lat: Mapped[float | None] = mapped_column()
     long: Mapped[float | None] = mapped_column()
@@ -216,7 +220,14 @@ class Case(db.Model):
         return CaseChannel(self.channel)
 
 
-IMMUTABLE_CASE_FIELDS = ("content", "received_at", "original_due_at", "channel", "tracking_code", "unit_id")
+IMMUTABLE_CASE_FIELDS = ("content", "received_at", "received_day", "original_due_at", "channel", "tracking_code",
+                         "unit_id")
+
+
+@event.listens_for(Case, "before_insert")
+def _set_received_day(mapper, connection, target: Case) -> None:
+    if target.received_day is None and target.received_at is not None:
+        target.received_day = local_day(target.received_at)
 
 
 @event.listens_for(Case, "before_update")

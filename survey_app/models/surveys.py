@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Index,
@@ -20,11 +21,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
-from ..timeutil import utcnow
+from ..timeutil import local_day, utcnow
 from .types import UTCDateTime
 
 
@@ -130,6 +132,7 @@ class SurveyResponse(db.Model):
         UniqueConstraint("questionnaire_id", "unit_id", "paper_serial"),
         CheckConstraint("channel in ('qr', 'web', 'kiosk', 'paper')", name="channel"),
         Index("ix_survey_responses_unit_answered", "unit_id", "answered_at"),
+        Index("ix_survey_responses_received", "received_at"),
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
         Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
         Index("ix_survey_responses_iphash_answered", "ip_hash", "answered_at"),
@@ -147,6 +150,8 @@ class SurveyResponse(db.Model):
     channel: Mapped[str] = mapped_column(String(8))
     #: When the citizen answered (a kiosk's or paper form's own time); indices are cut on it.
     answered_at = mapped_column(UTCDateTime, nullable=False)
+    #: The local (Asia/Ho_Chi_Minh) day of ``answered_at``: grouping by day is a plain column on every backend.
+    answered_day = mapped_column(Date, nullable=False)
     #: When the server stored it.
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
@@ -185,3 +190,9 @@ class SurveyAnswer(db.Model):
     text: Mapped[str | None] = mapped_column(Text)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="answers")
+
+
+@event.listens_for(SurveyResponse, "before_insert")
+def _set_answered_day(mapper, connection, target: SurveyResponse) -> None:
+    if target.answered_day is None and target.answered_at is not None:
+        target.answered_day = local_day(target.answered_at)

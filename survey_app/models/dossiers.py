@@ -1,0 +1,80 @@
+"""Dossier statistics imported from the city's one-stop system, and the apology letters for late ones."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from ..timeutil import utcnow
+from .types import UTCDateTime
+
+
+class Dossier(db.Model):
+    """One TTHC dossier (hồ sơ) as the one-stop system exported it. Re-importing updates it by code."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "code"),
+        CheckConstraint("channel in ('online', 'direct', 'postal', 'home')", name="channel"),
+        Index("ix_dossiers_unit_received_day", "unit_id", "received_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    #: "Mã hồ sơ" in the one-stop system.
+    code: Mapped[str] = mapped_column(String(64))
+    procedure: Mapped[str] = mapped_column(String(300), default="")
+    #: Lĩnh vực (procedure field), e.g. "Hộ tịch".
+    field: Mapped[str] = mapped_column(String(120), default="")
+    received_at = mapped_column(UTCDateTime, nullable=False)
+    #: The local (Asia/Ho_Chi_Minh) day of receipt, kept for grouping in SQL on every backend.
+    received_day = mapped_column(Date, nullable=False)
+    due_at = mapped_column(UTCDateTime, nullable=False)
+    #: When it was settled/returned; null while still open.
+    settled_at = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(8), default="direct")
+    #: Handled under the weekly fast-track day (Tiêu chí 2.1).
+    fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
+    import_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_imports.id"))
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class DossierImport(db.Model):
+    """One accepted import file (rejected files leave no row)."""
+
+    __tablename__ = "dossier_imports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    imported_at = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DossierColumnMapping(db.Model):
+    """A commune's remembered header names for each field of the export."""
+
+    __tablename__ = "dossier_column_mappings"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), primary_key=True)
+    #: {field: header as it appears in the file}
+    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ApologyLetter(db.Model):
+    """A letter of apology for an overdue dossier (item 2.4e): needed for every late dossier."""
+
+    __tablename__ = "apology_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    #: When staff confirmed it was sent; null while drafted.
+    sent_on = mapped_column(Date)
+    created_at = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    dossier: Mapped[Dossier] = relationship()
