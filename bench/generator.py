@@ -334,3 +334,122 @@ def _cases_for_unit(session: Session, plan: CasePlan, unit, categories: list[int
                   for kind, at, f, t in history]
         session.execute(insert(CaseEvent), events)
     return len(cases)
+
+
+# -- dossiers from the one-stop system ----------------------------------------------------------------------------
+
+#: (field, share of dossiers, legal time limit in working days)
+FIELDS = [("Hộ tịch", 35, 3), ("Chứng thực", 30, 1), ("Đất đai", 10, 15), ("Lao động – Thương binh và Xã hội", 10, 7),
+          ("Xây dựng", 5, 10), ("Kinh doanh", 5, 5), ("Khác", 5, 5)]
+
+
+@dataclass(frozen=True)
+class DossierPlan:
+    start: date
+    days: int
+    #: mean dossiers per commune per working day
+    per_day: float
+    seed: int = 2026
+    #: share settled after the due date
+    late_share: float = 0.004
+    #: the commune's fast-track weekday (0 = Monday)
+    fast_track_weekday: int = 2
+
+
+def generate_dossiers(session: Session, plan: DossierPlan, units: list | None = None) -> int:
+    """Dossiers as the one-stop export would list them, plus each commune's profile (tổ dân phố, fast-track day).
+
+    Skips communes that already have dossiers. Returns the number written.
+    """
+    from survey_app.models import AdminUnit, Dossier, UnitProfile
+    from survey_app.services import workdays
+
+    if units is None:
+        units = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None))).scalars())
+    end = plan.start + timedelta(days=plan.days - 1)
+    corrections = workdays.overrides(plan.start, end + timedelta(days=60))
+    working = workdays.working_days_between(plan.start, end, corrections)
+    now = datetime.now(LOCAL_TZ)
+    written = 0
+    for unit in units:
+        if session.execute(select(Dossier.id).where(Dossier.unit_id == unit.id).limit(1)).first():
+            continue
+        rng = random.Random(stable_seed(plan.seed, "dossiers", unit.code))
+        if session.get(UnitProfile, unit.id) is None:
+            session.add(UnitProfile(unit_id=unit.id, neighbourhoods=rng.randint(8, 20),
+                                    fast_track_weekday=plan.fast_track_weekday))
+        rows = []
+        for day in working:
+            count = max(0, int(rng.gauss(plan.per_day, plan.per_day / 4)))
+            for _ in range(count):
+                field, _share, limit = rng.choices(FIELDS, [f[1] for f in FIELDS])[0]
+                received = _local_time(rng, day)
+                fast = day.weekday() == plan.fast_track_weekday and field in ("Chứng thực", "Hộ tịch") and \
+                    rng.random() < 0.5
+                due_day = day if fast else workdays.add_working_days(day, limit, corrections)
+                due = workdays.end_of_local_day(due_day)
+                roll = rng.random()
+                if fast:
+                    settled = received + timedelta(hours=rng.uniform(0.5, 3))
+                elif roll < plan.late_share:
+                    late_day = workdays.add_working_days(due_day, rng.randint(1, 5), corrections)
+                    settled = as_utc(datetime.combine(late_day, time(10, 0), tzinfo=LOCAL_TZ))
+                else:
+                    span = (datetime.combine(due_day, time(16, 30), tzinfo=LOCAL_TZ) - received).total_seconds()
+                    settled = received + timedelta(seconds=rng.uniform(0.2, 1.0) * max(span, 600))
+                if settled > now:
+                    settled = None
+                channel = rng.choices(["online", "direct", "postal", "home"], [60, 35, 3, 2])[0]
+                rows.append({
+                    "unit_id": unit.id, "code": f"{unit.code[:12]}-{day:%y%m%d}-{len(rows):05d}",
+                    "procedure": f"Thủ tục {field.lower()}", "field": field, "received_at": as_utc(received),
+                    "received_day": day, "due_at": due, "settled_at": as_utc(settled) if settled else None,
+                    "channel": channel, "fast_track": fast,
+                })
+        for start in range(0, len(rows), BATCH):
+            session.execute(insert(Dossier), rows[start:start + BATCH])
+        written += len(rows)
+    return written
+
+
+def generate_annual_survey(session: Session, year: int, per_unit: int, seed: int = 2026,
+                           units: list | None = None) -> int:
+    """Responses to the Quý IV questionnaire, spread over October–November of ``year`` (up to today)."""
+    from survey_app.models import AdminUnit
+
+    questionnaire = questionnaire_by_code("annual-friendly-government")
+    version = current_version(questionnaire.id)
+    definition = definition_of(version)
+    keys = [q.key for q in definition.questions.values() if q.type == "scale5"]
+    if units is None:
+        units = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None))).scalars())
+    today = datetime.now(LOCAL_TZ).date()
+    start = date(year, 10, 1)
+    if today < start:
+        return 0
+    days = max(1, (min(today, date(year, 11, 30)) - start).days + 1)
+    written = 0
+    for unit in units:
+        prefix = f"gen:{seed}:annual:{unit.code}"[:40]
+        if session.execute(select(SurveyResponse.id).where(SurveyResponse.client_id.like(f"{prefix}%")).limit(1)
+                           ).first():
+            continue
+        centre = session.execute(select(ServiceCentre).where(ServiceCentre.unit_id == unit.id)).scalars().first()
+        if centre is None:
+            continue
+        rng = random.Random(stable_seed(seed, "annual", unit.code))
+        level = rng.uniform(0.82, 0.96)
+        responses, answers = [], []
+        for index in range(per_unit):
+            at = _local_time(rng, start + timedelta(days=rng.randrange(days)))
+            responses.append({
+                "client_id": f"{prefix}:{index}", "questionnaire_id": questionnaire.id, "version_id": version.id,
+                "unit_id": unit.id, "centre_id": centre.id, "counter_id": None, "officer_id": None,
+                "channel": rng.choice(["paper", "qr", "web"]), "answered_at": as_utc(at), "answered_day": at.date(),
+                "received_at": as_utc(at), "lang": "vi", "ip_hash": None, "suspicious": False,
+                "suspicious_reason": None, "dossier_verified": False,
+                "paper_serial": None,
+            })
+            answers.append([(key, _scale(rng, level), None) for key in keys if rng.random() < 0.9 or key == "overall"])
+        written += _flush(session, responses, answers)
+    return written

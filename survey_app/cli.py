@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -54,16 +53,30 @@ def units_import(path: Path) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Tạo dữ liệu mẫu (chạy lại không thay đổi gì) và in thông tin đăng nhập."""
-    from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
+    from bench.generator import (
+        CasePlan,
+        DossierPlan,
+        SurveyPlan,
+        generate_annual_survey,
+        generate_cases,
+        generate_dossiers,
+        generate_survey_responses,
+    )
+    from reports.jobs import run_refresh
 
     from .services.demo import load_demo
     from .timeutil import local_today
 
     logins = load_demo(Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path))
-    start = local_today() - timedelta(days=90)
-    generate_survey_responses(db.session, SurveyPlan(start=start, days=91, per_day=6))
-    generate_cases(db.session, CasePlan(start=start, days=91, per_day=1.2))
+    today = local_today()
+    start = today.replace(month=1, day=1)
+    days = (today - start).days + 1
+    generate_survey_responses(db.session, SurveyPlan(start=start, days=days, per_day=6))
+    generate_cases(db.session, CasePlan(start=start, days=days, per_day=1.2))
+    generate_dossiers(db.session, DossierPlan(start=start, days=days, per_day=25))
+    generate_annual_survey(db.session, today.year, per_unit=160)
     db.session.commit()
+    run_refresh(db.session)
     click.echo("Dữ liệu mẫu đã sẵn sàng. Tài khoản:")
     for login in logins:
         password = login.password or "(đã đổi, không in)"
@@ -154,7 +167,82 @@ def notifications_send() -> None:
     click.echo(f"Đã gửi {sent} thông báo, {failed} lỗi (giữ lại để gửi lần sau).")
 
 
+reports_cli = AppGroup("reports", help="Tổng hợp số liệu, chấm điểm, hồ sơ minh chứng.")
+
+
+@reports_cli.command("refresh")
+@click.option("--full", is_flag=True, help="Tính lại toàn bộ thay vì chỉ những ngày có thay đổi.")
+def reports_refresh(full: bool) -> None:
+    """Cập nhật các bảng tổng hợp (chạy định kỳ bằng cron / systemd timer)."""
+    from reports.jobs import LockBusy, run_refresh
+
+    try:
+        report = run_refresh(db.session, full)
+    except LockBusy as exc:
+        raise click.ClickException("Một lần cập nhật khác đang chạy; bỏ qua lần này.") from exc
+    kind = "toàn bộ" if report.full else f"{report.days} ngày có thay đổi"
+    click.echo(f"Đã cập nhật ({kind}): " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items()))
+
+
+@reports_cli.command("import-dossiers")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def reports_import_dossiers(unit_code: str, path: Path) -> None:
+    """Nhập tệp hồ sơ (CSV/XLSX) xuất từ hệ thống một cửa; chỉ áp dụng khi mọi dòng hợp lệ."""
+    from .services import dossier_import
+
+    unit = resolve_unit(unit_code)
+    if path.stat().st_size > dossier_import.MAX_BYTES:
+        raise click.ClickException(f"Tệp lớn hơn {dossier_import.MAX_BYTES // 1024 // 1024} MB: hãy xuất theo "
+                                   "từng tháng hoặc quý rồi nhập lần lượt. Chưa có thay đổi nào được lưu.")
+    report = dossier_import.parse(path.read_bytes(), path.name, unit.id)
+    if report.errors:
+        db.session.rollback()
+        for error in report.errors[:200]:
+            click.echo(str(error), err=True)
+        raise click.ClickException(f"Không nhập: {len(report.errors)} lỗi. Chưa có thay đổi nào được lưu.")
+    dossier_import.apply(report, unit.id, path.name, None)
+    db.session.commit()
+    click.echo(f"Đã nhập {unit.full_name}: {report.created} hồ sơ mới, {report.updated} cập nhật, "
+               f"{report.unchanged} không đổi.")
+
+
+@reports_cli.command("score")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--as-of", "as_of", default=None, help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -> None:
+    """In bảng điểm của đơn vị: điểm từng mục, giải thích, tổng và mức xếp loại."""
+    import json
+
+    from reports.scoring.engine import score
+
+    from .services.paper_import import parse_date
+
+    unit = resolve_unit(unit_code)
+    day = parse_date(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
+    result = score(db.session, unit, year, day)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        return
+    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (đến {result.end.strftime('%d/%m/%Y')})")
+    for note in result.discrepancies:
+        click.echo(f"! {note}")
+    for item in result.items:
+        points = "  –  " if item.points is None else f"{item.points:5.2f}"
+        click.echo(f"{item.item.code:<9} {points}/{item.item.points:<4g} {item.explanation}")
+    for criterion in result.criteria:
+        click.echo(f"{criterion.text}: {criterion.points:g}/{criterion.max:g}")
+    click.echo(f"TỔNG: {result.total:g}/100 – {result.level_name}")
+    for reason in result.disqualified:
+        click.echo(f"Không đạt chuẩn do: {reason}")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(reports_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(qr_cli)
     app.cli.add_command(units_cli)

@@ -1,0 +1,127 @@
+"""The score of a commune for a year: every item's points with the rule or entry behind them, group and
+criterion totals capped at their declared maximum, the total, the level and the disqualifying flags.
+
+One computation for the screen, the exports, the CLI and the JSON API.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy.orm import Session
+
+from survey_app.models import AdminUnit
+from survey_app.timeutil import LOCAL_TZ, local_today
+
+from . import data
+from .rules import RULES, Evidence, RuleContext
+from .table import Item, Table, for_year
+
+
+@dataclass
+class ItemScore:
+    item: Item
+    points: float | None
+    source: str  # computed | entered | missing
+    explanation: str
+    figures: dict = field(default_factory=dict)
+    note: str = ""
+    attachments: int = 0
+    params: dict = field(default_factory=dict)
+    evidence: object = None  # Callable[[], Evidence] | None
+
+    def rows(self) -> Evidence | None:
+        return self.evidence() if self.evidence else None
+
+
+@dataclass
+class CriterionScore:
+    code: str
+    text: str
+    max: float
+    raw: float
+    points: float
+
+
+@dataclass
+class Score:
+    table: Table
+    unit: AdminUnit
+    year: int
+    start: date
+    end: date
+    items: list[ItemScore]
+    criteria: list[CriterionScore]
+    total: float
+    level_name: str
+    level_code: str
+    disqualified: list[str]
+    discrepancies: list[str]
+
+    def item(self, code: str) -> ItemScore:
+        return next(i for i in self.items if i.item.code == code)
+
+    def as_dict(self) -> dict:
+        return {
+            "table": self.table.id, "unit": self.unit.code, "unit_name": self.unit.full_name, "year": self.year,
+            "period": [self.start.isoformat(), self.end.isoformat()], "total": self.total,
+            "level": self.level_name, "disqualified": self.disqualified, "discrepancies": self.discrepancies,
+            "criteria": [{"code": c.code, "text": c.text, "max": c.max, "raw": c.raw, "points": c.points}
+                         for c in self.criteria],
+            "items": [{"code": s.item.code, "text": s.item.text, "max": s.item.points, "points": s.points,
+                       "source": s.source, "rule": s.item.rule, "explanation": s.explanation, "figures": s.figures,
+                       "note": s.note, "attachments": s.attachments} for s in self.items],
+        }
+
+
+def floor_to_step(value: float, step: float) -> float:
+    """Round down to the table's step (partial credit never rounds up)."""
+    return math.floor(value / step + 1e-9) * step
+
+
+def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
+          table: Table | None = None) -> Score:
+    table = table or for_year(year)
+    start = date(year, 1, 1)
+    end = min(as_of or local_today(), date(year, 12, 31))
+    now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
+    ctx = RuleContext(session=session, unit=unit, year=year, start=start, end=end, now=now)
+    entries = data.score_entries(session, unit.id, year)
+    attachments = data.attachment_counts(session, unit.id, year)
+    overrides = data.overrides(session, table.id)
+    items: list[ItemScore] = []
+    for item in table.items:
+        entry = entries.get(item.code)
+        if item.mode == "computed":
+            params = {**item.params, **overrides.get(item.code, {})}
+            result = RULES[item.rule][0](ctx, params)
+            ratio = max(0.0, min(1.0, result.ratio))
+            points = floor_to_step(item.points * ratio, table.rounding_step)
+            items.append(ItemScore(item, points, "computed", result.explanation, result.figures,
+                                   entry.note if entry else "", attachments.get(item.code, 0), params,
+                                   result.evidence))
+        elif entry is not None:
+            items.append(ItemScore(item, min(item.points, max(0.0, entry.points)), "entered", entry.note or "",
+                                   note=entry.note, attachments=attachments.get(item.code, 0)))
+        else:
+            items.append(ItemScore(item, None, "missing", "Chưa chấm: cán bộ nhập điểm và tài liệu minh chứng.",
+                                   attachments=attachments.get(item.code, 0)))
+    criteria = []
+    for criterion in table.criteria:
+        raw = sum(s.points or 0 for s in items if s.item.criterion == criterion.code)
+        group_capped = 0.0
+        for group in criterion.groups:
+            group_raw = sum(s.points or 0 for s in items if s.item.group == group.code)
+            group_capped += min(group.points, group_raw)
+        criteria.append(CriterionScore(criterion.code, criterion.text, criterion.points, raw,
+                                       min(criterion.points, group_capped)))
+    total = min(table.total, sum(c.points for c in criteria))
+    flags = data.flags(session, unit.id, year)
+    disqualified = [text for code, text in table.disqualifiers if flags is not None and getattr(flags, code, False)]
+    level = table.level_for(total)
+    if disqualified:
+        level = min(table.levels, key=lambda lv: lv.min)
+    return Score(table, unit, year, start, end, items, criteria, round(total, 2), level.name, level.code,
+                 disqualified, list(table.discrepancies))
