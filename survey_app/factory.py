@@ -84,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     from .inbox.views_staff import bp as inbox_bp
     from .open311.views import bp as open311_bp
     from .public.views import bp as public_bp
+    from .scores.views import bp as scores_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
 
@@ -95,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(open311_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
+    app.register_blueprint(scores_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 
