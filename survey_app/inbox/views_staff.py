@@ -250,16 +250,14 @@ def collections():
             db.session.add(session_row)
             db.session.flush()
             try:
-                for index, item in enumerate(items):
-                    case_service.file_case(case_service.CaseInput(
-                        unit_id=unit_id, channel=CaseChannel.COLLECTION.value, kind=CaseKind.SUGGESTION.value,
-                        category_id=category_id, content=item, location=neighbourhood,
-                        received_at=as_utc(datetime.combine(held_on, time(17, 0), tzinfo=LOCAL_TZ)),
-                        created_by=current_user, collection_session_id=session_row.id,
-                        client_id=f"collection:{session_row.id}:{index}"))
+                case_service.file_items(
+                    items, unit_id=unit_id, channel=CaseChannel.COLLECTION.value, category_id=category_id,
+                    location=neighbourhood, received_at=as_utc(datetime.combine(held_on, time(17, 0), tzinfo=LOCAL_TZ)),
+                    created_by=current_user, client_prefix=f"collection:{session_row.id}",
+                    collection_session_id=session_row.id)
             except case_service.CaseError as exc:
                 db.session.rollback()
-                errors["items"] = f"Ý kiến thứ {index + 1}: {exc}"
+                errors["items"] = f"Ý kiến {exc}"
             else:
                 audit.record(current_user, "create", "collection_session", session_row.id, unit_id=unit_id,
                              detail={"items": len(items)})
@@ -325,15 +323,14 @@ def boxes():
             db.session.add(opening)
             db.session.flush()
             try:
-                for index, item in enumerate(items):
-                    case_service.file_case(case_service.CaseInput(
-                        unit_id=box.unit_id, channel=CaseChannel.BOX.value, kind=CaseKind.SUGGESTION.value,
-                        category_id=category_id, content=item, location=box.location_name,
-                        received_at=as_utc(datetime.combine(opened_on, time(9, 0), tzinfo=LOCAL_TZ)),
-                        created_by=current_user, box_opening_id=opening.id, client_id=f"box:{opening.id}:{index}"))
+                case_service.file_items(
+                    items, unit_id=box.unit_id, channel=CaseChannel.BOX.value, category_id=category_id,
+                    location=box.location_name,
+                    received_at=as_utc(datetime.combine(opened_on, time(9, 0), tzinfo=LOCAL_TZ)),
+                    created_by=current_user, client_prefix=f"box:{opening.id}", box_opening_id=opening.id)
             except case_service.CaseError as exc:
                 db.session.rollback()
-                errors["items"] = f"Thư thứ {index + 1}: {exc}"
+                errors["items"] = f"Thư {exc}"
             else:
                 audit.record(current_user, "create", "box_opening", opening.id, unit_id=box.unit_id,
                              detail={"items": len(items)})

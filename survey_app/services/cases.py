@@ -402,3 +402,20 @@ def overdue(case: Case, now: datetime | None = None) -> bool:
 
 def answered_late(case: Case) -> bool:
     return case.answered_at is not None and case.answered_at > case.due_at
+
+
+def file_items(items: list[str], *, unit_id: int, channel: str, category_id: int | None, location: str,
+               received_at: datetime, created_by: User, client_prefix: str, **links) -> None:
+    """File each line brought by a weekly collection session or a box opening as a góp ý case.
+
+    :param client_prefix: makes each line's idempotency key (``<prefix>:<index>``).
+    :param links: ``collection_session_id`` or ``box_opening_id``.
+    :raises CaseError: naming the line (1-based) that cannot be filed.
+    """
+    for index, item in enumerate(items):
+        try:
+            file_case(CaseInput(unit_id=unit_id, channel=channel, kind=CaseKind.SUGGESTION.value,
+                                category_id=category_id, content=item, location=location, received_at=received_at,
+                                created_by=created_by, client_id=f"{client_prefix}:{index}", **links))
+        except CaseError as exc:
+            raise CaseError(f"thứ {index + 1}: {exc}", exc.status, exc.field) from exc
