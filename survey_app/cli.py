@@ -118,7 +118,7 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
     from .services import qr
     from .surveys import printing
     from .surveys.qrcodes import qr_png, qr_svg
-    from .text import fold
+    from .text import slug
 
     query = select(ServiceCentre).where(ServiceCentre.active.is_(True)).order_by(ServiceCentre.unit_id)
     if unit_code:
@@ -130,13 +130,11 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
         tokens = qr.ensure_tokens(centres)
         db.session.commit()
         for token in tokens:
-            centre_slug = "-".join("".join(c if c.isalnum() else " " for c in fold(token.centre.name)).split())
-            folder = directory / token.centre.unit.code / centre_slug[:60]
+            folder = directory / token.centre.unit.code / slug(token.centre.name)
             folder.mkdir(parents=True, exist_ok=True)
             stem = f"quay-{token.counter.number:02d}" if token.counter else "trung-tam"
-            url = qr.short_url(token)
-            item = printing.PosterItem(token.centre.unit.full_name, token.centre.name, url,
-                                       token.counter.display_name if token.counter else None)
+            item = qr.poster_item(token)
+            url = item.url
             (folder / f"{stem}.png").write_bytes(qr_png(url))
             (folder / f"{stem}.svg").write_bytes(qr_svg(url))
             (folder / f"{stem}_ap-phich-A4.pdf").write_bytes(printing.poster_pdf(item))
@@ -144,12 +142,9 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
             (folder / f"{stem}.url.txt").write_text(url + "\n", encoding="utf-8")
             written += 1
         for centre in centres:
-            items = [printing.PosterItem(t.centre.unit.full_name, t.centre.name, qr.short_url(t),
-                                         t.counter.display_name) for t in tokens
-                     if t.centre_id == centre.id and t.counter is not None]
+            items = [qr.poster_item(t) for t in tokens if t.centre_id == centre.id and t.counter is not None]
             if items:
-                centre_slug = "-".join("".join(c if c.isalnum() else " " for c in fold(centre.name)).split())
-                (directory / centre.unit.code / centre_slug[:60] / "tat-ca-cac-quay_A4.pdf").write_bytes(
+                (directory / centre.unit.code / slug(centre.name) / "tat-ca-cac-quay_A4.pdf").write_bytes(
                     printing.sheet_pdf(items, f"Thẻ QR các quầy – {centre.name}"))
     click.echo(f"Đã xuất {written} mã QR của {len(centres)} trung tâm vào {directory}.")
 

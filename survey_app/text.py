@@ -35,3 +35,8 @@ def mask_name(name: str | None) -> str:
     if not parts:
         return ""
     return " ".join([parts[0]] + [p[0] + "." for p in parts[1:]])
+
+
+def slug(value: str, limit: int = 60) -> str:
+    """'Trung tâm PVHCC phường Bạch Đằng' -> 'trung-tam-pvhcc-phuong-bach-dang', for file names."""
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in fold(value)).split())[:limit]

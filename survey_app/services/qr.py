@@ -114,3 +114,11 @@ def read_dossier_token(value: str) -> DossierClaim | None:
 
 def dossier_url(claim: DossierClaim) -> str:
     return f"{base_url()}{url_for('survey.dossier_form', signed=dossier_token(claim))}"
+
+
+def poster_item(token: QrToken):
+    """What the poster, card or sheet of a token says (the printing module lays it out)."""
+    from ..surveys.printing import PosterItem
+
+    return PosterItem(unit_name=token.centre.unit.full_name, centre_name=token.centre.name, url=short_url(token),
+                      counter_label=token.counter.display_name if token.counter else None)

@@ -30,7 +30,7 @@ from ..services import paper_import, qr, questionnaires
 from ..services import surveys as survey_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..surveys.definition import read_answers
-from ..text import clean
+from ..text import clean, slug
 from ..timeutil import LOCAL_TZ, as_utc, local_today
 from . import printing
 from .qrcodes import qr_png, qr_svg
@@ -42,22 +42,8 @@ def _city_admin(user) -> bool:
     return user.role == Role.CITY_ADMIN
 
 
-def _slug(text: str) -> str:
-    from ..text import fold
-
-    return "-".join("".join(ch if ch.isalnum() else " " for ch in fold(text)).split())[:60]
-
-
-def _poster_item(token: QrToken) -> printing.PosterItem:
-    counter = token.counter
-    return printing.PosterItem(
-        unit_name=token.centre.unit.full_name, centre_name=token.centre.name, url=qr.short_url(token),
-        counter_label=counter.display_name if counter else None,
-    )
-
-
 def _file_stem(token: QrToken) -> str:
-    parts = [token.centre.unit.code, _slug(token.centre.name)]
+    parts = [token.centre.unit.code, slug(token.centre.name)]
     parts.append(f"quay-{token.counter.number}" if token.counter else "trung-tam")
     return "_".join(parts)
 
@@ -92,9 +78,9 @@ def qr_file(token_id: int, fmt: str):
     if fmt == "svg":
         return _download(qr_svg(url), "image/svg+xml", f"{stem}.svg")
     if fmt == "poster.pdf":
-        return _download(printing.poster_pdf(_poster_item(token)), "application/pdf", f"{stem}_A4.pdf")
+        return _download(printing.poster_pdf(qr.poster_item(token)), "application/pdf", f"{stem}_A4.pdf")
     if fmt == "card.pdf":
-        return _download(printing.card_pdf(_poster_item(token)), "application/pdf", f"{stem}_A6.pdf")
+        return _download(printing.card_pdf(qr.poster_item(token)), "application/pdf", f"{stem}_A6.pdf")
     abort(404)
 
 
@@ -104,11 +90,11 @@ def centre_sheet(centre_id: int):
     centre = get_scoped_or_404(ServiceCentre, centre_id, current_user)
     tokens = qr.ensure_tokens([centre]) if current_user.can_write else []
     db.session.commit()
-    items = [_poster_item(t) for t in tokens if t.counter is not None]
+    items = [qr.poster_item(t) for t in tokens if t.counter is not None]
     if not items:
         flash("Trung tâm chưa có quầy nào đang hoạt động.", "warning")
         return redirect(url_for(".index"))
-    stem = f"{centre.unit.code}_{_slug(centre.name)}_cac-quay"
+    stem = f"{centre.unit.code}_{slug(centre.name)}_cac-quay"
     return _download(printing.sheet_pdf(items, f"Thẻ QR các quầy – {centre.name}"), "application/pdf", f"{stem}.pdf")
 
 
