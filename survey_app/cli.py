@@ -213,7 +213,7 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
 
     from reports.scoring.engine import score
 
-    from .services.paper_import import parse_date
+    from .timeutil import parse_date
 
     unit = resolve_unit(unit_code)
     day = parse_date(as_of) if as_of else None

@@ -33,6 +33,19 @@ def local_today() -> date:
     return datetime.now(LOCAL_TZ).date()
 
 
+def parse_date(value: str | None) -> date | None:
+    """A day typed as dd/mm/yyyy (or yyyy-mm-dd, dd-mm-yyyy), any time after it ignored; None when unreadable."""
+    from .text import clean
+
+    text = clean(value).split(" ")[0]
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def format_date(value: date | datetime | None) -> str:
     """dd/mm/yyyy in local time."""
     if value is None:

@@ -31,10 +31,9 @@ from ..models import (
 from ..models.cases import OPEN_STATES, STAFF_CHANNELS
 from ..services import audit, workdays
 from ..services import cases as case_service
-from ..services.paper_import import parse_date
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..text import clean
-from ..timeutil import LOCAL_TZ, as_utc, local_today, utcnow
+from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date, utcnow
 from .common import categories, photos_from_request
 
 bp = Blueprint("inbox", __name__, url_prefix="/admin/inbox")

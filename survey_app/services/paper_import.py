@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import datetime, time
 
 import pandas as pd
 from openpyxl import Workbook
@@ -14,7 +14,7 @@ from openpyxl.styles import Font
 from ..models import Channel, QuestionnaireVersion, ServiceCentre, User
 from ..surveys.definition import Definition, ParsedAnswers, read_answers
 from ..text import clean
-from ..timeutil import LOCAL_TZ, as_utc, local_today
+from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date
 from . import surveys
 from .units_import import RowError
 
@@ -79,16 +79,6 @@ def _read_table(data: bytes, filename: str) -> pd.DataFrame:
         return pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, keep_default_na=False, engine="openpyxl")
     text = data.decode("utf-8-sig")
     return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=None, engine="python")
-
-
-def parse_date(value: str) -> date | None:
-    value = clean(value).split(" ")[0]
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    return None
 
 
 def parse_file(data: bytes, filename: str, version: QuestionnaireVersion, centre: ServiceCentre) -> PaperImport:

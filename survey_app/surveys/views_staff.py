@@ -31,7 +31,7 @@ from ..services import surveys as survey_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..surveys.definition import read_answers
 from ..text import clean, slug
-from ..timeutil import LOCAL_TZ, as_utc, local_today
+from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date
 from . import printing
 from .qrcodes import qr_png, qr_svg
 
@@ -161,10 +161,6 @@ def _version_from_request() -> QuestionnaireVersion:
     return version
 
 
-def _parse_day(value: str | None) -> date | None:
-    return paper_import.parse_date(value or "")
-
-
 @bp.route("/paper", methods=["GET", "POST"])
 @staff_required(can_write)
 def paper_entry():
@@ -187,7 +183,7 @@ def paper_entry():
             counter = next((c for c in centre.counters if str(c.number) == clean(request.form.get("counter"))), None)
             if counter is None:
                 errors["counter"] = "Trung tâm không có quầy số này."
-        day = _parse_day(request.form.get("day"))
+        day = parse_date(request.form.get("day"))
         if day is None or day > local_today():
             errors["day"] = "Ngày trên phiếu không hợp lệ (dd/mm/yyyy, không ở tương lai)."
         serial = clean(request.form.get("serial"))
@@ -337,8 +333,8 @@ def results():
     version = _version_from_request()
     definition = survey_service.definition_of(version)
     today = local_today()
-    start = _parse_day(request.args.get("start")) or date(today.year, 1, 1)
-    end = _parse_day(request.args.get("end")) or today
+    start = parse_date(request.args.get("start")) or date(today.year, 1, 1)
+    end = parse_date(request.args.get("end")) or today
     summary = None
     if unit is not None:
         f = SurveyFilter(questionnaire_id=version.questionnaire_id, unit_ids=(unit.id,), start=start, end=end,
