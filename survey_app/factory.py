@@ -80,11 +80,13 @@ def register_blueprints(app: Flask) -> None:
 
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .dossiers.views import bp as dossiers_bp
     from .inbox.views_public import bp as feedback_bp
     from .inbox.views_staff import bp as inbox_bp
     from .open311.views import bp as open311_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
+    from .scores.views_rules import bp as scoring_rules_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
 
@@ -97,6 +99,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(scores_bp)
+    app.register_blueprint(scoring_rules_bp)
+    app.register_blueprint(dossiers_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 

@@ -81,33 +81,54 @@ def floor_to_step(value: float, step: float) -> float:
     return math.floor(value / step + 1e-9) * step
 
 
-def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
-          table: Table | None = None) -> Score:
-    table = table or for_year(year)
+def _context(session: Session, unit: AdminUnit, year: int, as_of: date | None) -> RuleContext:
+    """The period is the assessment year up to ``as_of`` (today by default); deadlines are judged at its end."""
     start = date(year, 1, 1)
     end = min(as_of or local_today(), date(year, 12, 31))
     now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
-    ctx = RuleContext(session=session, unit=unit, year=year, start=start, end=end, now=now)
+    return RuleContext(session=session, unit=unit, year=year, start=start, end=end, now=now)
+
+
+def _item_score(ctx: RuleContext, table: Table, item: Item, entry, attachments: int, overrides: dict) -> ItemScore:
+    """One item: a computed item's rule with its parameters (the city's overrides win), or the staff's entry."""
+    if item.mode == "computed":
+        params = {**item.params, **overrides.get(item.code, {})}
+        result = RULES[item.rule][0](ctx, params)
+        ratio = max(0.0, min(1.0, result.ratio))
+        points = floor_to_step(item.points * ratio, table.rounding_step)
+        return ItemScore(item, points, "computed", result.explanation, result.figures,
+                         entry.note if entry else "", attachments, params, result.evidence)
+    if entry is not None:
+        return ItemScore(item, min(item.points, max(0.0, entry.points)), "entered", entry.note or "",
+                         note=entry.note, attachments=attachments)
+    return ItemScore(item, None, "missing", "Chưa chấm: cán bộ nhập điểm và tài liệu minh chứng.",
+                     attachments=attachments)
+
+
+def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: date | None = None,
+               table: Table | None = None) -> ItemScore:
+    """One item's score (the same computation as :func:`score`, without running every other rule).
+
+    :raises KeyError: when the table has no item ``code``.
+    """
+    table = table or for_year(year)
+    item = table.item(code)
+    ctx = _context(session, unit, year, as_of)
+    entry = data.score_entries(session, unit.id, year).get(code)
+    attachments = data.attachment_counts(session, unit.id, year).get(code, 0)
+    return _item_score(ctx, table, item, entry, attachments, data.overrides(session, table.id))
+
+
+def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
+          table: Table | None = None) -> Score:
+    table = table or for_year(year)
+    ctx = _context(session, unit, year, as_of)
+    start, end = ctx.start, ctx.end
     entries = data.score_entries(session, unit.id, year)
     attachments = data.attachment_counts(session, unit.id, year)
     overrides = data.overrides(session, table.id)
-    items: list[ItemScore] = []
-    for item in table.items:
-        entry = entries.get(item.code)
-        if item.mode == "computed":
-            params = {**item.params, **overrides.get(item.code, {})}
-            result = RULES[item.rule][0](ctx, params)
-            ratio = max(0.0, min(1.0, result.ratio))
-            points = floor_to_step(item.points * ratio, table.rounding_step)
-            items.append(ItemScore(item, points, "computed", result.explanation, result.figures,
-                                   entry.note if entry else "", attachments.get(item.code, 0), params,
-                                   result.evidence))
-        elif entry is not None:
-            items.append(ItemScore(item, min(item.points, max(0.0, entry.points)), "entered", entry.note or "",
-                                   note=entry.note, attachments=attachments.get(item.code, 0)))
-        else:
-            items.append(ItemScore(item, None, "missing", "Chưa chấm: cán bộ nhập điểm và tài liệu minh chứng.",
-                                   attachments=attachments.get(item.code, 0)))
+    items = [_item_score(ctx, table, item, entries.get(item.code), attachments.get(item.code, 0), overrides)
+             for item in table.items]
     criteria = []
     for criterion in table.criteria:
         raw = sum(s.points or 0 for s in items if s.item.criterion == criterion.code)

@@ -246,10 +246,11 @@ def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
             if workdays.to_local(r[2]).weekday() == weekday]
     same_day = [r for r in rows
                 if r[3] is not None and workdays.to_local(r[3]).date() == workdays.to_local(r[2]).date()]
-    if not rows:
-        return RuleResult(0.0, "Chưa có hồ sơ giải quyết nhanh nào vào ngày đã quy định.", {"dossiers": 0})
-    ratio = len(same_day) / len(rows)
     names = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
+    if not rows:
+        return RuleResult(0.0, f"Ngày giải quyết nhanh: {names[weekday]}; chưa có hồ sơ giải quyết nhanh nào vào "
+                               "ngày này.", {"dossiers": 0})
+    ratio = len(same_day) / len(rows)
     return RuleResult(ratio, f"Ngày giải quyết nhanh: {names[weekday]}; {len(same_day)}/{len(rows)} hồ sơ tiếp nhận "
                              f"và trả kết quả trong ngày ({_pct(ratio)}).",
                       {"dossiers": len(rows), "same_day": len(same_day)},

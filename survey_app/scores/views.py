@@ -1,4 +1,5 @@
-"""The live score of a commune, entry of the items staff score, the rows behind a computed item, JSON."""
+"""The live score of a commune: each item's points and explanation, entry of the items staff score with their
+evidence files, the rows behind a computed item, the commune facts and the disqualifying flags, JSON."""
 
 from __future__ import annotations
 
@@ -9,18 +10,39 @@ from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_t
 from flask_login import current_user
 from sqlalchemy import select
 
-from reports.scoring.engine import score
-from reports.scoring.table import for_year
+from reports.scoring import operations
+from reports.scoring.engine import score, score_item
+from reports.scoring.operations import ScoringError
+from reports.scoring.table import Item, for_year
 
-from ..auth.roles import can_write, staff_required
+from ..auth.roles import can_administer, can_write, staff_required
 from ..extensions import db
-from ..models import AdminUnit, ScoreEntry
-from ..services import audit
+from ..models import AdminUnit, ScoreAttachment, ScoreFlags, UnitProfile
 from ..services.scoping import get_scoped_or_404, visible_units
+from ..services.uploads import ACCEPTED_LABEL, EVIDENCE_MAX_BYTES, UploadError, check_evidence
 from ..text import clean
 from ..timeutil import local_today
 
 bp = Blueprint("scores", __name__, url_prefix="/admin/scores")
+
+WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy"]
+
+
+def _year(year: int) -> int:
+    if not 2020 <= year <= 2100:
+        abort(404)
+    return year
+
+
+def _item(year: int, code: str) -> Item:
+    try:
+        return for_year(year).item(code)
+    except KeyError:
+        abort(404)
+
+
+def _back(unit: AdminUnit, year: int, anchor: str = ""):
+    return redirect(url_for(".unit_score", unit_id=unit.id, year=year) + anchor, code=303)
 
 
 @bp.route("/")
@@ -37,42 +59,51 @@ def index():
 @staff_required()
 def unit_score(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    if not 2020 <= year <= 2100:
-        abort(404)
-    result = score(db.session, unit, year)
+    result = score(db.session, unit, _year(year))
+    attachments: dict[str, list] = {}
+    for a in db.session.execute(
+            select(ScoreAttachment.id, ScoreAttachment.item_code, ScoreAttachment.filename, ScoreAttachment.size)
+            .where(ScoreAttachment.unit_id == unit.id, ScoreAttachment.year == year)
+            .order_by(ScoreAttachment.uploaded_at)).all():
+        attachments.setdefault(a.item_code, []).append(a)
+    flags = db.session.execute(select(ScoreFlags).where(ScoreFlags.unit_id == unit.id, ScoreFlags.year == year)
+                               ).scalar_one_or_none()
     return render_template("scores/score.html", result=result, unit=unit, year=year,
-                           units=visible_units(current_user))
+                           units=visible_units(current_user), attachments=attachments, flags=flags,
+                           profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
+                           accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024)
 
 
 @bp.route("/<int:unit_id>/<int:year>.json")
 @staff_required()
 def unit_score_json(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    return jsonify(score(db.session, unit, year).as_dict())
+    return jsonify(score(db.session, unit, _year(year)).as_dict())
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>/rows.<fmt>")
 @staff_required()
 def item_rows(unit_id: int, year: int, code: str, fmt: str):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    result = score(db.session, unit, year)
+    if fmt not in ("csv", "html"):
+        abort(404)
     try:
-        item = result.item(code)
-    except StopIteration:
+        item = score_item(db.session, unit, _year(year), code)
+    except KeyError:
         abort(404)
     evidence = item.rows()
     if evidence is None:
         abort(404)
     if fmt == "csv":
+        from reports.exporters.cells import safe_cell
+
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(evidence.columns)
         for row in evidence.rows:
-            writer.writerow(["'" + v if isinstance(v, str) and v[:1] in "=+-@" else v for v in row])
+            writer.writerow([safe_cell(v) for v in row])
         return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{unit.code}_{year}_{code}.csv"'})
-    if fmt != "html":
-        abort(404)
     return render_template("scores/rows.html", unit=unit, year=year, item=item, evidence=evidence)
 
 
@@ -80,29 +111,105 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
 @staff_required(can_write)
 def enter_item(unit_id: int, year: int, code: str):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    item = _item(_year(year), code)
     try:
-        item = for_year(year).item(code)
-    except KeyError:
-        abort(404)
-    if item.mode != "entered":
-        flash("Mục này được tính tự động từ số liệu, không nhập tay.", "error")
-        return redirect(url_for(".unit_score", unit_id=unit.id, year=year), code=303)
-    raw = clean(request.form.get("points")).replace(",", ".")
-    try:
-        points = float(raw)
-    except ValueError:
-        points = -1
-    if not 0 <= points <= item.points:
-        flash(f"Mục {code}: điểm phải từ 0 đến {item.points:g}.", "error")
-        return redirect(url_for(".unit_score", unit_id=unit.id, year=year), code=303)
-    entry = db.session.execute(select(ScoreEntry).where(
-        ScoreEntry.unit_id == unit.id, ScoreEntry.year == year, ScoreEntry.item_code == code)).scalar_one_or_none()
-    if entry is None:
-        entry = ScoreEntry(unit_id=unit.id, year=year, item_code=code, points=points)
-        db.session.add(entry)
-    entry.points, entry.note, entry.entered_by_id = points, clean(request.form.get("note"))[:2000], current_user.id
-    audit.record(current_user, "score_entry", "score_entry", code, unit_id=unit.id,
-                 detail={"year": year, "points": points})
+        points = operations.parse_points(request.form.get("points"), item)
+        operations.enter_points(current_user, unit, year, item, points, request.form.get("note", ""))
+    except ScoringError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(unit, year, f"#item-{code}")
     db.session.commit()
     flash(f"Đã lưu điểm mục {code}.", "success")
-    return redirect(url_for(".unit_score", unit_id=unit.id, year=year) + f"#item-{code}", code=303)
+    return _back(unit, year, f"#item-{code}")
+
+
+@bp.route("/<int:unit_id>/<int:year>/items/<code>/attachments", methods=["POST"])
+@staff_required(can_write)
+def upload_attachments(unit_id: int, year: int, code: str):
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    item = _item(_year(year), code)
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        flash(f"Mục {code}: chưa chọn tệp nào.", "error")
+        return _back(unit, year, f"#item-{code}")
+    try:
+        checked = [check_evidence(f.filename, f.read()) for f in files]
+        for file in checked:
+            operations.add_attachment(current_user, unit, year, item, file)
+    except (UploadError, ScoringError) as exc:
+        db.session.rollback()  # all of the batch or none of it
+        flash(f"Mục {code}: {exc} Chưa lưu tệp nào.", "error")
+        return _back(unit, year, f"#item-{code}")
+    db.session.commit()
+    flash(f"Mục {code}: đã lưu {len(checked)} tệp minh chứng.", "success")
+    return _back(unit, year, f"#item-{code}")
+
+
+def _attachment(attachment_id: int) -> ScoreAttachment:
+    return get_scoped_or_404(ScoreAttachment, attachment_id, current_user)
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@staff_required()
+def download_attachment(attachment_id: int):
+    attachment = _attachment(attachment_id)
+    from urllib.parse import quote
+
+    return Response(attachment.data, mimetype=attachment.content_type, headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+        "Cache-Control": "private, no-store"})
+
+
+@bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])
+@staff_required(can_write)
+def delete_attachment(attachment_id: int):
+    attachment = _attachment(attachment_id)
+    unit, year, code, name = attachment.unit_id, attachment.year, attachment.item_code, attachment.filename
+    operations.delete_attachment(current_user, attachment)
+    db.session.commit()
+    flash(f"Đã xóa tệp “{name}” của mục {code}.", "success")
+    return redirect(url_for(".unit_score", unit_id=unit, year=year) + f"#item-{code}", code=303)
+
+
+def _optional_int(name: str) -> int | None:
+    raw = clean(request.form.get(name)).replace(".", "").replace(" ", "")
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ScoringError("Số nhập vào không hợp lệ: chỉ dùng chữ số.") from exc
+
+
+@bp.route("/<int:unit_id>/<int:year>/flags", methods=["POST"])
+@staff_required(can_administer)
+def save_flags(unit_id: int, year: int):
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    try:
+        operations.set_flags(current_user, unit, _year(year), request.form.get("hotspot") == "1",
+                             request.form.get("disciplined") == "1", request.form.get("note", ""))
+    except ScoringError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(unit, year, "#flags")
+    db.session.commit()
+    flash("Đã lưu điều kiện không đạt chuẩn.", "success")
+    return _back(unit, year, "#flags")
+
+
+@bp.route("/<int:unit_id>/<int:year>/profile", methods=["POST"])
+@staff_required(can_administer)
+def save_profile(unit_id: int, year: int):
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    try:
+        operations.set_profile(current_user, unit, neighbourhoods=_optional_int("neighbourhoods"),
+                               fast_track_weekday=_optional_int("fast_track_weekday"),
+                               population=_optional_int("population"))
+    except ScoringError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _back(unit, _year(year), "#profile")
+    db.session.commit()
+    flash("Đã lưu thông tin đơn vị.", "success")
+    return _back(unit, _year(year), "#profile")

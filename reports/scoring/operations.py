@@ -1,0 +1,148 @@
+"""Domain operations on a commune's self-assessment: staff-entered points and their evidence files, the
+disqualifying flags, the commune facts rules need, and the city's rule parameters. Each one checks its input,
+writes the audit log and flushes; the caller (a request or a CLI command) commits.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import AdminUnit, ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile, User
+from survey_app.services import audit
+from survey_app.services.uploads import CheckedFile
+from survey_app.text import clean
+
+from .rules import RULES, validate_params
+from .table import Item, Table
+
+#: At most this many evidence files per item (a folder the appraisers can still read).
+MAX_ATTACHMENTS_PER_ITEM = 30
+
+
+class ScoringError(ValueError):
+    """Input that cannot be saved; the message is Vietnamese."""
+
+
+def parse_points(raw: str | None, item: Item) -> float:
+    """Points typed by a person ("2,5" or "2.5") within 0 and the item's maximum."""
+    text = clean(raw).replace(",", ".")
+    try:
+        points = float(text)
+    except ValueError as exc:
+        raise ScoringError(f"Mục {item.code}: điểm phải là một số từ 0 đến {item.points:g}.") from exc
+    if not 0 <= points <= item.points:
+        raise ScoringError(f"Mục {item.code}: điểm phải từ 0 đến {item.points:g}.")
+    return points
+
+
+def enter_points(actor: User, unit: AdminUnit, year: int, item: Item, points: float, note: str) -> ScoreEntry:
+    """Save the staff's points and note for an item no data can prove.
+
+    :param item: an item of mode "entered" (computed items take only notes and attachments).
+    """
+    if item.mode != "entered":
+        raise ScoringError("Mục này được tính tự động từ số liệu, không nhập tay.")
+    entry = _entry(unit, year, item.code)
+    if entry is None:
+        entry = ScoreEntry(unit_id=unit.id, year=year, item_code=item.code, points=points)
+        db.session.add(entry)
+    entry.points, entry.note, entry.entered_by_id = points, clean(note)[:2000], actor.id
+    audit.record(actor, "score_entry", "score_entry", item.code, unit_id=unit.id,
+                 detail={"year": year, "points": points})
+    db.session.flush()
+    return entry
+
+
+def _entry(unit: AdminUnit, year: int, code: str) -> ScoreEntry | None:
+    return db.session.execute(select(ScoreEntry).where(
+        ScoreEntry.unit_id == unit.id, ScoreEntry.year == year, ScoreEntry.item_code == code)).scalar_one_or_none()
+
+
+def add_attachment(actor: User, unit: AdminUnit, year: int, item: Item, file: CheckedFile) -> ScoreAttachment:
+    """Keep an evidence file for an item (already checked by :func:`survey_app.services.uploads.check_evidence`)."""
+    count = db.session.execute(select(db.func.count()).select_from(ScoreAttachment).where(
+        ScoreAttachment.unit_id == unit.id, ScoreAttachment.year == year,
+        ScoreAttachment.item_code == item.code)).scalar()
+    if count >= MAX_ATTACHMENTS_PER_ITEM:
+        raise ScoringError(f"Mục {item.code} đã có {MAX_ATTACHMENTS_PER_ITEM} tệp minh chứng; hãy gộp bớt.")
+    attachment = ScoreAttachment(unit_id=unit.id, year=year, item_code=item.code, filename=file.filename,
+                                 content_type=file.content_type, size=len(file.data), data=file.data,
+                                 uploaded_by_id=actor.id)
+    db.session.add(attachment)
+    db.session.flush()
+    audit.record(actor, "attach", "score_attachment", attachment.id, unit_id=unit.id,
+                 detail={"year": year, "item": item.code, "file": file.filename, "size": len(file.data)})
+    return attachment
+
+
+def delete_attachment(actor: User, attachment: ScoreAttachment) -> None:
+    audit.record(actor, "delete", "score_attachment", attachment.id, unit_id=attachment.unit_id,
+                 detail={"year": attachment.year, "item": attachment.item_code, "file": attachment.filename})
+    db.session.delete(attachment)
+    db.session.flush()
+
+
+def set_flags(actor: User, unit: AdminUnit, year: int, hotspot: bool, disciplined: bool, note: str) -> ScoreFlags:
+    """Record the two disqualifying conditions for the year (either one makes the commune "không đạt chuẩn")."""
+    flags = db.session.execute(select(ScoreFlags).where(ScoreFlags.unit_id == unit.id, ScoreFlags.year == year)
+                               ).scalar_one_or_none()
+    if flags is None:
+        flags = ScoreFlags(unit_id=unit.id, year=year)
+        db.session.add(flags)
+    if (hotspot or disciplined) and not clean(note):
+        raise ScoringError("Khi đánh dấu điều kiện không đạt chuẩn, hãy ghi rõ sự việc và văn bản liên quan.")
+    changes = audit.diff(flags, {"hotspot": bool(hotspot), "disciplined": bool(disciplined),
+                                 "note": clean(note)[:2000]})
+    audit.record(actor, "score_flags", "score_flags", year, unit_id=unit.id, detail=changes)
+    db.session.flush()
+    return flags
+
+
+def set_profile(actor: User, unit: AdminUnit, *, neighbourhoods: int | None, fast_track_weekday: int | None,
+                population: int | None) -> UnitProfile:
+    """The commune facts rules need: number of tổ dân phố, the fast-track weekday, the population."""
+    if neighbourhoods is not None and not 0 < neighbourhoods <= 1000:
+        raise ScoringError("Số tổ dân phố (thôn) phải từ 1 đến 1000.")
+    if fast_track_weekday is not None and not 0 <= fast_track_weekday <= 5:
+        raise ScoringError("Ngày giải quyết nhanh phải là một ngày từ thứ Hai đến thứ Bảy.")
+    if population is not None and not 0 < population <= 5_000_000:
+        raise ScoringError("Dân số phải từ 1 đến 5.000.000.")
+    profile = db.session.get(UnitProfile, unit.id)
+    if profile is None:
+        profile = UnitProfile(unit_id=unit.id)
+        db.session.add(profile)
+    changes = audit.diff(profile, {"neighbourhoods": neighbourhoods, "fast_track_weekday": fast_track_weekday})
+    changes.update(audit.diff(unit, {"population": population}))
+    audit.record(actor, "update", "unit_profile", unit.id, unit_id=unit.id, detail=changes)
+    db.session.flush()
+    return profile
+
+
+def set_override(actor: User, table: Table, item: Item, params: dict) -> ScoringOverride | None:
+    """Replace the city's parameters for a computed item (validated against the rule's bounds); an empty or
+    default set removes the override."""
+    if item.mode != "computed" or item.rule not in RULES:
+        raise ScoringError(f"Mục {item.code} không có quy tắc tính tự động.")
+    if not isinstance(params, dict):
+        raise ScoringError("Tham số phải là một đối tượng JSON, ví dụ {\"mode\": \"linear\"}.")
+    merged = {**item.params, **params}
+    errors = validate_params(item.rule, merged)
+    if errors:
+        raise ScoringError(" ".join(errors))
+    override = db.session.execute(select(ScoringOverride).where(
+        ScoringOverride.table_id == table.id, ScoringOverride.item_code == item.code)).scalar_one_or_none()
+    changed = {k: v for k, v in merged.items() if item.params.get(k) != v}
+    audit.record(actor, "scoring_override", "scoring_override", item.code,
+                 detail={"table": table.id, "params": changed})
+    if not changed:
+        if override is not None:
+            db.session.delete(override)
+        db.session.flush()
+        return None
+    if override is None:
+        override = ScoringOverride(table_id=table.id, item_code=item.code)
+        db.session.add(override)
+    override.params, override.updated_by_id = changed, actor.id
+    db.session.flush()
+    return override
