@@ -25,8 +25,10 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-#: Debian packages the tests need: the browser, fonts with Vietnamese glyphs.
-TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation"]
+#: Debian packages the tests need: the browser (also Kaleido's, for chart images), fonts with Vietnamese glyphs,
+#: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG.
+TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation", "libreoffice-writer-nogui", "libreoffice-calc-nogui",
+            "poppler-utils"]
 
 
 def say(message: str) -> None:

@@ -41,6 +41,7 @@ DAY_CHUNK = 200
 JOBS = {
     "reports refresh": ("Cập nhật bảng tổng hợp (rollup) cho chỉ số và điểm", "mỗi 5 phút"),
     "notifications send": ("Gửi thông báo đang chờ cho người dân", "mỗi phút"),
+    "jobs work": ("Chạy việc nền: hồ sơ minh chứng và các tệp lớn (reports/background.py)", "chạy liên tục"),
 }
 
 

@@ -236,8 +236,49 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
         click.echo(f"Không đạt chuẩn do: {reason}")
 
 
+@reports_cli.command("dossier")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
+@click.option("--year", type=int, required=True)
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Thư mục ghi các tệp.")
+@click.option("--as-of", "as_of", default=None, help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+def reports_dossier(unit_code: str, year: int, out_dir: Path, as_of: str | None) -> None:
+    """Ghi hồ sơ đánh giá: bảng tự chấm điểm (XLSX, DOCX, PDF), bảng tổng hợp khảo sát, dự thảo báo cáo và tờ
+    trình, tài liệu minh chứng (ZIP, mỗi tiêu chí một thư mục) vào OUT."""
+    from reports.dossier import build, collect
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    day = parse_date(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    bundle = collect(db.session, unit, year, day)
+    files = build(bundle, lambda percent, message: click.echo(f"  {percent:3d}% {message}", err=True))
+    for name, data in files.items():
+        (out_dir / name).write_bytes(data)
+        click.echo(f"{out_dir / name}\t{len(data)} byte")
+    click.echo(f"Đã ghi {len(files)} tệp: {unit.full_name}, năm {year}, {bundle.score.total:g}/100 – "
+               f"{bundle.score.level}.")
+
+
+jobs_cli = AppGroup("jobs", help="Việc chạy nền (tạo hồ sơ minh chứng…).")
+
+
+@jobs_cli.command("work")
+@click.option("--once", is_flag=True, help="Chạy hết hàng đợi rồi dừng (thay vì chạy liên tục).")
+def jobs_work(once: bool) -> None:
+    """Chạy các việc nền đang chờ; chạy như một dịch vụ (systemd) bên cạnh gunicorn."""
+    from reports.background import work
+
+    count = work(db.session, once=once, log=click.echo)
+    click.echo(f"Đã chạy {count} việc.")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(reports_cli)
+    app.cli.add_command(jobs_cli)
     app.cli.add_command(notifications_cli)
     app.cli.add_command(qr_cli)
     app.cli.add_command(units_cli)

@@ -37,12 +37,34 @@ class ItemScore:
 
 
 @dataclass
+class GroupScore:
+    code: str
+    text: str
+    criterion: str
+    max: float
+    raw: float
+    points: float
+
+
+@dataclass
 class CriterionScore:
     code: str
     text: str
     max: float
     raw: float
     points: float
+
+
+@dataclass
+class Tally:
+    """Group and criterion totals (each capped at its declared maximum), the total, the level, the flags."""
+
+    groups: list[GroupScore]
+    criteria: list[CriterionScore]
+    total: float
+    level_name: str
+    level_code: str
+    disqualified: list[str]
 
 
 @dataclass
@@ -54,6 +76,7 @@ class Score:
     end: date
     items: list[ItemScore]
     criteria: list[CriterionScore]
+    groups: list[GroupScore]
     total: float
     level_name: str
     level_code: str
@@ -129,20 +152,38 @@ def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = Non
     overrides = data.overrides(session, table.id)
     items = [_item_score(ctx, table, item, entries.get(item.code), attachments.get(item.code, 0), overrides)
              for item in table.items]
-    criteria = []
-    for criterion in table.criteria:
-        raw = sum(s.points or 0 for s in items if s.item.criterion == criterion.code)
-        group_capped = 0.0
-        for group in criterion.groups:
-            group_raw = sum(s.points or 0 for s in items if s.item.group == group.code)
-            group_capped += min(group.points, group_raw)
-        criteria.append(CriterionScore(criterion.code, criterion.text, criterion.points, raw,
-                                       min(criterion.points, group_capped)))
-    total = min(table.total, sum(c.points for c in criteria))
     flags = data.flags(session, unit.id, year)
-    disqualified = [text for code, text in table.disqualifiers if flags is not None and getattr(flags, code, False)]
+    raised = [code for code, _ in table.disqualifiers if flags is not None and getattr(flags, code, False)]
+    t = tally(table, {s.item.code: s.points for s in items}, raised)
+    return Score(table, unit, year, start, end, items, t.criteria, t.groups, t.total, t.level_name, t.level_code,
+                 t.disqualified, list(table.discrepancies))
+
+
+def tally(table: Table, points: dict[str, float | None], raised_flags: list[str]) -> Tally:
+    """Totals from item points: the one rule for the self-score and the city's appraised score alike.
+
+    Each group is capped at its declared points, each criterion at its own, the total at the table's (so where
+    the source does not add up, as Tiêu chí 2, the declared maximum wins). A raised disqualifying flag gives the
+    lowest level whatever the points.
+
+    :param points: item code -> points (None or absent: not scored, counted as 0).
+    :param raised_flags: codes of the table's disqualifiers that are raised.
+    """
+    groups: list[GroupScore] = []
+    criteria: list[CriterionScore] = []
+    for criterion in table.criteria:
+        raw = sum(points.get(i.code) or 0 for i in criterion.items)
+        capped_sum = 0.0
+        for group in criterion.groups:
+            group_raw = sum(points.get(i.code) or 0 for i in group.items)
+            capped = min(group.points, group_raw)
+            groups.append(GroupScore(group.code, group.text, criterion.code, group.points, group_raw, capped))
+            capped_sum += capped
+        criteria.append(CriterionScore(criterion.code, criterion.text, criterion.points, raw,
+                                       min(criterion.points, capped_sum)))
+    total = min(table.total, sum(c.points for c in criteria))
+    disqualified = [text for code, text in table.disqualifiers if code in raised_flags]
     level = table.level_for(total)
     if disqualified:
         level = min(table.levels, key=lambda lv: lv.min)
-    return Score(table, unit, year, start, end, items, criteria, round(total, 2), level.name, level.code,
-                 disqualified, list(table.discrepancies))
+    return Tally(groups, criteria, round(total, 2), level.name, level.code, disqualified)

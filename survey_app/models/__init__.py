@@ -1,5 +1,6 @@
 """The database model, one module per aggregate. Importing this package registers every table."""
 
+from .appraisal import AppraisalItem, ScoreSubmission, SubmissionStatus
 from .audit import AuditEvent
 from .cases import (
     ApiKey,
@@ -19,6 +20,7 @@ from .cases import (
     SuggestionBox,
 )
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
+from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
 from .ratelimit import RateCounter
 from .rollups import JobLock, RollupCase, RollupDossier, RollupResponse, RollupResponseCount, RollupState
@@ -36,6 +38,11 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "AppraisalItem",
+    "BackgroundJob",
+    "JobStatus",
+    "ScoreSubmission",
+    "SubmissionStatus",
     "AdminUnit",
     "ApologyLetter",
     "Dossier",

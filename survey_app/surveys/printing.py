@@ -12,9 +12,9 @@ from pathlib import Path
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from reports.exporters.fonts import register_pdf_fonts
 
 from .definition import Definition
 from .qrcodes import qr_image
@@ -24,9 +24,7 @@ BRAND = (0.70, 0.15, 0.12)
 
 
 def _fonts() -> None:
-    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("DejaVu", str(FONT_DIR / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONT_DIR / "DejaVuSans-Bold.ttf")))
+    register_pdf_fonts()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,149 @@
+"""What the documents are made from: plain data, gathered once from the database by :mod:`reports.dossier`, so
+every exporter is a pure function from these objects to bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from reports.metrics.sipas import Qd766Result, SipasResult, Tt01Result
+
+from .docx_layout import Issuer
+
+MISSING = "chưa có dữ liệu"
+
+
+@dataclass(frozen=True)
+class UnitHead:
+    code: str
+    name: str
+    full_name: str
+    kind_label: str
+    issuer: Issuer
+
+    @property
+    def in_text(self) -> str:
+        """The name inside a sentence: "phường Bạch Đằng" (the kind in lower case, as documents write it)."""
+        return f"{self.kind_label.lower()} {self.name}"
+
+    @classmethod
+    def of(cls, code: str, name: str, kind_label: str) -> UnitHead:
+        full = f"{kind_label} {name}"
+        return cls(code, name, full, kind_label,
+                   Issuer(body_lines=("Ủy ban nhân dân", full), place=name, parent=None))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass
+class ItemLine:
+    code: str
+    text: str
+    max: float
+    points: float | None
+    #: computed | entered | missing
+    source: str
+    explanation: str
+    evidence: str
+    criterion: str
+    group: str
+    note: str = ""
+    figures: dict = field(default_factory=dict)
+    columns: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+    @property
+    def source_label(self) -> str:
+        return {"computed": "Tính từ số liệu", "entered": "Cán bộ chấm", "missing": "Chưa chấm"}[self.source]
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    code: str
+    text: str
+    criterion: str
+    max: float
+    points: float
+
+
+@dataclass(frozen=True)
+class CriterionLine:
+    code: str
+    text: str
+    max: float
+    points: float
+
+
+@dataclass
+class ScoreDoc:
+    """A commune's table for a year, with every item's points, explanation, rows and files."""
+
+    unit: UnitHead
+    year: int
+    as_of: date
+    table_title: str
+    decision: str
+    items: list[ItemLine]
+    groups: list[GroupLine]
+    criteria: list[CriterionLine]
+    total: float
+    level: str
+    disqualified: list[str] = field(default_factory=list)
+    discrepancies: list[str] = field(default_factory=list)
+    #: (label, points) when the city has appraised it
+    appraised: tuple[float, str] | None = None
+
+    def items_of(self, criterion: str) -> list[ItemLine]:
+        return [i for i in self.items if i.criterion == criterion]
+
+    def groups_of(self, criterion: str) -> list[GroupLine]:
+        return [g for g in self.groups if g.criterion == criterion]
+
+    def items_in(self, group: str) -> list[ItemLine]:
+        return [i for i in self.items if i.group == group]
+
+
+@dataclass(frozen=True)
+class SurveyBlock:
+    """Indices of one questionnaire over one scope (the whole commune or one centre) and period."""
+
+    questionnaire: str
+    scope: str
+    start: date
+    end: date
+    responses: int
+    suspicious: int
+    sipas: SipasResult
+    tt01: Tt01Result | None = None
+    qd766: Qd766Result | None = None
+
+
+@dataclass(frozen=True)
+class FeedbackFigures:
+    """Feedback (PAKN) handled in the period, from the case rollups."""
+
+    received: int
+    answered: int
+    answered_on_time: int
+    published: int
+    by_channel: dict[str, int]
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.answered_on_time / self.answered if self.answered else None
+
+
+@dataclass
+class DossierBundle:
+    """Everything the evidence dossier is built from."""
+
+    score: ScoreDoc
+    surveys: list[SurveyBlock]
+    feedback: FeedbackFigures
+    generated_on: date

@@ -1,0 +1,129 @@
+"""Bảng tổng hợp kết quả khảo sát, đánh giá (the survey summary table) as XLSX and DOCX.
+
+Per questionnaire and scope (the whole commune, then each centre): the number of responses, then for each SIPAS
+element and each of its criteria the valid answers n, the distribution over the five levels, the satisfaction index
+(share of "Hài lòng" + "Rất hài lòng") with its 95% Wilson interval and the mean score; the element and overall
+indices; the TT 01/2018 indicator scores and the QĐ 766 ratio where the questionnaire has them.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from reports.metrics.sipas import CriterionIndex
+
+from . import docx_layout as dl
+from .cells import safe_cell
+from .model import MISSING, SurveyBlock, UnitHead
+
+HEADERS = ["Yếu tố / tiêu chí", "Số ý kiến hợp lệ", "Rất hài lòng", "Hài lòng", "Bình thường", "Không hài lòng",
+           "Rất không hài lòng", "Chỉ số hài lòng (%)", "Khoảng tin cậy 95% (%)", "Điểm trung bình (1–5)"]
+
+
+def _pct(share: float | None) -> float | None:
+    return None if share is None else round(share * 100, 2)
+
+
+def criterion_values(label: str, c: CriterionIndex) -> list:
+    ci = c.ci
+    return [label, c.n, c.distribution[5], c.distribution[4], c.distribution[3], c.distribution[2],
+            c.distribution[1], _pct(c.share), f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}" if ci else MISSING,
+            round(c.mean, 2) if c.mean is not None else None]
+
+
+def block_rows(block: SurveyBlock) -> list[tuple[str, list]]:
+    """(kind, values) for one block: element rows, criterion rows, the overall index, the quick rating."""
+    out: list[tuple[str, list]] = []
+    for element in block.sipas.elements:
+        out.append(("element", [element.name, element.n, None, None, None, None, None, _pct(element.index), "", None]))
+        for c in element.criteria:
+            out.append(("criterion", criterion_values("   " + c.label, c)))
+    out.append(("overall", ["CHỈ SỐ HÀI LÒNG CHUNG (SIPAS)", block.responses, None, None, None, None, None,
+                            _pct(block.sipas.index), "", None]))
+    if block.sipas.quick is not None:
+        out.append(("criterion", criterion_values("Mức độ hài lòng chung (câu đánh giá nhanh)", block.sipas.quick)))
+    return out
+
+
+def block_notes(block: SurveyBlock) -> list[str]:
+    notes = [f"Số phiếu hợp lệ: {block.responses}; phiếu nghi vấn (loại khỏi chỉ số): {block.suspicious}."]
+    if block.qd766 is not None and block.qd766.ratio is not None:
+        notes.append(f"Tỷ lệ hài lòng theo QĐ 766/QĐ-TTg: {dl.percent_vi(block.qd766.ratio)} "
+                     f"({block.qd766.rated - block.qd766.dissatisfied}/{block.qd766.rated}); "
+                     f"điểm {dl.number_vi(block.qd766.points)}/6.")
+    if block.tt01 is not None and block.tt01.indicators:
+        parts = [f"chỉ tiêu {i.number} – {i.name}: {dl.number_vi(i.score, 1) if i.score is not None else MISSING}"
+                 for i in block.tt01.indicators]
+        notes.append("Chỉ tiêu theo TT 01/2018/TT-VPCP (điểm trung bình mỗi hồ sơ, tối đa 2): " + "; ".join(parts)
+                     + (f"; xếp loại {block.tt01.unit_band}." if block.tt01.unit_band else "."))
+    return notes
+
+
+def block_title(block: SurveyBlock) -> str:
+    return (f"{block.questionnaire} – {block.scope} (từ {block.start.strftime('%d/%m/%Y')} đến "
+            f"{block.end.strftime('%d/%m/%Y')})")
+
+
+def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Tổng hợp khảo sát"
+    bold = Font(bold=True)
+    ws.append([f"BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG NĂM {year} – {unit.full_name.upper()}"])
+    ws.cell(1, 1).font = Font(bold=True, size=13)
+    ws.append(["Phương pháp: chỉ số SIPAS (QĐ 2640/QĐ-BNV 2017, QĐ 1001/QĐ-BNV 2023) – tỷ lệ ý kiến “Hài lòng” và "
+               "“Rất hài lòng” trên số ý kiến hợp lệ; khoảng tin cậy Wilson 95%."])
+    if not blocks:
+        ws.append([MISSING])
+    for block in blocks:
+        ws.append([])
+        ws.append([safe_cell(block_title(block))])
+        ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
+        ws.append(HEADERS)
+        for cell in ws[ws.max_row]:
+            cell.font, cell.alignment = bold, Alignment(wrap_text=True, horizontal="center")
+            cell.fill = PatternFill("solid", fgColor="EEEEEE")
+        for kind, values in block_rows(block):
+            ws.append([safe_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in values])
+            if kind != "criterion":
+                for cell in ws[ws.max_row]:
+                    cell.font = bold
+        for note in block_notes(block):
+            ws.append([safe_cell(note)])
+    ws.column_dimensions["A"].width = 70
+    for index in range(2, len(HEADERS) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 14
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
+    document = dl.new_document(landscape=True)
+    dl.header(document, unit.issuer, f"      /BTH-{unit.issuer.symbol}", None)
+    dl.title(document, "Bảng tổng hợp kết quả khảo sát, đánh giá",
+             f"Sự hài lòng của người dân, tổ chức năm {year} – {unit.full_name}")
+    dl.paragraph(document, "Chỉ số hài lòng theo phương pháp SIPAS (QĐ 2640/QĐ-BNV 2017, QĐ 1001/QĐ-BNV 2023): tỷ lệ "
+                 "ý kiến “Hài lòng” và “Rất hài lòng” trên tổng số ý kiến hợp lệ của từng tiêu chí; chỉ số yếu tố là "
+                 "trung bình các tiêu chí; chỉ số chung là trung bình các yếu tố. Phiếu nghi vấn không được tính.",
+                 size=12, indent_first=True)
+    if not blocks:
+        dl.paragraph(document, f"Trong kỳ {MISSING} khảo sát.", italic=True)
+    widths = [8.0, 1.6, 1.5, 1.5, 1.5, 1.5, 1.5, 1.8, 2.4, 1.6]
+    for block in blocks:
+        dl.paragraph(document, block_title(block), bold=True, size=13)
+        table = dl.grid_table(document, HEADERS, widths, size=10)
+        for kind, values in block_rows(block):
+            shown = [values[0]] + [("" if v is None else (dl.number_vi(v) if isinstance(v, float) else v))
+                                   for v in values[1:]]
+            dl.add_row(table, shown, widths, bold=kind != "criterion", size=10,
+                       aligns=["left"] + ["center"] * 9)
+        for note in block_notes(block):
+            dl.paragraph(document, note, italic=True, size=12)
+    dl.recipients_and_signature(document, ["Sở Nội vụ thành phố", "Lưu: VT, VHXH."],
+                                ("NGƯỜI LẬP BIỂU",))
+    return dl.to_bytes(document)
