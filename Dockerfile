@@ -1,6 +1,10 @@
-# Hài Lòng — one image, several roles: web (default), migrate, any flask command.
-# The steps mirror the README's: pip install the project, `flask db upgrade`, gunicorn.
+# Hài Lòng — one image, several roles: web (default), worker (`flask --app survey_app jobs work`), migrate, any
+# flask command. The steps mirror the README's: pip install the project, `flask db upgrade`, gunicorn.
 FROM python:3.11-slim
+
+# Chromium renders the charts of the evidence dossier (Kaleido); fonts with Vietnamese glyphs.
+RUN apt-get update && apt-get install -y --no-install-recommends chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     HAILONG_SECURE_COOKIES=1 WEB_CONCURRENCY=2 PORT=8000

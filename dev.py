@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
-#: Debian packages the tests need: the browser (also Kaleido's, for chart images), fonts with Vietnamese glyphs,
+#: Debian packages the tests need: the browser (also Kaleido's, for chart images), fonts with Vietnamese glyphs
+#: (Liberation 2: metric-compatible with Times New Roman, which the documents name),
 #: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG.
-TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation", "libreoffice-writer-nogui", "libreoffice-calc-nogui",
+TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation2", "libreoffice-writer-nogui", "libreoffice-calc-nogui",
             "poppler-utils"]
 
 
@@ -117,6 +118,8 @@ def cmd_start(args: list[str]) -> None:
     port = os.environ.get("PORT", "8000")
     flask("db", "upgrade")
     flask("demo")
+    # The background worker (evidence dossiers) runs beside the web server and stops with it (Ctrl+C reaches both).
+    subprocess.Popen([str(BIN / "flask"), "--app", "survey_app", "jobs", "work"], cwd=ROOT)
     say(f"Hài Lòng đang chạy tại http://127.0.0.1:{port}/  (đăng nhập: /login, Ctrl+C để dừng)")
     os.execv(BIN / "gunicorn", [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
                                 "--access-logfile", "-", *args, "survey_app:create_app()"])

@@ -272,7 +272,11 @@ def jobs_work(once: bool) -> None:
     """Chạy các việc nền đang chờ; chạy như một dịch vụ (systemd) bên cạnh gunicorn."""
     from reports.background import work
 
-    count = work(db.session, once=once, log=click.echo)
+    try:
+        count = work(db.session, once=once, log=click.echo)
+    except KeyboardInterrupt:  # Ctrl+C or the service manager stopping it: a running job is taken over later
+        click.echo("Dừng.")
+        return
     click.echo(f"Đã chạy {count} việc.")
 
 

@@ -79,13 +79,16 @@ def register_blueprints(app: Flask) -> None:
     from kiosk.views_staff import bp as kiosk_staff_bp
 
     from .admin.views import bp as admin_bp
+    from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
     from .dossiers.views import bp as dossiers_bp
     from .inbox.views_public import bp as feedback_bp
     from .inbox.views_staff import bp as inbox_bp
+    from .jobs.views import bp as jobs_bp
     from .open311.views import bp as open311_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
+    from .scores.views_documents import bp as score_documents_bp
     from .scores.views_rules import bp as scoring_rules_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
@@ -101,6 +104,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(scores_bp)
     app.register_blueprint(scoring_rules_bp)
     app.register_blueprint(dossiers_bp)
+    app.register_blueprint(score_documents_bp)
+    app.register_blueprint(appraisal_bp)
+    app.register_blueprint(jobs_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 
@@ -119,6 +125,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -39,4 +39,4 @@ def mask_name(name: str | None) -> str:
 
 def slug(value: str, limit: int = 60) -> str:
     """'Trung tâm PVHCC phường Bạch Đằng' -> 'trung-tam-pvhcc-phuong-bach-dang', for file names."""
-    return "-".join("".join(ch if ch.isalnum() else " " for ch in fold(value)).split())[:limit]
+    return "-".join("".join(ch if ch.isalnum() else " " for ch in fold(value)).split())[:limit].rstrip("-")

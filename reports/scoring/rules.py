@@ -273,6 +273,10 @@ def home_service(ctx: RuleContext, params: dict) -> RuleResult:
 
 
 def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
+    judged, _late = data.dossier_counts(ctx.session, ctx.unit.id, ctx.start, ctx.end, ctx.now)
+    if not judged:
+        return RuleResult(0.0, "Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa) nên chưa xác định được hồ "
+                               "sơ quá hạn cần thư xin lỗi.", {"late": 0, "sent": 0, "judged": 0})
     late = data.late_dossiers(ctx.session, ctx.unit.id, ctx.start, ctx.end, ctx.now)
     if not late:
         return RuleResult(1.0, "Không có hồ sơ quá hạn trong kỳ: không cần thư xin lỗi.", {"late": 0, "sent": 0},

@@ -3,17 +3,23 @@ set the commune's column names when the headers are not recognised."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from reports.dossier import unit_head
+from reports.exporters import letters
+from reports.exporters.letters import LateDossier
+
 from ..auth.roles import can_write, staff_required
 from ..extensions import db
-from ..models import AdminUnit, Dossier, DossierColumnMapping, DossierImport
+from ..models import AdminUnit, ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from ..services import audit, dossier_import
 from ..services.scoping import get_scoped_or_404
 from ..services.units_import import RowError
-from ..text import clean
+from ..text import clean, slug
 from ..timeutil import utcnow
 
 bp = Blueprint("dossiers", __name__, url_prefix="/admin/dossiers")
@@ -80,3 +86,105 @@ def save_mapping(unit_id: int):
     db.session.commit()
     flash("Đã lưu tên cột của tệp xuất. Lần nhập sau sẽ dùng các tên này trước.", "success")
     return redirect(url_for(".index", unit_id=unit.id), code=303)
+
+
+# -- overdue dossiers and their apology letters (item 2.4.e) -----------------------------------------------------
+
+
+def _late(unit: AdminUnit, year: int) -> list:
+    from datetime import UTC, datetime, time
+
+    from reports.scoring.data import late_dossiers
+
+    from ..timeutil import LOCAL_TZ, local_today
+
+    end = min(local_today(), date(year, 12, 31))
+    now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
+    return late_dossiers(db.session, unit.id, date(year, 1, 1), end, now)
+
+
+def _letter_data(row) -> LateDossier:
+    from ..timeutil import to_local
+
+    _id, code, procedure, received, due, settled, _sent = row
+    return LateDossier(code=code, procedure=procedure, received_at=to_local(received), due_on=to_local(due).date(),
+                       settled_at=to_local(settled) if settled else None)
+
+
+def _year_arg() -> int:
+    from ..timeutil import local_today
+
+    year = request.args.get("year", type=int) or request.form.get("year", type=int) or local_today().year
+    if not 2020 <= year <= 2100:
+        abort(404)
+    return year
+
+
+@bp.route("/<int:unit_id>/late")
+@staff_required()
+def late(unit_id: int):
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    year = _year_arg()
+    rows = _late(unit, year)
+    from ..timeutil import local_today
+
+    return render_template("dossiers/late.html", unit=unit, year=year, rows=rows, today=local_today(),
+                           sent=sum(1 for r in rows if r[6] is not None))
+
+
+@bp.route("/<int:unit_id>/letters/<int:dossier_id>.docx")
+@staff_required()
+def letter(unit_id: int, dossier_id: int):
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    dossier = get_scoped_or_404(Dossier, dossier_id, current_user)
+    if dossier.unit_id != unit.id:
+        abort(404)
+    row = next((r for r in _late(unit, dossier.received_day.year) if r[0] == dossier.id), None)
+    if row is None:
+        abort(404)  # only overdue dossiers get a letter
+    data = letters.letter(unit_head(unit), _letter_data(row))
+    return _docx(data, f"thu-xin-loi_{unit.code}_{slug(dossier.code)}.docx")
+
+
+def _docx(data: bytes, filename: str) -> Response:
+    from urllib.parse import quote
+
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.route("/<int:unit_id>/letters", methods=["POST"])
+@staff_required(can_write)
+def letters_action(unit_id: int):
+    from ..timeutil import local_today, parse_date
+
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    year = _year_arg()
+    chosen = {int(v) for v in request.form.getlist("dossier_id") if v.isdigit()}
+    rows = [r for r in _late(unit, year) if r[0] in chosen]
+    back = redirect(url_for(".late", unit_id=unit.id, year=year), code=303)
+    if not rows:
+        flash("Chưa chọn hồ sơ quá hạn nào.", "error")
+        return back
+    if request.form.get("action") == "download":
+        data = letters.batch(unit_head(unit), [_letter_data(r) for r in rows])
+        return _docx(data, f"thu-xin-loi_{unit.code}_{year}_{len(rows)}-ho-so.docx")
+    sent_on = parse_date(request.form.get("sent_on"))
+    if sent_on is None or sent_on > local_today() or sent_on.year < year:
+        flash("Ngày gửi không hợp lệ (dd/mm/yyyy, không sau hôm nay).", "error")
+        return back
+    existing = {a.dossier_id: a for a in db.session.execute(
+        select(ApologyLetter).where(ApologyLetter.dossier_id.in_([r[0] for r in rows]))).scalars()}
+    for row in rows:
+        record = existing.get(row[0])
+        if record is None:
+            record = ApologyLetter(dossier_id=row[0], unit_id=unit.id, created_by_id=current_user.id)
+            db.session.add(record)
+        record.sent_on = sent_on
+    audit.record(current_user, "apology_sent", "apology_letter", None, unit_id=unit.id,
+                 detail={"dossiers": [r[1] for r in rows], "sent_on": sent_on.isoformat()})
+    db.session.commit()
+    flash(f"Đã ghi nhận gửi thư xin lỗi cho {len(rows)} hồ sơ ngày {sent_on.strftime('%d/%m/%Y')}. Mục 2.4.e sẽ "
+          "cập nhật ngay.", "success")
+    return back

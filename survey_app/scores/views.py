@@ -17,7 +17,7 @@ from reports.scoring.table import Item, for_year
 
 from ..auth.roles import can_administer, can_write, staff_required
 from ..extensions import db
-from ..models import AdminUnit, ScoreAttachment, ScoreFlags, UnitProfile
+from ..models import AdminUnit, ScoreAttachment, ScoreFlags, ScoreSubmission, UnitProfile
 from ..services.scoping import get_scoped_or_404, visible_units
 from ..services.uploads import ACCEPTED_LABEL, EVIDENCE_MAX_BYTES, UploadError, check_evidence
 from ..text import clean
@@ -68,7 +68,9 @@ def unit_score(unit_id: int, year: int):
         attachments.setdefault(a.item_code, []).append(a)
     flags = db.session.execute(select(ScoreFlags).where(ScoreFlags.unit_id == unit.id, ScoreFlags.year == year)
                                ).scalar_one_or_none()
-    return render_template("scores/score.html", result=result, unit=unit, year=year,
+    submission = db.session.execute(select(ScoreSubmission).where(
+        ScoreSubmission.unit_id == unit.id, ScoreSubmission.year == year)).scalar_one_or_none()
+    return render_template("scores/score.html", result=result, unit=unit, year=year, submission=submission,
                            units=visible_units(current_user), attachments=attachments, flags=flags,
                            profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
                            accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024)

@@ -1,0 +1,1 @@
+"""City appraisal of the communes' self-scores."""

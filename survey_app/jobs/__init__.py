@@ -1,0 +1,1 @@
+"""Background jobs: progress pages and result downloads."""
