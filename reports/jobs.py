@@ -14,27 +14,37 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import case, delete, func, insert, select, true
+from sqlalchemy import Integer, String, and_, case, cast, delete, extract, func, insert, literal, or_, select, true
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from survey_app.models import (
     Case,
     Dossier,
     JobLock,
+    RollupAnswerMonth,
     RollupCase,
+    RollupCaseLatency,
     RollupDossier,
+    RollupRating,
     RollupResponse,
     RollupResponseCount,
     RollupState,
     SurveyAnswer,
     SurveyResponse,
 )
-from survey_app.timeutil import utcnow
+from survey_app.timeutil import as_utc, utcnow
 
 #: Rows written just before a refresh may commit after it read the tables: look back this far next time.
 SAFETY_MARGIN = timedelta(minutes=5)
 LOCK_TTL = timedelta(minutes=30)
+#: The quick-rating question every centre questionnaire shares.
+OVERALL = "overall"
+#: The citizen's "Không hài lòng" rating of an answer (1 of 3).
+UNHAPPY = 1
+MAX_LATENCY_DAYS = 60
+#: Cached scores older than this are recomputed by the next refresh (the score page itself is always live).
+SCORE_MAX_AGE = timedelta(minutes=30)
 DAY_CHUNK = 200
 
 #: The periodic jobs: name -> (what it does, suggested schedule).
@@ -94,13 +104,11 @@ def _insert_responses(session: Session, day_filter) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
     session.execute(insert(RollupResponse).from_select(
-        ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "question_key", "value", "count"],
-        select(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id, a.question_key,
-               a.value, func.count())
+        ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"],
+        select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
         .where(r.suspicious.is_(False), a.value.is_not(None), day_filter(r.answered_day))
-        .group_by(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id, a.question_key,
-                  a.value)))
+        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)))
     suspicious = _count_if(r.suspicious.is_(True))
     session.execute(insert(RollupResponseCount).from_select(
         ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "responses", "suspicious"],
@@ -108,6 +116,59 @@ def _insert_responses(session: Session, day_filter) -> None:
                suspicious)
         .where(day_filter(r.answered_day))
         .group_by(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id)))
+    _insert_ratings(session, day_filter)
+
+
+#: Respondent-group questions the dashboards break the overall rating down by.
+GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
+
+
+def _insert_ratings(session: Session, day_filter) -> None:
+    """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
+    r, overall = SurveyResponse, aliased(SurveyAnswer)
+    base = [r.suspicious.is_(False), day_filter(r.answered_day), overall.question_key == OVERALL,
+            overall.value.between(1, 5)]
+    columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
+
+    def add(dimension: str, key, *joins) -> None:
+        query = select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, literal(dimension), key,
+                       overall.value, func.count()).join(overall, overall.response_id == r.id)
+        for join in joins:
+            query = join(query)
+        query = query.where(*base).group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, key,
+                                            overall.value)
+        session.execute(insert(RollupRating).from_select(columns, query))
+
+    add("counter", cast(func.coalesce(r.counter_id, 0), String))
+    add("officer", cast(func.coalesce(r.officer_id, 0), String))
+    add("channel", r.channel)
+    d = Dossier
+    add("field", func.coalesce(d.field, ""),
+        lambda q: q.outerjoin(d, and_(d.unit_id == r.unit_id, d.code == r.dossier_code)))
+    for key in GROUP_KEYS:
+        group = aliased(SurveyAnswer)
+        add(key, cast(group.value, String),
+            lambda q, group=group, key=key: q.join(group, and_(group.response_id == r.id, group.question_key == key,
+                                                               group.value.is_not(None))))
+
+
+def _refresh_months(session: Session, days: list[date] | None) -> None:
+    """Re-derive the monthly answers of the months that hold ``days`` (all months when None) from the daily rows."""
+    d = RollupResponse
+    year, month = extract("year", d.day), extract("month", d.day)
+    query = select(year, month, d.unit_id, d.questionnaire_id, d.question_key, d.value, func.sum(d.count))
+    if days is None:
+        session.execute(delete(RollupAnswerMonth))
+    else:
+        months = sorted({(day.year, day.month) for day in days})
+        if not months:
+            return
+        for y, m in months:
+            session.execute(delete(RollupAnswerMonth).where(RollupAnswerMonth.year == y, RollupAnswerMonth.month == m))
+        query = query.where(or_(*[and_(year == y, month == m) for y, m in months]))
+    session.execute(insert(RollupAnswerMonth).from_select(
+        ["year", "month", "unit_id", "questionnaire_id", "question_key", "value", "count"],
+        query.group_by(year, month, d.unit_id, d.questionnaire_id, d.question_key, d.value)))
 
 
 def _count_if(condition):
@@ -118,12 +179,20 @@ def _insert_cases(session: Session, day_filter) -> None:
     c = Case
     session.execute(insert(RollupCase).from_select(
         ["day", "unit_id", "channel", "category_id", "state", "received", "answered", "answered_on_time",
-         "published"],
+         "published", "rated", "rated_unhappy"],
         select(c.received_day, c.unit_id, c.channel, c.category_id, c.state, func.count(),
                _count_if(c.answered_at.is_not(None)), _count_if(c.answered_at <= c.due_at),
-               _count_if(c.published_at.is_not(None)))
+               _count_if(c.published_at.is_not(None)), _count_if(c.citizen_rating.is_not(None)),
+               _count_if(c.citizen_rating == UNHAPPY))
         .where(day_filter(c.received_day))
         .group_by(c.received_day, c.unit_id, c.channel, c.category_id, c.state)))
+    seconds = cast(extract("epoch", c.answered_at), Integer) - cast(extract("epoch", c.received_at), Integer)
+    days = case((seconds // 86400 > MAX_LATENCY_DAYS, MAX_LATENCY_DAYS), else_=seconds // 86400)
+    session.execute(insert(RollupCaseLatency).from_select(
+        ["day", "unit_id", "channel", "days", "count"],
+        select(c.received_day, c.unit_id, c.channel, days, func.count())
+        .where(day_filter(c.received_day), c.answered_at.is_not(None))
+        .group_by(c.received_day, c.unit_id, c.channel, days)))
 
 
 def _insert_dossiers(session: Session, day_filter) -> None:
@@ -137,8 +206,8 @@ def _insert_dossiers(session: Session, day_filter) -> None:
 
 
 FAMILIES = [
-    ([RollupResponse, RollupResponseCount], _insert_responses, "responses"),
-    ([RollupCase], _insert_cases, "cases"),
+    ([RollupResponse, RollupResponseCount, RollupRating], _insert_responses, "responses"),
+    ([RollupCase, RollupCaseLatency], _insert_cases, "cases"),
     ([RollupDossier], _insert_dossiers, "dossiers"),
 ]
 
@@ -158,6 +227,7 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
             for table in tables:
                 session.execute(delete(table))
             insert_family(session, lambda column: true())
+        _refresh_months(session, None)
         days = -1
     else:
         dirty = _dirty_days(session, state.refreshed_through - SAFETY_MARGIN)
@@ -166,6 +236,7 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
                 for table in tables:
                     session.execute(delete(table).where(table.day.in_(chunk)))
                 insert_family(session, lambda column, chunk=chunk: column.in_(chunk))
+        _refresh_months(session, dirty)
         days = len(dirty)
     state.refreshed_through = started
     session.flush()
@@ -174,9 +245,39 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
     return RefreshReport(full, days, counts)
 
 
+def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
+    """Recompute the cached score of every commune whose cache is missing or older than ``max_age`` (all of them
+    when ``max_age`` is None), for ``year`` (this year by default); commits each commune. Returns how many."""
+    from survey_app.models import AdminUnit, ScoreCache
+    from survey_app.timeutil import local_today
+
+    from .scoring.engine import score
+
+    year = year or local_today().year
+    now = utcnow()
+    cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(ScoreCache.year == year)).scalars()}
+    units = session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
+                            .order_by(AdminUnit.id)).scalars().all()
+    done = 0
+    for unit in units:
+        row = cached.get(unit.id)
+        if row is not None and max_age is not None and as_utc(row.computed_at) > now - max_age:
+            continue
+        result = score(session, unit, year)
+        data = result.as_dict()
+        if row is None:
+            row = ScoreCache(unit_id=unit.id, year=year)
+            session.add(row)
+        row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
+        session.commit()
+        done += 1
+    return done
+
+
 def run_refresh(session: Session, full: bool = False) -> RefreshReport:
-    """The CLI entry: take the lock, refresh, commit."""
+    """The CLI entry: take the lock, refresh the rollups, commit, then bring stale cached scores up to date."""
     with job_lock(session, "reports-refresh"):
         report = refresh(session, full)
         session.commit()
+        refresh_scores(session, max_age=None if full else SCORE_MAX_AGE)
     return report

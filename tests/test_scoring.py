@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from reports.jobs import LockBusy, job_lock, refresh
 from reports.scoring import rules
@@ -19,13 +19,17 @@ from survey_app.models import (
     ApologyLetter,
     CollectionSession,
     Dossier,
+    RollupAnswerMonth,
     RollupCase,
+    RollupCaseLatency,
+    RollupRating,
     RollupResponse,
     RollupResponseCount,
     ScoreEntry,
     ScoreFlags,
     SurveyResponse,
     UnitProfile,
+    User,
 )
 from survey_app.services import surveys
 from survey_app.services.workdays import end_of_local_day
@@ -217,7 +221,8 @@ def test_rebuild_equals_incremental_refresh(app, world):
 
     def snapshot():
         rows = {}
-        for model in (RollupResponse, RollupResponseCount, RollupCase):
+        for model in (RollupResponse, RollupResponseCount, RollupCase, RollupRating, RollupCaseLatency,
+                      RollupAnswerMonth):
             columns = [c for c in model.__table__.columns if c.name != "id"]
             rows[model.__tablename__] = sorted(tuple(r) for r in db.session.execute(select(*columns)).all())
         return rows
@@ -232,8 +237,12 @@ def test_rebuild_equals_incremental_refresh(app, world):
         # new rows after the first refresh: a late kiosk rating for an old day and a case
         _respond(world, "centre-service", local(2026, 3, 2), overall=4)
         _respond(world, "centre-service", local(2026, 3, 2), suspicious=True)
-        case_service.file_case(case_service.CaseInput(unit_id=world["units"]["bach-dang"], channel="hotline",
-                                                      kind="gop_y", category_id=category, content="Ý kiến"))
+        filed, _ = case_service.file_case(case_service.CaseInput(
+            unit_id=world["units"]["bach-dang"], channel="hotline", kind="gop_y", category_id=category,
+            content="Ý kiến"))
+        staff = db.session.get(User, world["users"]["bd.canbo"])
+        case_service.answer(staff, filed, "Đã xử lý.", publish_now=True)
+        case_service.rate(filed, 1, "Chậm")
         db.session.commit()
         # make sure the new rows look newer than the watermark
         from survey_app.models import RollupState
@@ -251,6 +260,11 @@ def test_rebuild_equals_incremental_refresh(app, world):
         counts = db.session.execute(select(RollupResponseCount.responses, RollupResponseCount.suspicious)
                                     .where(RollupResponseCount.day == date(2026, 3, 2))).all()
         assert counts == [(3, 1)]
+        assert db.session.execute(select(RollupCase.rated, RollupCase.rated_unhappy)).all() == [(1, 1)]
+        assert db.session.execute(select(RollupCaseLatency.days, RollupCaseLatency.count)).all() == [(0, 1)]
+        march = db.session.execute(select(func.sum(RollupAnswerMonth.count)).where(
+            RollupAnswerMonth.month == 3, RollupAnswerMonth.question_key == "overall")).scalar()
+        assert march == 6  # the suspicious response is left out
 
 
 def test_two_refreshes_cannot_run_at_once(app):

@@ -23,7 +23,18 @@ from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImpor
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
 from .ratelimit import RateCounter
-from .rollups import JobLock, RollupCase, RollupDossier, RollupResponse, RollupResponseCount, RollupState
+from .rollups import (
+    JobLock,
+    RollupAnswerMonth,
+    RollupCase,
+    RollupCaseLatency,
+    RollupDossier,
+    RollupRating,
+    RollupResponse,
+    RollupResponseCount,
+    RollupState,
+    ScoreCache,
+)
 from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
 from .surveys import (
     Channel,
@@ -49,7 +60,11 @@ __all__ = [
     "DossierColumnMapping",
     "DossierImport",
     "JobLock",
+    "RollupAnswerMonth",
     "RollupCase",
+    "RollupCaseLatency",
+    "RollupRating",
+    "ScoreCache",
     "RollupDossier",
     "RollupResponse",
     "RollupResponseCount",

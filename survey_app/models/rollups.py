@@ -6,7 +6,7 @@ recomputes and inserts them again from a GROUP BY over the raw rows, so a rerun 
 
 from __future__ import annotations
 
-from sqlalchemy import Date, Index, Integer, String
+from sqlalchemy import JSON, Date, Float, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,7 +14,8 @@ from .types import UTCDateTime
 
 
 class RollupResponse(db.Model):
-    """Answers per day × centre × counter × channel × questionnaire × question × value (suspicious excluded)."""
+    """Answers per day × centre × questionnaire × question × value (suspicious responses excluded): the SIPAS
+    indices of any period and centre are sums over these rows."""
 
     __tablename__ = "rollup_responses"
     __table_args__ = (Index("ix_rollup_responses_unit_day", "unit_id", "day"),)
@@ -23,11 +24,45 @@ class RollupResponse(db.Model):
     day = mapped_column(Date, nullable=False, index=True)
     unit_id: Mapped[int] = mapped_column(Integer)
     centre_id: Mapped[int] = mapped_column(Integer)
-    #: 0 when the response names no counter.
-    counter_id: Mapped[int] = mapped_column(Integer)
-    channel: Mapped[str] = mapped_column(String(8))
     questionnaire_id: Mapped[int] = mapped_column(Integer)
     question_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RollupAnswerMonth(db.Model):
+    """Answers per month × commune × questionnaire × question × value, for the city-wide pages (a rollup of
+    :class:`RollupResponse`)."""
+
+    __tablename__ = "rollup_answer_months"
+    __table_args__ = (Index("ix_rollup_answer_months_year_month", "year", "month", "questionnaire_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    questionnaire_id: Mapped[int] = mapped_column(Integer)
+    question_key: Mapped[str] = mapped_column(String(64))
+    value: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class RollupRating(db.Model):
+    """The overall (quick) rating per day × centre × questionnaire × one breakdown: counter, officer, channel,
+    procedure field (through the rated dossier) or a respondent-group answer; suspicious responses excluded."""
+
+    __tablename__ = "rollup_ratings"
+    __table_args__ = (Index("ix_rollup_ratings_unit_dimension_day", "unit_id", "dimension", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day = mapped_column(Date, nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    centre_id: Mapped[int] = mapped_column(Integer)
+    questionnaire_id: Mapped[int] = mapped_column(Integer)
+    #: counter | officer | channel | field | group.age | group.gender | group.first_visit
+    dimension: Mapped[str] = mapped_column(String(32))
+    #: the breakdown's value as text (an id, a channel, a field name, an option value); "" when unknown
+    key: Mapped[str] = mapped_column(String(120))
     value: Mapped[int] = mapped_column(Integer)
     count: Mapped[int] = mapped_column(Integer)
 
@@ -65,6 +100,24 @@ class RollupCase(db.Model):
     answered: Mapped[int] = mapped_column(Integer)
     answered_on_time: Mapped[int] = mapped_column(Integer)
     published: Mapped[int] = mapped_column(Integer)
+    #: answers the citizen rated, and of those rated "Không hài lòng"
+    rated: Mapped[int] = mapped_column(Integer, default=0)
+    rated_unhappy: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupCaseLatency(db.Model):
+    """Answered cases per day of receipt × commune × channel × whole days it took to answer (capped at 60): the
+    median time to answer is read off this histogram."""
+
+    __tablename__ = "rollup_case_latency"
+    __table_args__ = (Index("ix_rollup_case_latency_unit_day", "unit_id", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day = mapped_column(Date, nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(16))
+    days: Mapped[int] = mapped_column(Integer)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class RollupDossier(db.Model):
@@ -80,6 +133,22 @@ class RollupDossier(db.Model):
     received: Mapped[int] = mapped_column(Integer)
     settled: Mapped[int] = mapped_column(Integer)
     settled_on_time: Mapped[int] = mapped_column(Integer)
+
+
+class ScoreCache(db.Model):
+    """Every commune's score for a year as the engine computed it at ``computed_at`` (``Score.as_dict()``), so
+    city-wide pages list 114 self-scores without running 114 × 11 rules per request."""
+
+    __tablename__ = "score_cache"
+    __table_args__ = (UniqueConstraint("unit_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(Integer, index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    total: Mapped[float] = mapped_column(Float)
+    level: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict] = mapped_column(JSON)
+    computed_at = mapped_column(UTCDateTime, nullable=False)
 
 
 class RollupState(db.Model):
