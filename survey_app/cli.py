@@ -71,9 +71,9 @@ def demo_command() -> None:
     today = local_today()
     start = today.replace(month=1, day=1)
     days = (today - start).days + 1
-    generate_survey_responses(db.session, SurveyPlan(start=start, days=days, per_day=6))
-    generate_cases(db.session, CasePlan(start=start, days=days, per_day=1.2))
     generate_dossiers(db.session, DossierPlan(start=start, days=days, per_day=25))
+    generate_survey_responses(db.session, SurveyPlan(start=start, days=days, per_day=6, kiosk_share=0.3))
+    generate_cases(db.session, CasePlan(start=start, days=days, per_day=1.2))
     generate_annual_survey(db.session, today.year, per_unit=160)
     db.session.commit()
     run_refresh(db.session)

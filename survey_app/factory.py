@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .dashboard.views_public import bp as transparency_bp
     from .dossiers.views import bp as dossiers_bp
     from .inbox.views_public import bp as feedback_bp
     from .inbox.views_staff import bp as inbox_bp
@@ -107,6 +109,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(score_documents_bp)
     app.register_blueprint(appraisal_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(transparency_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
 
@@ -118,6 +122,8 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from reports.exporters.docx_layout import number_vi
+
     from . import timeutil
     from .text import mask_name, mask_phone
 
@@ -125,6 +131,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
+    app.jinja_env.filters["num_vi"] = number_vi
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

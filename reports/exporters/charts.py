@@ -33,12 +33,27 @@ def bar(title: str, labels: list[str], values: list[float], *, y_title: str = ""
     return base_layout(fig, title, y_title=y_title)
 
 
+PALETTE = [BRAND, OK, "#0b4fb3", "#8a5a00", GREY, "#6b21a8", "#0e7490", "#be185d", "#4d7c0f", "#1f2937", "#c2410c",
+           "#0369a1", "#a16207"]
+
+
 def grouped_bar(title: str, labels: list[str], series: dict[str, list[float]], *, y_title: str = "") -> go.Figure:
-    colors = [BRAND, OK, GREY, "#0b4fb3", "#8a5a00"]
+    colors = PALETTE
     fig = go.Figure([go.Bar(name=name, x=labels, y=values, marker_color=colors[i % len(colors)])
                      for i, (name, values) in enumerate(series.items())])
     fig.update_layout(barmode="group")
     return base_layout(fig, title, y_title=y_title)
+
+
+def share_bars(title: str, labels: list[str], shares: list[float | None], counts: list[int]) -> go.Figure:
+    """Horizontal bars of a percentage per category (long Vietnamese labels stay readable), n in the hover."""
+    fig = go.Figure(go.Bar(y=labels, x=[s or 0 for s in shares], orientation="h", marker_color=BRAND,
+                           text=[_fmt(s) for s in shares], textposition="outside", cliponaxis=False,
+                           customdata=counts, hovertemplate="%{y}: %{x:.1f}% (%{customdata} ý kiến)<extra></extra>"))
+    fig = base_layout(fig, title)
+    fig.update_layout(xaxis={"range": [0, 105], "title": "%"}, yaxis={"autorange": "reversed", "automargin": True},
+                      height=max(260, 60 + 34 * len(labels)))
+    return fig
 
 
 def points_chart(title: str, labels: list[str], points: list[float], maxima: list[float]) -> go.Figure:
@@ -50,6 +65,12 @@ def points_chart(title: str, labels: list[str], points: list[float], maxima: lis
     ])
     fig.update_layout(barmode="overlay")
     return base_layout(fig, title, y_title="Điểm")
+
+
+def embeddable_json(fig: go.Figure) -> str:
+    """The figure as JSON safe to place inside an HTML ``<script>`` element: ``<``, ``>`` and ``&`` are written
+    as \\u escapes, so a name someone typed (a centre, an officer) can never close the element."""
+    return fig.to_json().replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def _fmt(value: float | None) -> str:

@@ -1,0 +1,1 @@
+"""Dashboards: the commune's, the city's and the public transparency page."""
