@@ -48,6 +48,10 @@ class SurveyPlan:
     seed: int = 2026
     #: share of responses from paper forms (the rest from QR, a few from the web)
     paper_share: float = 0.2
+    #: share of one-tap ratings on the centre's tablet kiosks (the overall question only)
+    kiosk_share: float = 0.0
+    #: share of QR/paper responses that name the dossier they rate (a dossier received that day, if any)
+    dossier_share: float = 0.3
 
 
 def _day_weight(day: date) -> float:
@@ -108,6 +112,8 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
         counters = [c for c in centre.counters if c.active]
         officers = {o.counter_id: o.id for o in session.execute(
             select(Officer).where(Officer.unit_id == centre.unit_id, Officer.active.is_(True))).scalars()}
+        dossiers_by_day = _dossier_codes(session, centre.unit_id, plan) if plan.dossier_share else {}
+        rated_dossiers: set[str] = set()
         responses: list[dict] = []
         answers: list[list[tuple]] = []
         for offset in range(plan.days):
@@ -121,7 +127,18 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
                 is_burst = burst and index >= count
                 if is_burst:
                     at = datetime.combine(day, time(10, 0), tzinfo=LOCAL_TZ) + timedelta(seconds=20 * index)
-                channel = "paper" if rng.random() < plan.paper_share else ("web" if rng.random() < 0.05 else "qr")
+                roll = rng.random()
+                channel = ("kiosk" if roll < plan.kiosk_share else
+                           "paper" if roll < plan.kiosk_share + plan.paper_share else
+                           "web" if rng.random() < 0.05 else "qr")
+                dossier_code = None
+                if channel != "kiosk" and not is_burst and rng.random() < plan.dossier_share:
+                    candidates = dossiers_by_day.get(day, ())
+                    if candidates:
+                        code = candidates[rng.randrange(len(candidates))]
+                        if code not in rated_dossiers:
+                            rated_dossiers.add(code)
+                            dossier_code = code
                 responses.append({
                     "client_id": f"{prefix}:{offset}:{index}", "questionnaire_id": questionnaire.id,
                     "version_id": version.id, "unit_id": centre.unit_id, "centre_id": centre.id,
@@ -131,8 +148,16 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
                     "ip_hash": f"burst{offset}" if is_burst else None, "suspicious": bool(is_burst),
                     "suspicious_reason": "burst" if is_burst else None, "dossier_verified": False,
                     "paper_serial": f"G{offset:04d}{index:03d}" if channel == "paper" else None,
+                    "dossier_code": dossier_code,
                 })
-                rows = [("overall", 1 if is_burst else _scale(rng, level), None)]
+                overall = 1 if is_burst else _scale(rng, level)
+                if channel == "kiosk":  # three faces: 5, 4 or 2 on the five-point scale
+                    answers.append([("overall", 5 if overall == 5 else 4 if overall >= 3 else 2, None)])
+                    continue
+                rows = [("overall", overall, None)]
+                if not is_burst and rng.random() < (0.35 if overall <= 2 else 0.06):
+                    pool = NEGATIVE_COMMENTS if overall <= 2 else POSITIVE_COMMENTS
+                    rows.append(("comment", None, pool[rng.randrange(len(pool))]))
                 for key in scale_keys:
                     if rng.random() < 0.75:
                         rows.append((key, 0 if rng.random() < 0.05 else _scale(rng, min(0.99, level + 0.03)), None))
@@ -147,19 +172,50 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
     return written
 
 
+NEGATIVE_COMMENTS = [
+    "Phải chờ quá lâu, không có chỗ ngồi.", "Cán bộ hướng dẫn chưa rõ, phải đi lại nhiều lần.",
+    "Hẹn trả kết quả nhưng đến ngày vẫn chưa có.", "Phòng chờ nóng, máy lấy số hay hỏng.",
+    "Hồ sơ bị yêu cầu bổ sung giấy tờ không có trong quy định.", "Gọi điện thoại đến không ai nghe máy.",
+]
+POSITIVE_COMMENTS = [
+    "Cán bộ nhiệt tình, hướng dẫn chu đáo.", "Thủ tục nhanh, trả kết quả sớm hơn hẹn.",
+    "Trung tâm sạch sẽ, có nước uống và wifi.", "Cảm ơn chị cán bộ quầy chứng thực đã hỗ trợ người già.",
+]
+
+
+def _dossier_codes(session: Session, unit_id: int, plan: SurveyPlan) -> dict[date, list[str]]:
+    """Codes of the dossiers received each day of the plan, for responses that name the dossier they rate."""
+    from survey_app.models import Dossier
+
+    end = plan.start + timedelta(days=plan.days - 1)
+    codes: dict[date, list[str]] = {}
+    for day, code in session.execute(select(Dossier.received_day, Dossier.code).where(
+            Dossier.unit_id == unit_id, Dossier.received_day >= plan.start, Dossier.received_day <= end)):
+        codes.setdefault(day, []).append(code)
+    return codes
+
+
 def _flush(session: Session, responses: list[dict], answers: list[list[tuple]]) -> int:
-    for start in range(0, len(responses), BATCH):
-        chunk = responses[start:start + BATCH]
-        ids = session.execute(
-            insert(SurveyResponse).returning(SurveyResponse.id, sort_by_parameter_order=True), chunk
-        ).scalars().all()
+    from .bulk import insert_rows, reserve_ids
+
+    for start in range(0, len(responses), BATCH * 10):
+        chunk = responses[start:start + BATCH * 10]
+        ids = reserve_ids(session, SurveyResponse, len(chunk))
+        if ids is not None:
+            for row, rid in zip(chunk, ids, strict=True):
+                row["id"] = rid
+            insert_rows(session, SurveyResponse, chunk)
+        else:
+            ids = []
+            for offset in range(0, len(chunk), BATCH):
+                returning = insert(SurveyResponse).returning(SurveyResponse.id, sort_by_parameter_order=True)
+                ids += session.execute(returning, chunk[offset:offset + BATCH]).scalars().all()
         rows = [
             {"response_id": rid, "question_key": key, "value": value, "text": text}
-            for rid, answer_rows in zip(ids, answers[start:start + BATCH], strict=True)
+            for rid, answer_rows in zip(ids, answers[start:start + BATCH * 10], strict=True)
             for key, value, text in answer_rows
         ]
-        if rows:
-            session.execute(insert(SurveyAnswer), rows)
+        insert_rows(session, SurveyAnswer, rows)
     return len(responses)
 
 
@@ -364,6 +420,8 @@ def generate_dossiers(session: Session, plan: DossierPlan, units: list | None = 
     from survey_app.models import AdminUnit, Dossier, UnitProfile
     from survey_app.services import workdays
 
+    from .bulk import insert_rows
+
     if units is None:
         units = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None))).scalars())
     end = plan.start + timedelta(days=plan.days - 1)
@@ -406,8 +464,7 @@ def generate_dossiers(session: Session, plan: DossierPlan, units: list | None = 
                     "received_day": day, "due_at": due, "settled_at": as_utc(settled) if settled else None,
                     "channel": channel, "fast_track": fast,
                 })
-        for start in range(0, len(rows), BATCH):
-            session.execute(insert(Dossier), rows[start:start + BATCH])
+        insert_rows(session, Dossier, rows)
         written += len(rows)
     return written
 

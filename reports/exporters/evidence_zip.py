@@ -88,7 +88,7 @@ def item_charts(item: ItemLine) -> list[tuple[str, object]]:
         fig = charts.grouped_bar("Số phiếu khảo sát hợp lệ mỗi tháng theo trung tâm", months, series,
                                  y_title="Số phiếu")
         required = item.rows[0][3]
-        fig.add_hline(y=required, line_dash="dash", annotation_text=f"Yêu cầu {required} phiếu/tháng")
+        charts.add_hline(fig, required, f"Yêu cầu {required} phiếu/tháng")
         return [("so-phieu-theo-thang", fig)]
     if item.code == "3.1.2.b":
         return [("tiep-cong-dan-theo-thang", charts.bar("Số lượt tiếp công dân mỗi tháng", [r[0] for r in item.rows],

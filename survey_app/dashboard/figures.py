@@ -97,21 +97,16 @@ def commune_charts(data: dict) -> list[tuple[str, str, str]]:
     out = []
     months = data["months"]
     labels = [m.label for m in months]
-    fig = charts.grouped_bar("Số phiếu hợp lệ theo tháng", labels, {"Số phiếu": [m.responses for m in months]},
-                             y_title="Số phiếu")
-    index = [pct(m.result.index) for m in months]
-    fig.add_scatter(x=labels, y=index, name="Chỉ số hài lòng (%)", yaxis="y2", mode="lines+markers",
-                    line={"color": charts.BRAND})
-    fig.update_layout(title={"text": "Chỉ số hài lòng (SIPAS) và số phiếu theo tháng"},
-                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "dtick": 20, "title": "%",
-                              "showgrid": False})
+    fig = charts.count_and_index("Chỉ số hài lòng (SIPAS) và số phiếu theo tháng", labels,
+                                 {"Số phiếu": [m.responses for m in months]}, [pct(m.result.index) for m in months],
+                                 y_title="Số phiếu")
     last = next((m for m in reversed(months) if m.result.index is not None), None)
     out.append(("months", "Biểu đồ chỉ số hài lòng theo tháng. " + (
         f"Tháng {last.label}: {pct(last.result.index)}% với {last.responses} phiếu." if last else "Chưa có dữ liệu."),
                 charts.embeddable_json(fig)))
     element_fig = charts.bar("Chỉ số hài lòng theo yếu tố (SIPAS)", [e.name for e in data["overall"].elements],
                              [pct(e.index) or 0 for e in data["overall"].elements], y_title="%", color=charts.OK)
-    element_fig.update_layout(yaxis={"range": [0, 105]})
+    element_fig["layout"]["yaxis"]["range"] = [0, 105]
     out.append(("elements", "Biểu đồ chỉ số hài lòng theo 5 yếu tố SIPAS: " + "; ".join(
         f"{e.name} {pct(e.index)}%" for e in data["overall"].elements if e.index is not None) + ".",
                 charts.embeddable_json(element_fig)))
@@ -128,8 +123,7 @@ def commune_charts(data: dict) -> list[tuple[str, str, str]]:
         weeks = sorted(weekly)
         fig = charts.grouped_bar("Phản ánh, kiến nghị theo tuần và kênh", [w.strftime("%d/%m") for w in weeks],
                                  {dash.CHANNEL_LABELS.get(c, c): [weekly[w].get(c, 0) for w in weeks]
-                                  for c in data["channels"]}, y_title="Số phản ánh")
-        fig.update_layout(barmode="stack")
+                                  for c in data["channels"]}, y_title="Số phản ánh", stacked=True)
         out.append(("weekly", f"Biểu đồ số phản ánh theo tuần: tổng {data['feedback'].received} trong kỳ.",
                     charts.embeddable_json(fig)))
     return out
@@ -230,12 +224,9 @@ def city(session: Session, year: int, start: date, end: date) -> dict:
 def city_charts(data: dict) -> list[tuple[str, str, str]]:
     trend = data["trend"]
     labels = [t[0] for t in trend]
-    fig = charts.grouped_bar("Số phiếu và phản ánh toàn thành phố theo tháng", labels,
-                             {"Số phiếu khảo sát": [t[1] for t in trend], "Phản ánh, kiến nghị": [t[3] for t in trend]})
-    fig.add_scatter(x=labels, y=[pct(t[2]) for t in trend], name="Chỉ số hài lòng (%)", yaxis="y2",
-                    mode="lines+markers", line={"color": charts.BRAND})
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "dtick": 20, "title": "%",
-                              "showgrid": False})
+    fig = charts.count_and_index("Số phiếu và phản ánh toàn thành phố theo tháng", labels,
+                                 {"Số phiếu khảo sát": [t[1] for t in trend],
+                                  "Phản ánh, kiến nghị": [t[3] for t in trend]}, [pct(t[2]) for t in trend])
     levels = charts.grouped_bar(f"Phân bố xếp loại năm {data['year']}", data["levels"],
                                 {"Theo điểm tự chấm": [data["self_levels"][n] for n in data["levels"]],
                                  "Theo kết quả thẩm định": [data["appraised_levels"][n] for n in data["levels"]]},

@@ -72,12 +72,8 @@ def commune(code: str):
     from reports.exporters import charts
 
     labels = [m.label for m in months]
-    fig = charts.grouped_bar("Số phiếu khảo sát theo tháng", labels, {"Số phiếu": [m.responses for m in months]})
-    fig.add_scatter(x=labels, y=[figures.pct(m.result.index) for m in months], name="Chỉ số hài lòng (%)",
-                    yaxis="y2", mode="lines+markers", line={"color": charts.BRAND})
-    fig.update_layout(title={"text": "Chỉ số hài lòng theo tháng"},
-                      yaxis2={"overlaying": "y", "side": "right", "range": [0, 100], "dtick": 20, "title": "%",
-                              "showgrid": False})
+    fig = charts.count_and_index("Chỉ số hài lòng theo tháng", labels, {"Số phiếu": [m.responses for m in months]},
+                                 [figures.pct(m.result.index) for m in months])
     return _cached(with_chart_csp(render_template(
         "public/transparency_unit.html", unit=unit, year=year, months=months, fb=fb, pct=figures.pct,
         month_chart=("months", f"Biểu đồ chỉ số hài lòng theo tháng của {unit.full_name}.",
