@@ -259,9 +259,9 @@ def ensure_data(t: world.Target, size: Size, fresh: bool) -> dict | None:
     return counts
 
 
-def write(table: Table, size: Size, meta: dict) -> Path:
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{size.name}.json").write_text(json.dumps({"meta": meta, "rows": table.rows}, ensure_ascii=False,
+def write(table: Table, size: Size, meta: dict, results: Path = RESULTS) -> Path:
+    results.mkdir(parents=True, exist_ok=True)
+    (results / f"{size.name}.json").write_text(json.dumps({"meta": meta, "rows": table.rows}, ensure_ascii=False,
                                                           indent=1, default=str), encoding="utf-8")
     lines = [f"Run {meta['finished']} on {meta['machine']}; size {size.name} ({meta['data']}).", "",
              "| group | metric | value | reference | ratio | target |", "| --- | --- | --- | --- | --- | --- |"]
@@ -271,7 +271,7 @@ def write(table: Table, size: Size, meta: dict) -> Path:
         target = f"{row['target']} — {_verdict(row['met'])}" if row["target"] else ""
         value = f"{_fmt(row['value'])} {row['unit']}".strip() + (f" ({row['note']})" if row["note"] else "")
         lines.append(f"| {row['group']} | {row['metric']} | {value} | {ref} | {ratio} | {target} |")
-    path = RESULTS / f"{size.name}.md"
+    path = results / f"{size.name}.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -302,6 +302,7 @@ def main(argv: list[str] | None = None) -> int:
                                                    "postgresql for city; ingestion always on both)")
     parser.add_argument("--fresh", action="store_true", help="regenerate the data even if present")
     parser.add_argument("--only", default="ingestion,aggregation,dashboards,exports")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and Markdown results go")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
     backends = (args.db or ("postgresql" if size.name == "city" else "postgresql,sqlite")).split(",")
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"size": size.name, "finished": datetime.now().astimezone().strftime("%d/%m/%Y %H:%M %z"),
             "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
             "data": json.dumps(data, ensure_ascii=False) if data else "pre-generated"}
-    path = write(table, size, meta)
+    path = write(table, size, meta, args.out)
     print(f"\n{path.read_text(encoding='utf-8')}\n[bench] {meta['seconds']} s in all; results in {path}", flush=True)
     return 0
 

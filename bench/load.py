@@ -119,6 +119,14 @@ class Run:
     seconds: float = 0.0
     #: items stored (kiosk batches count their items)
     items: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, ok: bool, latency: float, items: int) -> None:
+        with self.lock:
+            self.ok += ok
+            self.errors += not ok
+            self.items += items if ok else 0
+            self.latencies.append(latency)
 
     @property
     def rate(self) -> float:
@@ -138,24 +146,9 @@ class Run:
 Action = Callable[[Client, int], tuple[bool, float, int]]
 
 
-def closed_loop(port: int, action: Action, clients: int, seconds: float) -> Run:
-    """Every client repeats ``action`` as fast as it can for ``seconds``."""
-    run, lock = Run(), threading.Lock()
-    stop = time.perf_counter() + seconds
-    counter = iter(range(10**9))
-
-    def worker() -> None:
-        client = Client(port)
-        while time.perf_counter() < stop:
-            ok, latency, items = action(client, next(counter))
-            with lock:
-                run.ok += ok
-                run.errors += not ok
-                run.items += items if ok else 0
-                run.latencies.append(latency)
-
+def _threads(run: Run, workers: list[Callable[[], None]]) -> Run:
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    threads = [threading.Thread(target=w) for w in workers]
     for t in threads:
         t.start()
     for t in threads:
@@ -164,9 +157,23 @@ def closed_loop(port: int, action: Action, clients: int, seconds: float) -> Run:
     return run
 
 
+def closed_loop(port: int, action: Action, clients: int, seconds: float) -> Run:
+    """Every client repeats ``action`` as fast as it can for ``seconds``."""
+    run = Run()
+    stop = time.perf_counter() + seconds
+    counter = iter(range(10**9))
+
+    def worker() -> None:
+        client = Client(port)
+        while time.perf_counter() < stop:
+            run.record(*action(client, next(counter)))
+
+    return _threads(run, [worker] * clients)
+
+
 def open_loop(port: int, action: Action, rate: float, seconds: float, clients: int = 16) -> Run:
     """``action`` started at a fixed ``rate`` per second (spread over ``clients`` connections)."""
-    run, lock = Run(), threading.Lock()
+    run = Run()
     interval = clients / max(rate, 0.1)
     counter = iter(range(10**9))
     started = time.perf_counter()
@@ -178,21 +185,10 @@ def open_loop(port: int, action: Action, rate: float, seconds: float, clients: i
             pause = due - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            ok, latency, items = action(client, next(counter))
-            with lock:
-                run.ok += ok
-                run.errors += not ok
-                run.items += items if ok else 0
-                run.latencies.append(latency)
+            run.record(*action(client, next(counter)))
             due += interval
 
-    threads = [threading.Thread(target=worker, args=(i * interval / clients,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    run.seconds = time.perf_counter() - started
-    return run
+    return _threads(run, [lambda i=i: worker(i * interval / clients) for i in range(clients)])
 
 
 def survey_action(token: str, run_id: str) -> Action:

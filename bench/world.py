@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from .sizes import Size
 
 ROOT = Path(__file__).resolve().parent
-DATA_DIR = ROOT / ".data"
+DATA_DIR = Path(os.environ.get("HAILONG_BENCH_DATA_DIR") or ROOT / ".data")
 PG_BASE = os.environ.get("HAILONG_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "Bench-Mat-khau-1"
 SECRET = "bench-secret-key-not-for-production"

@@ -147,7 +147,7 @@ def test_city_appraisal_end_to_end(client, app, world, auth):
     client.post(f"/admin/appraisal/2026/{unit}", data={
         "csrf_token": token, "points-2.3": "2", "reason-2.3": "Sổ trực thiếu tháng 7", "points-2.5": ""})
     locked = client.post(f"/admin/appraisal/2026/{unit}/lock", data={"csrf_token": token}, follow_redirects=True)
-    assert f"Đã khóa kết quả thẩm định: {own - 1:g}/100" in locked.get_data(as_text=True)
+    assert f"Đã khóa kết quả thẩm định: {own - 1:g}/100".replace(".", ",") in locked.get_data(as_text=True)
     again = client.post(f"/admin/appraisal/2026/{unit}", data={"csrf_token": token, "points-2.3": "3"},
                         follow_redirects=True)
     assert "Kết quả thẩm định đã khóa" in again.get_data(as_text=True)

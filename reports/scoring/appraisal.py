@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from reports.exporters.docx_layout import number_vi
 from survey_app.models import AdminUnit, AppraisalItem, ScoreFlags, ScoreSubmission, SubmissionStatus, User
 from survey_app.services import audit
 from survey_app.text import clean
@@ -89,7 +90,7 @@ def save(session: Session, actor: User, submission: ScoreSubmission, table: Tabl
             errors.append(f"Mục {code}: điểm thẩm định phải là số.")
             continue
         if not 0 <= points <= item.points:
-            errors.append(f"Mục {code}: điểm thẩm định phải từ 0 đến {item.points:g}.")
+            errors.append(f"Mục {code}: điểm thẩm định phải từ 0 đến {number_vi(item.points)}.")
             continue
         if points < (own.get(code) or 0) - 1e-9 and not reason:
             errors.append(f"Mục {code}: thẩm định thấp hơn điểm tự chấm, cần ghi lý do trừ điểm.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from reports.exporters.docx_layout import number_vi
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile, User
 from survey_app.services import audit
@@ -30,9 +31,9 @@ def parse_points(raw: str | None, item: Item) -> float:
     try:
         points = float(text)
     except ValueError as exc:
-        raise ScoringError(f"Mục {item.code}: điểm phải là một số từ 0 đến {item.points:g}.") from exc
+        raise ScoringError(f"Mục {item.code}: điểm phải là một số từ 0 đến {number_vi(item.points)}.") from exc
     if not 0 <= points <= item.points:
-        raise ScoringError(f"Mục {item.code}: điểm phải từ 0 đến {item.points:g}.")
+        raise ScoringError(f"Mục {item.code}: điểm phải từ 0 đến {number_vi(item.points)}.")
     return points
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.exporters import city_summary as city_export
+from reports.exporters.docx_layout import number_vi
 from reports.scoring import appraisal
 from reports.scoring.engine import score
 from reports.scoring.operations import ScoringError
@@ -54,7 +55,8 @@ def submit(unit_id: int, year: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"Đã gửi bảng tự chấm điểm ({submission.self_total:g}/100 – {submission.self_level}) để thành phố "
+        own = number_vi(submission.self_total)
+        flash(f"Đã gửi bảng tự chấm điểm ({own}/100 – {submission.self_level}) để thành phố "
               "thẩm định.", "success")
     return redirect(url_for("scores.unit_score", unit_id=unit.id, year=year), code=303)
 
@@ -126,7 +128,7 @@ def lock(year: int, unit_id: int):
         flash(str(exc), "error")
     else:
         db.session.commit()
-        flash(f"Đã khóa kết quả thẩm định: {outcome.total:g}/100 – {outcome.level_name}.", "success")
+        flash(f"Đã khóa kết quả thẩm định: {number_vi(outcome.total)}/100 – {outcome.level_name}.", "success")
     return redirect(url_for(".show", year=year, unit_id=unit_id), code=303)
 
 
