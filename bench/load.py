@@ -207,11 +207,13 @@ def survey_action(token: str, run_id: str) -> Action:
     return act
 
 
-def kiosk_action(credential: str, run_id: str, batch: int = 10) -> Action:
-    """A tablet sending its queue: ``batch`` ratings in one request."""
+def kiosk_action(credentials: list[str], run_id: str, batch: int = 10) -> Action:
+    """A tablet sending its queue: ``batch`` ratings in one request, the requests spread over many tablets (each
+    device is rate-limited on its own, as in a city of a few hundred kiosks)."""
     from datetime import UTC, datetime, timedelta
 
     def act(client: Client, n: int) -> tuple[bool, float, int]:
+        credential = credentials[n % len(credentials)]
         at = datetime.now(UTC) - timedelta(minutes=1)
         items = [{"client_id": f"{run_id}-{n}-{i}-{uuid.uuid4().hex[:6]}", "value": 1 + (n + i) % 3,
                   "answered_at": (at - timedelta(seconds=40 * i)).isoformat()} for i in range(batch)]

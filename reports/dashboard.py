@@ -21,9 +21,11 @@ from survey_app.models import (
     RollupAnswerMonth,
     RollupCase,
     RollupCaseLatency,
+    RollupCaseMonth,
     RollupRating,
     RollupResponse,
     RollupResponseCount,
+    RollupResponseMonth,
     ScoreCache,
     ScoreSubmission,
     ServiceCentre,
@@ -33,6 +35,7 @@ from survey_app.models import (
 from survey_app.timeutil import utcnow
 
 from .metrics.sipas import CriterionIndex, SipasResult, criterion, sipas, wilson
+from .queries import local_midnight
 
 #: Channels as people call them.
 CHANNEL_LABELS = {"qr": "Mã QR", "web": "Trang web", "kiosk": "Máy đánh giá", "paper": "Phiếu giấy",
@@ -110,49 +113,48 @@ def suspicious_count(session: Session, questionnaire_id: int, p: Period) -> int:
         *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
 
 
-def satisfaction(session: Session, definition, questionnaire_id: int, p: Period) -> SipasResult:
-    """SIPAS for the period from the daily answer rollup (equal to :func:`reports.surveys.summarise`)."""
-    a = RollupResponse
-    rows = session.execute(select(a.question_key, a.value, func.sum(a.count))
-                           .where(*p.day_conditions(a), a.questionnaire_id == questionnaire_id)
-                           .group_by(a.question_key, a.value)).all()
-    counts: dict[str, dict[int, int]] = defaultdict(dict)
-    for key, value, count in rows:
-        counts[key][int(value)] = int(count)
-    return sipas(definition, counts, valid_responses(session, questionnaire_id, p).get((), 0))
+@dataclass(frozen=True)
+class CommuneSatisfaction:
+    overall: SipasResult
+    responses: int
+    months: list[MonthPoint]
+    centres: list[tuple]
 
 
-def satisfaction_by_month(session: Session, definition, questionnaire_id: int, p: Period) -> list[MonthPoint]:
-    a = RollupResponse
-    year, month = extract("year", a.day), extract("month", a.day)
-    rows = session.execute(select(year, month, a.question_key, a.value, func.sum(a.count))
+def commune_satisfaction(session: Session, definition, questionnaire_id: int, p: Period) -> CommuneSatisfaction:
+    """The period's SIPAS, month by month and centre by centre, from one GROUP BY over the commune's daily rows
+    (and one over its response counts): the three views are sums of the same small result."""
+    a, r = RollupResponse, RollupResponseCount
+    ay, am = extract("year", a.day), extract("month", a.day)
+    rows = session.execute(select(ay, am, a.centre_id, a.question_key, a.value, func.sum(a.count))
                            .where(*p.day_conditions(a), a.questionnaire_id == questionnaire_id)
-                           .group_by(year, month, a.question_key, a.value)).all()
-    counts: dict = defaultdict(lambda: defaultdict(dict))
-    for y, m, key, value, count in rows:
-        counts[(int(y), int(m))][key][int(value)] = int(count)
-    r = RollupResponseCount
+                           .group_by(ay, am, a.centre_id, a.question_key, a.value)).all()
     ry, rm = extract("year", r.day), extract("month", r.day)
-    responses = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
-        select(ry, rm, func.sum(r.responses - r.suspicious))
-        .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id).group_by(ry, rm)).all()}
-    return [MonthPoint(y, m, responses.get((y, m), 0), sipas(definition, counts.get((y, m), {}),
-                                                               responses.get((y, m), 0)))
-            for y, m in months_between(p.start, p.end)]
-
-
-def satisfaction_by_centre(session: Session, definition, questionnaire_id: int, p: Period) -> list[tuple]:
-    """(centre name, responses, SIPAS) for each centre of the commune."""
-    a = RollupResponse
-    counts = _nested(session.execute(select(a.centre_id, a.question_key, a.value, func.sum(a.count))
-                                     .where(*p.day_conditions(a), a.questionnaire_id == questionnaire_id)
-                                     .group_by(a.centre_id, a.question_key, a.value)).all())
-    responses = valid_responses(session, questionnaire_id, p, [RollupResponseCount.centre_id])
+    counted = session.execute(select(ry, rm, r.centre_id, func.sum(r.responses - r.suspicious))
+                              .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id)
+                              .group_by(ry, rm, r.centre_id)).all()
+    total: dict = defaultdict(lambda: defaultdict(int))
+    by_month: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    by_centre: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    for y, m, centre, key, value, count in rows:
+        y, m, value, count = int(y), int(m), int(value), int(count)
+        total[key][value] += count
+        by_month[(y, m)][key][value] += count
+        by_centre[centre][key][value] += count
+    month_n: dict = defaultdict(int)
+    centre_n: dict = defaultdict(int)
+    for y, m, centre, n in counted:
+        month_n[(int(y), int(m))] += int(n or 0)
+        centre_n[centre] += int(n or 0)
     names = dict(session.execute(select(ServiceCentre.id, ServiceCentre.name)
-                                 .where(ServiceCentre.id.in_(list(counts) or [0]))).all())
-    return sorted(((names.get(cid, "?"), responses.get((cid,), 0), sipas(definition, counts[cid],
-                                                                          responses.get((cid,), 0)))
-                   for cid in counts), key=lambda t: t[0])
+                                 .where(ServiceCentre.id.in_(list(by_centre) or [0]))).all())
+    return CommuneSatisfaction(
+        overall=sipas(definition, total, sum(month_n.values())), responses=sum(month_n.values()),
+        months=[MonthPoint(y, m, month_n.get((y, m), 0), sipas(definition, by_month.get((y, m), {}),
+                                                                month_n.get((y, m), 0)))
+                for y, m in months_between(p.start, p.end)],
+        centres=sorted(((names.get(c, "?"), centre_n.get(c, 0), sipas(definition, counts, centre_n.get(c, 0)))
+                        for c, counts in by_centre.items()), key=lambda t: t[0]))
 
 
 @dataclass(frozen=True)
@@ -223,8 +225,8 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
              .join(text, and_(text.response_id == r.id, text.question_key.in_(("comment", "overall.why")),
                               text.text.is_not(None), text.text != ""))
              .outerjoin(overall, and_(overall.c.response_id == r.id, overall.c.question_key == "overall"))
-             .where(r.questionnaire_id == questionnaire_id, r.suspicious.is_(False), r.answered_day >= p.start,
-                    r.answered_day <= p.end)
+             .where(r.questionnaire_id == questionnaire_id, r.suspicious.is_(False),
+                    r.answered_at >= local_midnight(p.start), r.answered_at < local_midnight(p.end + timedelta(days=1)))
              .order_by(r.answered_at.desc(), r.id.desc()).limit(limit))
     if p.unit_id is not None:
         query = query.where(r.unit_id == p.unit_id)
@@ -362,12 +364,18 @@ def month_conditions(table, start: date, end: date) -> list:
     return [or_(*[and_(table.year == y, table.month == m) for y, m in months])]
 
 
+def sipas_keys(definition) -> list[str]:
+    """The questions a SIPAS index reads: the five-point scale ones (the elements' criteria and the quick rating)."""
+    return [q.key for q in definition.questions.values() if q.type == "scale5"]
+
+
 def satisfaction_by_unit(session: Session, definition, questionnaire_id: int, start: date, end: date
                          ) -> dict[int, SipasResult]:
     """SIPAS per commune over whole months (the monthly rollup: 114 communes in one small GROUP BY)."""
     a = RollupAnswerMonth
     counts = _nested(session.execute(select(a.unit_id, a.question_key, a.value, func.sum(a.count))
-                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
+                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id,
+                                            a.question_key.in_(sipas_keys(definition)))
                                      .group_by(a.unit_id, a.question_key, a.value)).all())
     return {unit: sipas(definition, per_unit, 0) for unit, per_unit in counts.items()}
 
@@ -377,19 +385,20 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
     units = session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
                             .order_by(AdminUnit.name)).scalars().all()
     rows = {u.id: CommuneRow(u) for u in units}
-    everywhere = Period(start, end)
-    for (unit_id,), n in valid_responses(session, questionnaire_id, everywhere,
-                                         [RollupResponseCount.unit_id]).items():
+    rm = RollupResponseMonth
+    for unit_id, n in session.execute(select(rm.unit_id, func.sum(rm.responses - rm.suspicious))
+                                      .where(*month_conditions(rm, start, end), rm.questionnaire_id == questionnaire_id)
+                                      .group_by(rm.unit_id)).all():
         if unit_id in rows:
-            rows[unit_id].responses = n
+            rows[unit_id].responses = int(n or 0)
     for unit_id, result in satisfaction_by_unit(session, definition, questionnaire_id, start, end).items():
         if unit_id in rows:
             rows[unit_id].satisfaction = result.index
-    c = RollupCase
+    c = RollupCaseMonth
     for unit_id, received, answered, on_time, rated, unhappy in session.execute(
             select(c.unit_id, func.sum(c.received), func.sum(c.answered), func.sum(c.answered_on_time),
                    func.sum(c.rated), func.sum(c.rated_unhappy))
-            .where(*everywhere.day_conditions(c)).group_by(c.unit_id)).all():
+            .where(*month_conditions(c, start, end)).group_by(c.unit_id)).all():
         if unit_id in rows:
             row = rows[unit_id]
             row.cases, row.answered, row.answered_on_time = int(received), int(answered), int(on_time)
@@ -411,17 +420,17 @@ def city_trend(session: Session, definition, questionnaire_id: int, start: date,
     """(month label, responses, SIPAS index, cases received) for every month, city-wide."""
     a = RollupAnswerMonth
     counts = _nested(session.execute(select(a.year * 100 + a.month, a.question_key, a.value, func.sum(a.count))
-                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
+                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id,
+                                            a.question_key.in_(sipas_keys(definition)))
                                      .group_by(a.year, a.month, a.question_key, a.value)).all())
-    r = RollupResponseCount
-    ry, rm = extract("year", r.day), extract("month", r.day)
+    r = RollupResponseMonth
     responses = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
-        select(ry, rm, func.sum(r.responses - r.suspicious))
-        .where(*Period(start, end).day_conditions(r), r.questionnaire_id == questionnaire_id).group_by(ry, rm))}
-    c = RollupCase
-    cy, cm = extract("year", c.day), extract("month", c.day)
+        select(r.year, r.month, func.sum(r.responses - r.suspicious))
+        .where(*month_conditions(r, start, end), r.questionnaire_id == questionnaire_id).group_by(r.year, r.month))}
+    c = RollupCaseMonth
     cases = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
-        select(cy, cm, func.sum(c.received)).where(*Period(start, end).day_conditions(c)).group_by(cy, cm))}
+        select(c.year, c.month, func.sum(c.received)).where(*month_conditions(c, start, end))
+        .group_by(c.year, c.month))}
     out = []
     for y, m in months_between(start, end):
         result = sipas(definition, counts.get(y * 100 + m, {}), responses.get((y, m), 0))

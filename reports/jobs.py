@@ -14,7 +14,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import Integer, String, and_, case, cast, delete, extract, func, insert, literal, or_, select, true
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    delete,
+    extract,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -25,10 +40,12 @@ from survey_app.models import (
     RollupAnswerMonth,
     RollupCase,
     RollupCaseLatency,
+    RollupCaseMonth,
     RollupDossier,
     RollupRating,
     RollupResponse,
     RollupResponseCount,
+    RollupResponseMonth,
     RollupState,
     SurveyAnswer,
     SurveyResponse,
@@ -108,7 +125,8 @@ def _insert_responses(session: Session, day_filter) -> None:
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
         .where(r.suspicious.is_(False), a.value.is_not(None), day_filter(r.answered_day))
-        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)))
+        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)
+        .order_by(r.unit_id, r.answered_day)))
     suspicious = _count_if(r.suspicious.is_(True))
     session.execute(insert(RollupResponseCount).from_select(
         ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "responses", "suspicious"],
@@ -136,7 +154,7 @@ def _insert_ratings(session: Session, day_filter) -> None:
         for join in joins:
             query = join(query)
         query = query.where(*base).group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, key,
-                                            overall.value)
+                                            overall.value).order_by(r.unit_id, r.answered_day)
         session.execute(insert(RollupRating).from_select(columns, query))
 
     add("counter", cast(func.coalesce(r.counter_id, 0), String))
@@ -153,22 +171,34 @@ def _insert_ratings(session: Session, day_filter) -> None:
 
 
 def _refresh_months(session: Session, days: list[date] | None) -> None:
-    """Re-derive the monthly answers of the months that hold ``days`` (all months when None) from the daily rows."""
-    d = RollupResponse
-    year, month = extract("year", d.day), extract("month", d.day)
-    query = select(year, month, d.unit_id, d.questionnaire_id, d.question_key, d.value, func.sum(d.count))
-    if days is None:
-        session.execute(delete(RollupAnswerMonth))
-    else:
-        months = sorted({(day.year, day.month) for day in days})
-        if not months:
-            return
-        for y, m in months:
-            session.execute(delete(RollupAnswerMonth).where(RollupAnswerMonth.year == y, RollupAnswerMonth.month == m))
-        query = query.where(or_(*[and_(year == y, month == m) for y, m in months]))
-    session.execute(insert(RollupAnswerMonth).from_select(
-        ["year", "month", "unit_id", "questionnaire_id", "question_key", "value", "count"],
-        query.group_by(year, month, d.unit_id, d.questionnaire_id, d.question_key, d.value)))
+    """Re-derive the monthly rows of the months that hold ``days`` (all months when None) from the daily rows."""
+    months = None if days is None else sorted({(day.year, day.month) for day in days})
+    if months == []:
+        return
+    d, c, k = RollupResponse, RollupResponseCount, RollupCase
+    case_sums = ["received", "answered", "answered_on_time", "published", "rated", "rated_unhappy"]
+    for monthly, daily, keys, sums in (
+            (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key", "value"], ["count"]),
+            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], ["responses", "suspicious"]),
+            (RollupCaseMonth, k, ["unit_id"], case_sums)):
+        year, month = extract("year", daily.day), extract("month", daily.day)
+        columns = keys + sums
+        values = [getattr(daily, key) for key in keys]
+        query = select(year, month, *values, *[func.sum(getattr(daily, name)) for name in sums])
+        if months is None:
+            session.execute(delete(monthly))
+        else:
+            for y, m in months:
+                session.execute(delete(monthly).where(monthly.year == y, monthly.month == m))
+            query = query.where(or_(*[and_(year == y, month == m) for y, m in months]))
+        session.execute(insert(monthly).from_select(["year", "month", *columns],
+                                                    query.group_by(year, month, *values)))
+
+
+def _analyze(session: Session) -> None:
+    """Fresh planner statistics for the rollups after they were rewritten (the same SQL on both backends)."""
+    for name in ROLLUP_TABLES:
+        session.execute(text(f"ANALYZE {name}"))
 
 
 def _count_if(condition):
@@ -205,6 +235,10 @@ def _insert_dossiers(session: Session, day_filter) -> None:
         .group_by(d.received_day, d.unit_id, d.field)))
 
 
+ROLLUP_TABLES = ("rollup_responses", "rollup_response_counts", "rollup_ratings", "rollup_answer_months",
+                 "rollup_response_months", "rollup_cases", "rollup_case_months", "rollup_case_latency",
+                 "rollup_dossiers")
+
 FAMILIES = [
     ([RollupResponse, RollupResponseCount, RollupRating], _insert_responses, "responses"),
     ([RollupCase, RollupCaseLatency], _insert_cases, "cases"),
@@ -228,6 +262,7 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
                 session.execute(delete(table))
             insert_family(session, lambda column: true())
         _refresh_months(session, None)
+        _analyze(session)
         days = -1
     else:
         dirty = _dirty_days(session, state.refreshed_through - SAFETY_MARGIN)

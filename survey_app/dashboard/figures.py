@@ -53,12 +53,13 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
     """Everything the commune dashboard shows, as plain data."""
     q, definition = questionnaire()
     period = dash.Period(start, end, unit.id, centre_id)
-    overall = dash.satisfaction(session, definition, q.id, period)
-    months = dash.satisfaction_by_month(session, definition, q.id, period)
+    whole = dash.commune_satisfaction(session, definition, q.id, period)
+    overall, months = whole.overall, whole.months
     element_names = [e.name for e in overall.elements]
     tables = [Table("months", "Chỉ số hài lòng theo tháng", ["Tháng", "Số phiếu", "Chỉ số chung (%)"] + element_names,
                     [_sipas_row(m.label, m.responses, m.result) for m in months])]
-    centres = dash.satisfaction_by_centre(session, definition, q.id, dash.Period(start, end, unit.id))
+    centres = whole.centres if centre_id is None else dash.commune_satisfaction(
+        session, definition, q.id, dash.Period(start, end, unit.id)).centres
     tables.append(Table("centres", "Theo trung tâm", ["Trung tâm", "Số phiếu", "Chỉ số chung (%)"] + element_names,
                         [_sipas_row(name, n, result) for name, n, result in centres]))
     breakdowns = {}
@@ -80,7 +81,7 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
                          + [sum(fb.weekly[monday].values())] for monday in sorted(fb.weekly)]))
     return {
         "unit": unit, "start": start, "end": end, "centre_id": centre_id, "overall": overall,
-        "responses": dash.valid_responses(session, q.id, period).get((), 0),
+        "responses": whole.responses,
         "suspicious": dash.suspicious_count(session, q.id, period), "months": months, "centres": centres,
         "breakdowns": breakdowns, "lowest": lowest, "feedback": fb, "channels": channels, "tables": tables,
         "comments": dash.recent_comments(session, q.id, period, negative_only),

@@ -67,7 +67,7 @@ def commune(code: str):
     year = _year()
     start, end = date(year, 1, 1), min(local_today(), date(year, 12, 31))
     q, definition = figures.questionnaire()
-    months = dash.satisfaction_by_month(db.session, definition, q.id, dash.Period(start, end, unit.id))
+    months = dash.commune_satisfaction(db.session, definition, q.id, dash.Period(start, end, unit.id)).months
     fb = dash.feedback(db.session, dash.Period(start, end, unit.id))
     from reports.exporters import charts
 

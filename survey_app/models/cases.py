@@ -144,6 +144,7 @@ class Case(db.Model):
         CheckConstraint("citizen_rating is null or citizen_rating between 1 and 3", name="rating"),
         Index("ix_cases_unit_received", "unit_id", "received_at"),
         Index("ix_cases_unit_state_due", "unit_id", "state", "due_at"),
+        Index("ix_cases_received_day", "received_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

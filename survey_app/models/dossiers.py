@@ -18,6 +18,9 @@ class Dossier(db.Model):
         UniqueConstraint("unit_id", "code"),
         CheckConstraint("channel in ('online', 'direct', 'postal', 'home')", name="channel"),
         Index("ix_dossiers_unit_received_day", "unit_id", "received_day"),
+        #: the rollup refresh finds changed rows by ``updated_at`` and recomputes whole local days
+        Index("ix_dossiers_received_day", "received_day"),
+        Index("ix_dossiers_updated_at", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

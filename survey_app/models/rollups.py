@@ -18,7 +18,9 @@ class RollupResponse(db.Model):
     indices of any period and centre are sums over these rows."""
 
     __tablename__ = "rollup_responses"
-    __table_args__ = (Index("ix_rollup_responses_unit_day", "unit_id", "day"),)
+    #: covering the dashboards' reads (one commune, a range of days): answered from the index alone
+    __table_args__ = (Index("ix_rollup_responses_unit_q_day", "unit_id", "questionnaire_id", "day", "centre_id",
+                            "question_key", "value", "count"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day = mapped_column(Date, nullable=False, index=True)
@@ -35,7 +37,8 @@ class RollupAnswerMonth(db.Model):
     :class:`RollupResponse`)."""
 
     __tablename__ = "rollup_answer_months"
-    __table_args__ = (Index("ix_rollup_answer_months_year_month", "year", "month", "questionnaire_id"),)
+    __table_args__ = (Index("ix_rollup_answer_months_covering", "questionnaire_id", "year", "month", "question_key",
+                            "unit_id", "value", "count"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -47,12 +50,29 @@ class RollupAnswerMonth(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
+class RollupResponseMonth(db.Model):
+    """Responses per month × commune × questionnaire (suspicious ones counted apart): the city-wide pages' counts
+    (a rollup of :class:`RollupResponseCount`)."""
+
+    __tablename__ = "rollup_response_months"
+    __table_args__ = (Index("ix_rollup_response_months_year_month", "year", "month", "questionnaire_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    questionnaire_id: Mapped[int] = mapped_column(Integer)
+    responses: Mapped[int] = mapped_column(Integer)
+    suspicious: Mapped[int] = mapped_column(Integer)
+
+
 class RollupRating(db.Model):
     """The overall (quick) rating per day × centre × questionnaire × one breakdown: counter, officer, channel,
     procedure field (through the rated dossier) or a respondent-group answer; suspicious responses excluded."""
 
     __tablename__ = "rollup_ratings"
-    __table_args__ = (Index("ix_rollup_ratings_unit_dimension_day", "unit_id", "dimension", "day"),)
+    __table_args__ = (Index("ix_rollup_ratings_covering", "unit_id", "dimension", "questionnaire_id", "day", "key",
+                            "value", "count"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     day = mapped_column(Date, nullable=False, index=True)
@@ -103,6 +123,24 @@ class RollupCase(db.Model):
     #: answers the citizen rated, and of those rated "Không hài lòng"
     rated: Mapped[int] = mapped_column(Integer, default=0)
     rated_unhappy: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupCaseMonth(db.Model):
+    """Cases per month of receipt × commune (a rollup of :class:`RollupCase`), for the city-wide pages."""
+
+    __tablename__ = "rollup_case_months"
+    __table_args__ = (Index("ix_rollup_case_months_year_month", "year", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer)
+    month: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    received: Mapped[int] = mapped_column(Integer)
+    answered: Mapped[int] = mapped_column(Integer)
+    answered_on_time: Mapped[int] = mapped_column(Integer)
+    published: Mapped[int] = mapped_column(Integer)
+    rated: Mapped[int] = mapped_column(Integer)
+    rated_unhappy: Mapped[int] = mapped_column(Integer)
 
 
 class RollupCaseLatency(db.Model):

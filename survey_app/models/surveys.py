@@ -132,6 +132,8 @@ class SurveyResponse(db.Model):
         UniqueConstraint("questionnaire_id", "unit_id", "paper_serial"),
         CheckConstraint("channel in ('qr', 'web', 'kiosk', 'paper')", name="channel"),
         Index("ix_survey_responses_unit_answered", "unit_id", "answered_at"),
+        #: the rollup refresh recomputes whole local days
+        Index("ix_survey_responses_answered_day", "answered_day"),
         Index("ix_survey_responses_received", "received_at"),
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
         Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
