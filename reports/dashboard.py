@@ -215,9 +215,14 @@ class Comment:
     text: str
 
 
+RECENT = timedelta(days=30)
+
+
 def recent_comments(session: Session, questionnaire_id: int, p: Period, negative_only: bool = False,
                     limit: int = 20) -> list[Comment]:
-    """The newest comments (a few raw rows, newest first), phone numbers and e-mail addresses hidden."""
+    """The newest comments of the period's last 30 days (a few raw rows, newest first), phone numbers and e-mail
+    addresses hidden. The window keeps the read to one commune's recent responses at any scale."""
+    since = max(p.start, p.end - RECENT)
     from survey_app.services.cases import public_text
 
     r, text, overall = SurveyResponse, SurveyAnswer, SurveyAnswer.__table__.alias("overall_answer")
@@ -226,7 +231,7 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
                               text.text.is_not(None), text.text != ""))
              .outerjoin(overall, and_(overall.c.response_id == r.id, overall.c.question_key == "overall"))
              .where(r.questionnaire_id == questionnaire_id, r.suspicious.is_(False),
-                    r.answered_at >= local_midnight(p.start), r.answered_at < local_midnight(p.end + timedelta(days=1)))
+                    r.answered_at >= local_midnight(since), r.answered_at < local_midnight(p.end + timedelta(days=1)))
              .order_by(r.answered_at.desc(), r.id.desc()).limit(limit))
     if p.unit_id is not None:
         query = query.where(r.unit_id == p.unit_id)
