@@ -369,20 +369,24 @@ def month_conditions(table, start: date, end: date) -> list:
     return [or_(*[and_(table.year == y, table.month == m) for y, m in months])]
 
 
-def sipas_keys(definition) -> list[str]:
-    """The questions a SIPAS index reads: the five-point scale ones (the elements' criteria and the quick rating)."""
-    return [q.key for q in definition.questions.values() if q.type == "scale5"]
-
-
 def satisfaction_by_unit(session: Session, definition, questionnaire_id: int, start: date, end: date
                          ) -> dict[int, SipasResult]:
     """SIPAS per commune over whole months (the monthly rollup: 114 communes in one small GROUP BY)."""
     a = RollupAnswerMonth
-    counts = _nested(session.execute(select(a.unit_id, a.question_key, a.value, func.sum(a.count))
-                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id,
-                                            a.question_key.in_(sipas_keys(definition)))
-                                     .group_by(a.unit_id, a.question_key, a.value)).all())
+    counts = _shares(session.execute(select(a.unit_id, a.question_key, func.sum(a.satisfied), func.sum(a.valid))
+                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
+                                     .group_by(a.unit_id, a.question_key)).all())
     return {unit: sipas(definition, per_unit, 0) for unit, per_unit in counts.items()}
+
+
+def _shares(rows) -> dict:
+    """{group: {question: counts}} from (group, question, satisfied, valid) rows, as the counts SIPAS reads: the
+    satisfied answers as 5, the other valid ones as 1. The indices (shares) are exact; the mean score is not known
+    at this grain and is not shown on the pages that use it."""
+    out: dict = defaultdict(dict)
+    for group, key, satisfied, valid in rows:
+        out[group][key] = {5: int(satisfied or 0), 1: int(valid or 0) - int(satisfied or 0)}
+    return out
 
 
 def city_rows(session: Session, definition, questionnaire_id: int, year: int, start: date, end: date
@@ -411,10 +415,11 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
     for unit_id, (open_count, _soon, overdue) in open_cases(session, None).items():
         if unit_id in rows:
             rows[unit_id].open, rows[unit_id].open_overdue = open_count, overdue
-    for cache in session.execute(select(ScoreCache).where(ScoreCache.year == year)).scalars():
-        if cache.unit_id in rows:
-            row = rows[cache.unit_id]
-            row.self_score, row.self_level, row.score_at = cache.total, cache.level, cache.computed_at
+    for unit_id, total, level, computed_at in session.execute(
+            select(ScoreCache.unit_id, ScoreCache.total, ScoreCache.level, ScoreCache.computed_at)
+            .where(ScoreCache.year == year)).all():  # not the cached items: totals are all this table shows
+        if unit_id in rows:
+            rows[unit_id].self_score, rows[unit_id].self_level, rows[unit_id].score_at = total, level, computed_at
     for sub in session.execute(select(ScoreSubmission).where(ScoreSubmission.year == year)).scalars():
         if sub.unit_id in rows and sub.locked:
             rows[sub.unit_id].appraised, rows[sub.unit_id].appraised_level = sub.appraised_total, sub.appraised_level
@@ -424,10 +429,10 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
 def city_trend(session: Session, definition, questionnaire_id: int, start: date, end: date) -> list[tuple]:
     """(month label, responses, SIPAS index, cases received) for every month, city-wide."""
     a = RollupAnswerMonth
-    counts = _nested(session.execute(select(a.year * 100 + a.month, a.question_key, a.value, func.sum(a.count))
-                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id,
-                                            a.question_key.in_(sipas_keys(definition)))
-                                     .group_by(a.year, a.month, a.question_key, a.value)).all())
+    counts = _shares(session.execute(select(a.year * 100 + a.month, a.question_key, func.sum(a.satisfied),
+                                            func.sum(a.valid))
+                                     .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
+                                     .group_by(a.year, a.month, a.question_key)).all())
     r = RollupResponseMonth
     responses = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
         select(r.year, r.month, func.sum(r.responses - r.suspicious))

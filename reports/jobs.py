@@ -176,15 +176,18 @@ def _refresh_months(session: Session, days: list[date] | None) -> None:
     if months == []:
         return
     d, c, k = RollupResponse, RollupResponseCount, RollupCase
-    case_sums = ["received", "answered", "answered_on_time", "published", "rated", "rated_unhappy"]
+    plain = lambda table, names: {name: func.sum(getattr(table, name)) for name in names}  # noqa: E731
     for monthly, daily, keys, sums in (
-            (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key", "value"], ["count"]),
-            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], ["responses", "suspicious"]),
-            (RollupCaseMonth, k, ["unit_id"], case_sums)):
+            (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key"],
+             {"satisfied": func.sum(case((d.value.in_((4, 5)), d.count), else_=0)),
+              "valid": func.sum(case((d.value.between(1, 5), d.count), else_=0))}),
+            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], plain(c, ["responses", "suspicious"])),
+            (RollupCaseMonth, k, ["unit_id"], plain(k, ["received", "answered", "answered_on_time", "published",
+                                                        "rated", "rated_unhappy"]))):
         year, month = extract("year", daily.day), extract("month", daily.day)
-        columns = keys + sums
+        columns = keys + list(sums)
         values = [getattr(daily, key) for key in keys]
-        query = select(year, month, *values, *[func.sum(getattr(daily, name)) for name in sums])
+        query = select(year, month, *values, *sums.values())
         if months is None:
             session.execute(delete(monthly))
         else:

@@ -33,12 +33,13 @@ class RollupResponse(db.Model):
 
 
 class RollupAnswerMonth(db.Model):
-    """Answers per month × commune × questionnaire × question × value, for the city-wide pages (a rollup of
-    :class:`RollupResponse`)."""
+    """Per month × commune × questionnaire × question: the answers "Hài lòng" or "Rất hài lòng" (4–5) and the valid
+    answers (1–5; "Không có ý kiến" is not one). All a SIPAS index reads, for the city-wide pages (a rollup of
+    :class:`RollupResponse`, five times smaller than its distribution)."""
 
     __tablename__ = "rollup_answer_months"
     __table_args__ = (Index("ix_rollup_answer_months_covering", "questionnaire_id", "year", "month", "question_key",
-                            "unit_id", "value", "count"),)
+                            "unit_id", "satisfied", "valid"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(Integer)
@@ -46,8 +47,8 @@ class RollupAnswerMonth(db.Model):
     unit_id: Mapped[int] = mapped_column(Integer)
     questionnaire_id: Mapped[int] = mapped_column(Integer)
     question_key: Mapped[str] = mapped_column(String(64))
-    value: Mapped[int] = mapped_column(Integer)
-    count: Mapped[int] = mapped_column(Integer)
+    satisfied: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[int] = mapped_column(Integer)
 
 
 class RollupResponseMonth(db.Model):
