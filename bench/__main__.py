@@ -308,14 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("command", nargs="?", choices=["run", "generate"], default="run")
     parser.add_argument("--size", choices=sorted(SIZES), default="demo")
-    parser.add_argument("--db", default=None, help="postgresql,sqlite (default: both for tiny/demo, "
-                                                   "postgresql for city; ingestion always on both)")
+    parser.add_argument("--db", default=None, help="where the data-size figures are taken: postgresql (default), "
+                                                   "sqlite or both; ingestion is always measured on both")
     parser.add_argument("--fresh", action="store_true", help="regenerate the data even if present")
     parser.add_argument("--only", default="ingestion,aggregation,dashboards,exports")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and Markdown results go")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
-    backends = (args.db or ("postgresql" if size.name == "city" else "postgresql,sqlite")).split(",")
+    backends = (args.db or "postgresql").split(",")
     started = time.perf_counter()
     data = {}
     for backend in backends:

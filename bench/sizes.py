@@ -30,7 +30,7 @@ SIZES = {
                  load_seconds=1.0, page_requests=3),
     # a few wards for a month: the whole bench in about a minute
     "demo": Size("demo", communes=6, days=31, responses_per_day=10, cases_per_day=1.5, dossiers_per_day=25,
-                 load_seconds=4.0, page_requests=10),
+                 load_seconds=1.0, page_requests=10),
     # 114 communes, one year: ~2 million responses, ~200,000 cases, ~3 million dossiers
     "city": Size("city", communes=114, days=365, responses_per_day=65, cases_per_day=5.9, dossiers_per_day=105,
                  load_seconds=15.0, page_requests=40),
