@@ -34,7 +34,7 @@ from survey_app.models import (
 )
 from survey_app.timeutil import utcnow
 
-from .metrics.sipas import CriterionIndex, SipasResult, criterion, sipas, wilson
+from .metrics.sipas import CriterionIndex, SipasResult, criterion, sipas
 from .queries import local_midnight
 
 #: Channels as people call them.
@@ -73,13 +73,6 @@ def months_between(start: date, end: date) -> list[tuple[int, int]]:
         months.append((y, m))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
     return months
-
-
-def _nested(rows) -> dict:
-    out: dict = defaultdict(lambda: defaultdict(dict))
-    for group, key, value, count in rows:
-        out[group][key][int(value)] = int(count)
-    return out
 
 
 # -- satisfaction --------------------------------------------------------------------------------------------------
@@ -447,6 +440,3 @@ def city_trend(session: Session, definition, questionnaire_id: int, start: date,
         out.append((f"{m:02d}/{y}", responses.get((y, m), 0), result.index, cases.get((y, m), 0)))
     return out
 
-
-def share_interval(successes: int, n: int) -> tuple[float, float] | None:
-    return wilson(successes, n)

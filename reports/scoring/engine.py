@@ -104,11 +104,17 @@ def floor_to_step(value: float, step: float) -> float:
     return math.floor(value / step + 1e-9) * step
 
 
-def _context(session: Session, unit: AdminUnit, year: int, as_of: date | None) -> RuleContext:
-    """The period is the assessment year up to ``as_of`` (today by default); deadlines are judged at its end."""
+def assessment_period(year: int, as_of: date | None = None) -> tuple[date, date, datetime]:
+    """(start, end, now): the assessment year up to ``as_of`` (today by default), and the moment deadlines are
+    judged at (the end of that last day, or the present if earlier)."""
     start = date(year, 1, 1)
     end = min(as_of or local_today(), date(year, 12, 31))
     now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
+    return start, end, now
+
+
+def _context(session: Session, unit: AdminUnit, year: int, as_of: date | None) -> RuleContext:
+    start, end, now = assessment_period(year, as_of)
     return RuleContext(session=session, unit=unit, year=year, start=start, end=end, now=now)
 
 

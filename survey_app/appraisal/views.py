@@ -3,9 +3,7 @@ an appraised score per item with the reason for any deduction, lock the result, 
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -17,6 +15,7 @@ from reports.scoring.operations import ScoringError
 from reports.scoring.table import for_year
 
 from ..auth.roles import can_administer, staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, Role, ScoreSubmission
 from ..services.scoping import get_scoped_or_404
@@ -80,8 +79,7 @@ def summary_file(year: int, fmt: str):
     types = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
     name = f"tong-hop-tham-dinh-chinh-quyen-than-thien_{year}.{fmt}"
-    return Response(data, mimetype=types[fmt], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}", "Cache-Control": "private, no-store"})
+    return download(data, types[fmt], name)
 
 
 @bp.route("/<int:year>/<int:unit_id>")

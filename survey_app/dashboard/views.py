@@ -4,13 +4,13 @@ of the same numbers."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..auth.roles import staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, ServiceCentre
 from ..services.scoping import get_scoped_or_404, visible_units
@@ -98,9 +98,7 @@ def commune_xlsx(unit_id: int):
 
 
 def _xlsx(content: bytes, name: str) -> Response:
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-                             "Cache-Control": "private, no-store"})
+    return download(content, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name)
 
 
 def _city_only() -> None:

@@ -3,8 +3,6 @@ set the commune's column names when the headers are not recognised."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -12,8 +10,11 @@ from sqlalchemy import func, select
 from reports.dossier import unit_head
 from reports.exporters import letters
 from reports.exporters.letters import LateDossier
+from reports.scoring.data import dossier_late_condition, late_dossiers
+from reports.scoring.engine import assessment_period
 
 from ..auth.roles import can_write, staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from ..services import audit, dossier_import
@@ -33,8 +34,7 @@ def _page(unit: AdminUnit, errors: list[RowError] | None = None, filename: str =
     totals = {
         "all": db.session.execute(base).scalar(),
         "open": db.session.execute(base.where(Dossier.settled_at.is_(None))).scalar(),
-        "late": db.session.execute(base.where(
-            (Dossier.settled_at > Dossier.due_at) | (Dossier.settled_at.is_(None) & (Dossier.due_at < now)))).scalar(),
+        "late": db.session.execute(base.where(dossier_late_condition(now))).scalar(),
     }
     saved = db.session.get(DossierColumnMapping, unit.id)
     return render_template("dossiers/index.html", unit=unit, imports=imports, totals=totals, errors=errors,
@@ -92,15 +92,9 @@ def save_mapping(unit_id: int):
 
 
 def _late(unit: AdminUnit, year: int) -> list:
-    from datetime import UTC, datetime, time
-
-    from reports.scoring.data import late_dossiers
-
-    from ..timeutil import LOCAL_TZ, local_today
-
-    end = min(local_today(), date(year, 12, 31))
-    now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
-    return late_dossiers(db.session, unit.id, date(year, 1, 1), end, now)
+    """The year's overdue dossiers, judged exactly as rules 2.8 and 2.4.e judge them."""
+    start, end, now = assessment_period(year)
+    return late_dossiers(db.session, unit.id, start, end, now)
 
 
 def _letter_data(row) -> LateDossier:
@@ -147,11 +141,7 @@ def letter(unit_id: int, dossier_id: int):
 
 
 def _docx(data: bytes, filename: str) -> Response:
-    from urllib.parse import quote
-
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-                             "Cache-Control": "private, no-store"})
+    return download(data, "application/vnd.openxmlformats-officedocument.wordprocessingml.document", filename)
 
 
 @bp.route("/<int:unit_id>/letters", methods=["POST"])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template
 from flask_login import current_user
 from sqlalchemy.orm import undefer
 
+from .. import downloads
 from ..auth.roles import staff_required
 from ..extensions import db
 from ..models import BackgroundJob, JobStatus
@@ -47,6 +46,4 @@ def download(job_id: int):
     job = _job(job_id, with_result=True)
     if job.status != JobStatus.DONE.value or job.result is None:
         abort(404)
-    return Response(job.result, mimetype=job.result_type or "application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(job.result_name or 'ket-qua')}",
-        "Cache-Control": "private, no-store"})
+    return downloads.download(job.result, job.result_type or "application/octet-stream", job.result_name or "ket-qua")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from reports.scoring.operations import ScoringError
 from reports.scoring.table import Item, for_year
 
 from ..auth.roles import can_administer, can_write, staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, ScoreAttachment, ScoreFlags, ScoreSubmission, UnitProfile
 from ..services.scoping import get_scoped_or_404, visible_units
@@ -104,8 +105,8 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
         writer.writerow(evidence.columns)
         for row in evidence.rows:
             writer.writerow([safe_cell(v) for v in row])
-        return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                        headers={"Content-Disposition": f'attachment; filename="{unit.code}_{year}_{code}.csv"'})
+        return download(("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv",
+                        f"{unit.code}_{year}_{code}.csv", cache_control=None)
     return render_template("scores/rows.html", unit=unit, year=year, item=item, evidence=evidence)
 
 
@@ -156,11 +157,7 @@ def _attachment(attachment_id: int) -> ScoreAttachment:
 @staff_required()
 def download_attachment(attachment_id: int):
     attachment = _attachment(attachment_id)
-    from urllib.parse import quote
-
-    return Response(attachment.data, mimetype=attachment.content_type, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
-        "Cache-Control": "private, no-store"})
+    return download(attachment.data, attachment.content_type, attachment.filename)
 
 
 @bp.route("/attachments/<int:attachment_id>/delete", methods=["POST"])

@@ -4,9 +4,7 @@ the evidence ZIP, built by a background job."""
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, redirect, url_for
+from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from reports import background
@@ -15,6 +13,7 @@ from reports.exporters import report_docx, score_table, survey_summary
 from reports.scoring.engine import score
 
 from ..auth.roles import can_write, staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit
 from ..services import audit
@@ -55,8 +54,7 @@ def document(unit_id: int, year: int, name: str):
         bundle = collect(db.session, unit, year)
         data = (report_docx.bao_cao if name.startswith("bao-cao") else report_docx.to_trinh)(bundle)
     filename = f"{name.rsplit('.', 1)[0]}_{unit.code}_{year}.{name.rsplit('.', 1)[1]}"
-    return Response(data, mimetype=DOCUMENTS[name], headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}", "Cache-Control": "private, no-store"})
+    return download(data, DOCUMENTS[name], filename)
 
 
 @bp.route("/<int:unit_id>/<int:year>/dossier", methods=["POST"])

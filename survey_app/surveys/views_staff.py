@@ -15,6 +15,7 @@ from reports.queries import SurveyFilter
 from reports.surveys import summarise
 
 from ..auth.roles import can_administer, can_write, staff_required
+from ..downloads import download
 from ..extensions import db
 from ..models import (
     AdminUnit,
@@ -111,9 +112,7 @@ def reissue(token_id: int):
 
 
 def _download(data: bytes, mimetype: str, filename: str) -> Response:
-    response = Response(data, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download(data, mimetype, filename, cache_control=None)
 
 
 # -- per-dossier QR --------------------------------------------------------------------------------------------
