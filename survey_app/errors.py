@@ -23,7 +23,7 @@ MESSAGES = {
 
 CSRF_MESSAGE = "Phiên biểu mẫu đã hết hạn hoặc thiếu mã bảo mật (CSRF). Vui lòng tải lại trang và gửi lại."
 
-JSON_PREFIXES = ("/api/", "/open311/", "/healthz", "/kiosk/api/")
+JSON_PREFIXES = ("/api/", "/open311/", "/healthz", "/kiosk/api/", "/webhooks/")
 
 
 def wants_json() -> bool:

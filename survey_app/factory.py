@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
+    from .channels.views_settings import bp as channels_bp
+    from .channels.views_webhooks import bp as webhooks_bp
     from .dashboard.views import bp as dashboard_bp
     from .dashboard.views_public import bp as transparency_bp
     from .dossiers.views import bp as dossiers_bp
@@ -101,6 +103,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(channels_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(scores_bp)

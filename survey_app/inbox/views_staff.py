@@ -31,6 +31,7 @@ from ..models import (
 from ..models.cases import OPEN_STATES, STAFF_CHANNELS
 from ..services import audit, workdays
 from ..services import cases as case_service
+from ..services import channels as channel_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..text import clean
 from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date, utcnow
@@ -148,6 +149,7 @@ def detail(case_id: int):
                                                   User.role.in_(["commune_admin", "commune_staff"]))).scalars().all()
     return render_template("inbox/staff_case.html", case=case_row, departments=departments, staff=staff,
                            pending=case_service.pending_extension(case_row), overdue=case_service.overdue(case_row),
+                           reply_via=channel_service.can_reply(case_row),
                            contact_shown=request.args.get("contact") == "1" and _contact_logged(case_row))
 
 

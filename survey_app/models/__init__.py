@@ -19,6 +19,7 @@ from .cases import (
     Notification,
     SuggestionBox,
 )
+from .channels import ChannelAccount, InboundMessage, Platform
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
@@ -51,6 +52,9 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "ChannelAccount",
+    "InboundMessage",
+    "Platform",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",

@@ -169,6 +169,8 @@ class Case(db.Model):
     citizen_name: Mapped[str | None] = mapped_column(String(120))
     citizen_phone: Mapped[str | None] = mapped_column(String(20))
     citizen_email: Mapped[str | None] = mapped_column(String(200))
+    #: The sender's id on Zalo or Facebook when the case arrived as a message (answered on the same channel).
+    platform_user_id: Mapped[str | None] = mapped_column(String(64))
     #: Consent to be contacted about this case (required when any contact is given).
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Consent to receive notifications (SMS/email) about the progress.
