@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard.views_public import bp as transparency_bp
     from .dossiers.views import bp as dossiers_bp
     from .inbox.views_public import bp as feedback_bp
+    from .inbox.views_similar import bp as similar_bp
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .open311.views import bp as open311_bp
@@ -102,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(survey_staff_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(similar_bp)
     app.register_blueprint(open311_bp)
     app.register_blueprint(webhooks_bp)
     app.register_blueprint(channels_bp)

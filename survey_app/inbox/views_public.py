@@ -10,7 +10,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Case, CaseChannel, CaseKind, CaseState
+from ..models.cases import OPEN_STATES
 from ..services import cases as case_service
+from ..services.similar import similar_open_cases
 from ..text import clean
 from ..timeutil import LOCAL_TZ
 from .common import categories, photos_from_request, public_rate_limited, unit_by_code
@@ -63,7 +65,9 @@ def form(unit_code: str):
 @bp.route("/phan-anh/da-gui/<code>")
 def filed(code: str):
     case = _case_by_code(code)
-    return render_template("inbox/filed.html", case=case)
+    alike = similar_open_cases(case.unit_id, case.content, case.location, case.category_id, exclude_id=case.id) \
+        if case.state in OPEN_STATES else []
+    return render_template("inbox/filed.html", case=case, alike=len(alike))
 
 
 def _case_by_code(code: str) -> Case:
@@ -88,7 +92,8 @@ def lookup():
     if case is None:
         return render_template("inbox/lookup.html", case=None, code=code, not_found=True), 404
     return render_template("inbox/lookup.html", case=case, code=code, not_found=False,
-                           public_text=case_service.public_text, ratings=case_service.RATINGS)
+                           public_text=case_service.public_text, ratings=case_service.RATINGS,
+                           shared=case_service.shared_case(case))
 
 
 @bp.route("/tra-cuu/<code>/danh-gia", methods=["POST"])
@@ -132,5 +137,6 @@ def public_list(unit_code: str):
     rows = db.session.execute(
         query.order_by(Case.published_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
     return render_template("inbox/public_list.html", unit=unit, rows=rows, total=total, page=page,
+                           merged_counts=case_service.merged_counts([r.id for r in rows]),
                            pages=max(1, -(-total // PAGE_SIZE)), categories=categories(), category_id=category_id,
                            month=month, public_text=case_service.public_text, CaseState=CaseState)

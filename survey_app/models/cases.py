@@ -207,6 +207,8 @@ class Case(db.Model):
     category: Mapped[CaseCategory] = relationship()
     department = relationship("Department")
     assignee = relationship("User", foreign_keys=[assignee_id])
+    #: The case this one was merged into (its answer is the shared answer).
+    merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
     attachments: Mapped[list[CaseAttachment]] = relationship(back_populates="case", order_by="CaseAttachment.id")
 
