@@ -236,6 +236,39 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
         click.echo(f"Không đạt chuẩn do: {reason}")
 
 
+@reports_cli.command("topics")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
+@click.option("--from", "start_text", required=True, help="Từ ngày (dd/mm/yyyy).")
+@click.option("--to", "end_text", required=True, help="Đến ngày (dd/mm/yyyy).")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_topics(unit_code: str, start_text: str, end_text: str, as_json: bool) -> None:
+    """Các chủ đề người dân nói đến trong góp ý khảo sát và phản ánh: số lượng, xu hướng, ví dụ."""
+    import json
+
+    from reports.topics import commune_topics
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    start, end = parse_date(start_text), parse_date(end_text)
+    if start is None or end is None:
+        raise click.ClickException("Ngày --from/--to không hợp lệ (dd/mm/yyyy).")
+    if end < start:
+        raise click.ClickException("Ngày --to phải sau ngày --from.")
+    report = commune_topics(db.session, unit.id, start, end)
+    if as_json:
+        click.echo(json.dumps({"unit": unit.code, **report.as_dict()}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Chủ đề góp ý, phản ánh – {unit.full_name} – {start.strftime('%d/%m/%Y')} đến "
+               f"{end.strftime('%d/%m/%Y')}: {report.texts} ý kiến, {report.unassigned} không thuộc chủ đề nào.")
+    if not report.topics:
+        click.echo("Chưa đủ ý kiến để nhóm thành chủ đề.")
+    for topic in report.topics:
+        click.echo(f"- {topic.label}: {topic.count} ý kiến ({topic.trend}: {topic.first_half} → {topic.second_half})")
+        for example in topic.examples:
+            click.echo(f"    “{example}”")
+
+
 @reports_cli.command("dossier")
 @click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
 @click.option("--year", type=int, required=True)

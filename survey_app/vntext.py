@@ -17,8 +17,11 @@ _STOPWORDS_TEXT = """
 quá lắm nhiều ít có không chưa ra vào lên xuống tại trong ngoài ở về từ đến tới theo như để nên nếu khi lúc
 còn thêm hay hoặc nhưng vì do bởi tôi chúng_tôi mình em anh chị ông bà cô chú bác bạn họ người_dân dân
 xin cảm_ơn đề_nghị kính_gửi kính mong muốn hỏi ạ_ơi gì nào sao thế nhỉ đi lại mới rồi ngày hôm_nay nay
+ai hơn phải
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
+#: Words that join two thoughts: a pair of words never spans them.
+BREAKS = frozenset(["và", "hoặc", "nhưng", "hay", "còn", "mà", "vì", "nên", "nếu", "khi"])
 _WORD = re.compile(r"\w", re.UNICODE)
 _NUMBER = re.compile(r"^\d+([.,/]\d+)*$")
 
@@ -40,19 +43,30 @@ def _segment(text: str) -> tuple[str, ...]:
     return tuple(_tokenizer().tokenize(text).split())
 
 
-def words(text: str | None, keep_stopwords: bool = False) -> list[str]:
-    """The words of ``text``: multi-syllable words joined by "_", punctuation, numbers and emoji dropped."""
+def phrases(text: str | None) -> list[list[str]]:
+    """The words of ``text`` in runs broken at punctuation and conjunctions, function words dropped.
+
+    Adjacent words of one run make the pairs that name a topic ("thu_gom rác"); a comma, a number or "và" ends
+    a run, so "chờ lâu, không có chỗ ngồi" never pairs "lâu" with "chỗ".
+    """
     clean = normalise(text)
+    runs: list[list[str]] = [[]]
     if not clean:
         return []
-    result = []
     for token in _segment(clean):
-        if not _WORD.search(token) or _NUMBER.match(token) or token.strip("_") == "":
+        if not _WORD.search(token) or token in BREAKS or _NUMBER.match(token):
+            runs.append([])
+        elif token in STOPWORDS or token.strip("_") == "":
             continue
-        if not keep_stopwords and token in STOPWORDS:
-            continue
-        result.append(token)
-    return result
+        else:
+            runs[-1].append(token)
+    return [run for run in runs if run]
+
+
+def words(text: str | None) -> list[str]:
+    """The words of ``text``: multi-syllable words joined by "_", punctuation, numbers, emoji and function words
+    dropped."""
+    return [word for run in phrases(text) for word in run]
 
 
 def label(word: str) -> str:

@@ -9,6 +9,8 @@ from flask import Blueprint, Response, abort, jsonify, make_response, redirect, 
 from flask_login import current_user
 from sqlalchemy import select
 
+from reports.topics import commune_topics
+
 from ..auth.roles import staff_required
 from ..downloads import download
 from ..extensions import db
@@ -76,7 +78,8 @@ def commune(unit_id: int):
     weeks = figures.collection_weeks(db.session, unit, data["end"])
     return with_chart_csp(render_template(
         "dashboard/commune.html", unit=unit, data=data, charts=figures.commune_charts(data), centres=centres,
-        score=score, weeks=weeks, pct=figures.pct, units=visible_units(current_user)))
+        score=score, weeks=weeks, pct=figures.pct, units=visible_units(current_user),
+        topics=commune_topics(db.session, unit.id, data["start"], data["end"])))
 
 
 @bp.route("/<int:unit_id>/data.json")
