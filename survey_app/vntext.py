@@ -17,7 +17,7 @@ _STOPWORDS_TEXT = """
 quá lắm nhiều ít có không chưa ra vào lên xuống tại trong ngoài ở về từ đến tới theo như để nên nếu khi lúc
 còn thêm hay hoặc nhưng vì do bởi tôi chúng_tôi mình em anh chị ông bà cô chú bác bạn họ người_dân dân
 xin cảm_ơn đề_nghị kính_gửi kính mong muốn hỏi ạ_ơi gì nào sao thế nhỉ đi lại mới rồi ngày hôm_nay nay
-ai hơn phải
+ai hơn phải người mấy một tổ
 """
 STOPWORDS = frozenset(_STOPWORDS_TEXT.split())
 #: Words that join two thoughts: a pair of words never spans them.

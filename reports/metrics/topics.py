@@ -90,20 +90,33 @@ def _as_is(document: list[str]) -> list[str]:
     return document
 
 
-def _label(terms: list[str], weights: list[float]) -> str:
-    """The heaviest term, or a pair of words nearly as heavy; a second term when it adds a different word."""
+def _label(terms: list[str], scores: list[float]) -> str:
+    """The best term, or a pair of words that contains it and scores nearly as well ("chờ" → "thời gian chờ");
+    then the next term that adds a different word."""
     first = terms[0]
     if " " not in first:
-        for term, weight in zip(terms[1:4], weights[1:4], strict=False):
-            if " " in term and weight >= 0.5 * weights[0]:
+        for term, score in zip(terms[1:5], scores[1:5], strict=False):
+            if " " in term and first in term.split() and score >= 0.6 * scores[0]:
                 first = term
                 break
     used = set(first.split())
     label = word_label(first)
-    for term in terms[1:5]:
-        if not used & set(term.split()):
+    for term, score in zip(terms[1:6], scores[1:6], strict=False):
+        if not used & set(term.split()) and score >= 0.3 * scores[0]:
             return f"{label}, {word_label(term)}"
     return label
+
+
+def _ranked_terms(present, rows: list[int], vocabulary) -> tuple[list[str], list[float]]:
+    """Terms of a topic's texts, best first: the share of its texts that use the term times the share of the
+    term's uses that fall in the topic (common inside, rare outside), pairs slightly preferred."""
+    inside = np.asarray(present[rows].sum(axis=0)).ravel()
+    overall = np.asarray(present.sum(axis=0)).ravel()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        score = np.where(overall > 0, (inside / len(rows)) * (inside / overall), 0.0)
+    score = score * np.array([1.15 if " " in term else 1.0 for term in vocabulary])
+    order = [i for i in np.argsort(score)[::-1][:10] if score[i] > 0]
+    return [str(vocabulary[i]) for i in order], [float(score[i]) for i in order]
 
 
 def find_topics(items: list[TextItem], start: date, end: date, scrub: Callable[[str], str] = lambda t: t,
@@ -117,31 +130,31 @@ def find_topics(items: list[TextItem], start: date, end: date, scrub: Callable[[
     report = TopicReport(start, end, len(items), len(items), [])
     if len(usable) < MIN_TEXTS:
         return report
-    vectorizer = TfidfVectorizer(analyzer=_as_is, min_df=2, max_df=0.5, sublinear_tf=True)
+    vectorizer = TfidfVectorizer(analyzer=_as_is, min_df=2, max_df=0.9, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform([_features(runs) for _, runs in usable])
     except ValueError:  # no word appears in two texts
         return report
     vocabulary = vectorizer.get_feature_names_out()
-    k = max(2, min(max_topics, round(math.sqrt(len(usable) / 2)), len(vocabulary) - 1))
+    k = max(2, min(max_topics, round(math.sqrt(len(usable) / 3)), len(vocabulary) - 1))
     if len(vocabulary) < 3:
         return report
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = NMF(n_components=k, init="nndsvd", random_state=0, max_iter=500)
         weights = model.fit_transform(matrix)
+    present = (matrix > 0).astype(np.float64).tocsr()
     middle = start + (end - start) / 2
     groups: dict[str, Topic] = {}
     members: dict[str, list[tuple[float, TextItem]]] = {}
     for component in range(k):
-        order = np.argsort(model.components_[component])[::-1][:8]
-        terms = [str(vocabulary[i]) for i in order if model.components_[component][i] > 0]
-        if not terms:
-            continue
-        label = _label(terms, [float(model.components_[component][i]) for i in order])
         rows = [i for i in range(len(usable)) if weights[i].max() > 1e-9 and int(weights[i].argmax()) == component]
         if not rows:
             continue
+        terms, scores = _ranked_terms(present, rows, vocabulary)
+        if not terms:
+            continue
+        label = _label(terms, scores)
         topic = groups.setdefault(label, Topic(label, [word_label(t) for t in terms[:6]], 0, 0, 0))
         for i in rows:
             item = usable[i][0]
