@@ -110,3 +110,16 @@ def free_texts(session: Session, unit_id: int, start: date, end: date,
         .where(Case.unit_id == unit_id, Case.received_day >= start, Case.received_day <= end)
         .order_by(Case.received_day.desc()).limit(limit)).all()
     return [(text, day, "survey") for text, day in surveys] + [(text, day, "case") for text, day in cases]
+
+
+def free_texts_fingerprint(session: Session, unit_id: int, start: date, end: date) -> str:
+    """Changes whenever a text of :func:`free_texts` is added or removed (counts and newest ids of both sources)."""
+    r, a = SurveyResponse, SurveyAnswer
+    surveys = session.execute(
+        select(func.count(), func.max(a.id)).join(r, r.id == a.response_id)
+        .where(r.unit_id == unit_id, r.suspicious.is_(False), a.question_key.in_(TEXT_QUESTIONS),
+               a.text.is_not(None), r.answered_day >= start, r.answered_day <= end)).one()
+    cases = session.execute(
+        select(func.count(), func.max(Case.id))
+        .where(Case.unit_id == unit_id, Case.received_day >= start, Case.received_day <= end)).one()
+    return f"s{surveys[0]}:{surveys[1] or 0}/c{cases[0]}:{cases[1] or 0}"

@@ -256,6 +256,7 @@ def reports_topics(unit_code: str, start_text: str, end_text: str, as_json: bool
     if end < start:
         raise click.ClickException("Ngày --to phải sau ngày --from.")
     report = commune_topics(db.session, unit.id, start, end)
+    db.session.commit()
     if as_json:
         click.echo(json.dumps({"unit": unit.code, **report.as_dict()}, ensure_ascii=False, indent=1))
         return

@@ -157,3 +157,30 @@ def test_dashboard_summary_documents_and_cli_show_the_topics(client, app, demo, 
     sheet = load_workbook(io.BytesIO(xlsx_file.data))["Chủ đề góp ý"]
     labels = [row[0] for row in sheet.iter_rows(min_row=4, values_only=True) if row[0]]
     assert labels and labels[0] in text
+
+
+def test_topics_are_kept_until_a_text_of_the_period_changes(app, demo):
+    from survey_app.models import TopicCache
+    from survey_app.services import cases as case_service
+
+    unit = demo["units"]["bach-dang"]
+    with app.app_context():
+        first = commune_topics(db.session, unit, START, END)
+        db.session.commit()
+        row = db.session.execute(db.select(TopicCache)).scalar_one()
+        assert row.data == first.as_dict()
+        # served from the cache while nothing changed (a marked copy proves it is read, not recomputed)
+        marked = dict(row.data, topics=[dict(row.data["topics"][0], label="đánh dấu")] + row.data["topics"][1:])
+        row.data = marked
+        db.session.commit()
+        assert commune_topics(db.session, unit, START, END).topics[0].label == "đánh dấu"
+        # a new text in the period makes it recompute
+        category = db.session.execute(db.select(Case.category_id)).scalars().first()
+        case_service.file_case(case_service.CaseInput(
+            unit_id=unit, channel="hotline", kind="gop_y", category_id=category, content="Đèn đường ngõ 3 hỏng",
+            received_at=case_service.utcnow().replace(year=2026, month=4, day=15)))
+        db.session.commit()
+        again = commune_topics(db.session, unit, START, END)
+        db.session.commit()
+        assert again.texts == first.texts + 1 and all(t.label != "đánh dấu" for t in again.topics)
+        assert db.session.execute(db.select(db.func.count()).select_from(TopicCache)).scalar() == 1

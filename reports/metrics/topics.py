@@ -79,6 +79,13 @@ class TopicReport:
         return {"start": self.start.isoformat(), "end": self.end.isoformat(), "texts": self.texts,
                 "unassigned": self.unassigned, "topics": [t.as_dict() for t in self.topics]}
 
+    @classmethod
+    def from_dict(cls, data: dict) -> TopicReport:
+        topics = [Topic(t["label"], t["terms"], t["count"], t["first_half"], t["second_half"], t["examples"],
+                        t["sources"]) for t in data["topics"]]
+        return cls(date.fromisoformat(data["start"]), date.fromisoformat(data["end"]), data["texts"],
+                   data["unassigned"], topics)
+
 
 def _features(runs: list[list[str]]) -> list[str]:
     """Words and adjacent pairs of words within a run (a pair is how "thu gom rác" or "thời gian chờ" show up)."""

@@ -76,10 +76,12 @@ def commune(unit_id: int):
                                  .order_by(ServiceCentre.name)).scalars().all()
     score = figures.score_summary(db.session, unit, data["end"].year)
     weeks = figures.collection_weeks(db.session, unit, data["end"])
+    topics = commune_topics(db.session, unit.id, data["start"], data["end"])
+    db.session.commit()  # keeps the topics for the next view of the same period
     return with_chart_csp(render_template(
         "dashboard/commune.html", unit=unit, data=data, charts=figures.commune_charts(data), centres=centres,
         score=score, weeks=weeks, pct=figures.pct, units=visible_units(current_user),
-        topics=commune_topics(db.session, unit.id, data["start"], data["end"])))
+        topics=topics))
 
 
 @bp.route("/<int:unit_id>/data.json")

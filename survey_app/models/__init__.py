@@ -48,10 +48,12 @@ from .surveys import (
     SurveyResponse,
     VersionStatus,
 )
+from .topics import TopicCache
 from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitKind
 from .users import Role, User
 
 __all__ = [
+    "TopicCache",
     "ChannelAccount",
     "InboundMessage",
     "Platform",

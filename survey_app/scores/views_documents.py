@@ -50,7 +50,9 @@ def document(unit_id: int, year: int, name: str):
         result = score(db.session, unit, year)
         blocks = survey_blocks(db.session, unit, year, result.end)
         writer = survey_summary.xlsx if name.endswith(".xlsx") else survey_summary.docx
-        data = writer(unit_head(unit), year, blocks, commune_topics(db.session, unit.id, result.start, result.end))
+        topics = commune_topics(db.session, unit.id, result.start, result.end)
+        db.session.commit()
+        data = writer(unit_head(unit), year, blocks, topics)
     else:
         bundle = collect(db.session, unit, year)
         data = (report_docx.bao_cao if name.startswith("bao-cao") else report_docx.to_trinh)(bundle)
