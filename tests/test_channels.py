@@ -381,3 +381,30 @@ def test_a_changed_secret_key_answers_503_with_a_reason(live_server, app, accoun
         app.config["SECRET_KEY"] = old
     assert response.status_code == 503 and "nhập lại" in response.json()["error"]["message"]
     assert _cases(app) == []
+
+
+@pytest.mark.parametrize("payload", [
+    {"event_name": "user_send_text", "sender": "8412", "recipient": ["x"], "message": "chuỗi", "timestamp": "abc"},
+    {"event_name": ["user_send_text"], "message": {"msg_id": {"a": 1}, "text": 5}, "timestamp": 10 ** 30},
+    {"event_name": "user_send_text", "recipient": {"id": ZALO_OA}, "sender": {"id": True},
+     "message": {"msg_id": "m-x", "text": ["a"]}, "timestamp": "1"},
+    {},
+])
+def test_malformed_zalo_shapes_are_ignored_never_a_500(live_server, app, accounts, payload):
+    response = post_zalo(live_server, payload)
+    assert response.status_code == 200 and response.json()["results"][0]["result"] == "ignored"
+    assert _cases(app) == []
+
+
+@pytest.mark.parametrize("payload", [
+    {"object": "page", "entry": "x"},
+    {"object": "page", "entry": [{"id": FB_PAGE, "messaging": {"a": 1}}, 7, None]},
+    {"object": "page", "entry": [{"id": FB_PAGE, "messaging": ["x", {"message": "y"},
+                                                              {"message": {"mid": [], "text": "z"}}]}]},
+    {"object": ["page"]},
+])
+def test_malformed_facebook_shapes_are_ignored_never_a_500(live_server, app, accounts, payload):
+    response = post_fb(live_server, payload)
+    assert response.status_code == 200
+    assert all(r["result"] == "ignored" for r in response.json()["results"])
+    assert _cases(app) == []

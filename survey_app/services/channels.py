@@ -96,6 +96,19 @@ def _signature_hex(header: str | None, prefix: str) -> bytes:
     return value.lower().encode("utf-8", "replace")  # bytes: compare_digest refuses non-ASCII text
 
 
+def _dig(data, *keys):
+    """``data[k1][k2]…`` or None when any level is missing or not an object (payloads are not trusted)."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _text(value, limit: int) -> str:
+    return str(value)[:limit] if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
 def _ms_to_utc(value) -> datetime | None:
     try:
         ms = int(str(value))
@@ -122,18 +135,17 @@ def verify_zalo(account: ChannelAccount, body: bytes, payload: dict, header: str
 
 
 def parse_zalo(account: ChannelAccount, payload: dict) -> list[IncomingMessage | Outcome]:
-    event = str(payload.get("event_name", ""))
+    event = _text(payload.get("event_name"), 60)
     if event not in ZALO_TEXT_EVENTS:
         return [Outcome("ignored", reason=f"event {event[:40]!r} is not a text message")]
-    recipient = str((payload.get("recipient") or {}).get("id", ""))
+    recipient = _text(_dig(payload, "recipient", "id"), 64)
     if account.external_id and recipient != account.external_id:
         return [Outcome("ignored", reason="recipient is not this commune's OA")]
-    message = payload.get("message") or {}
-    sender = str((payload.get("sender") or {}).get("id", ""))
+    message_id, sender = _text(_dig(payload, "message", "msg_id"), 128), _text(_dig(payload, "sender", "id"), 64)
     sent_at = _ms_to_utc(payload.get("timestamp"))
-    if not isinstance(message, dict) or not message.get("msg_id") or not sender or sent_at is None:
+    if not message_id or not sender or sent_at is None:
         return [Outcome("ignored", reason="message id, sender or timestamp missing")]
-    return [IncomingMessage(str(message["msg_id"])[:128], sender[:64], str(message.get("text") or ""), sent_at)]
+    return [IncomingMessage(message_id, sender, _text(_dig(payload, "message", "text"), 1_000_000), sent_at)]
 
 
 # -- Facebook Page (Messenger Platform) ----------------------------------------------------------------------------
@@ -160,24 +172,24 @@ def parse_facebook(account: ChannelAccount, payload: dict) -> list[IncomingMessa
         if not isinstance(entry, dict):
             items.append(Outcome("ignored", reason="malformed entry"))
             continue
-        if account.external_id and str(entry.get("id", "")) != account.external_id:
+        if account.external_id and _text(entry.get("id"), 64) != account.external_id:
             items.append(Outcome("ignored", reason="entry is not this commune's Page"))
             continue
-        for event in (entry.get("messaging") or [])[:100]:
-            message = event.get("message") if isinstance(event, dict) else None
+        messaging = entry.get("messaging")
+        for event in (messaging if isinstance(messaging, list) else [])[:100]:
+            message = _dig(event, "message")
             if not isinstance(message, dict):
                 items.append(Outcome("ignored", reason="not a message (delivery, read, postback…)"))
                 continue
             if message.get("is_echo"):
                 items.append(Outcome("ignored", reason="echo of the Page's own message"))
                 continue
-            sender = str((event.get("sender") or {}).get("id", ""))
+            mid, sender = _text(message.get("mid"), 128), _text(_dig(event, "sender", "id"), 64)
             sent_at = _ms_to_utc(event.get("timestamp"))
-            if not message.get("mid") or not sender or sent_at is None:
+            if not mid or not sender or sent_at is None:
                 items.append(Outcome("ignored", reason="message id, sender or timestamp missing"))
                 continue
-            items.append(IncomingMessage(str(message["mid"])[:128], sender[:64], str(message.get("text") or ""),
-                                         sent_at))
+            items.append(IncomingMessage(mid, sender, _text(message.get("text"), 1_000_000), sent_at))
     return items
 
 
