@@ -93,8 +93,7 @@ def save_mapping(unit_id: int):
 
 def _late(unit: AdminUnit, year: int) -> list:
     """The year's overdue dossiers, judged exactly as rules 2.8 and 2.4.e judge them."""
-    start, end, now = assessment_period(year)
-    return late_dossiers(db.session, unit.id, start, end, now)
+    return late_dossiers(db.session, unit.id, assessment_period(year))
 
 
 def _letter_data(row) -> LateDossier:
