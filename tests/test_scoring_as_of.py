@@ -200,3 +200,88 @@ def test_a_future_date_counts_no_future_misses(app, world):
         assert item.figures == {"weeks": 48, "weeks_with_session": 48} and item.points == 2
         assert future.item("3.1.2.b").figures["months"] == 10  # November is not over and had no reception
         assert future.end == date(2026, 11, 30)
+
+
+def test_home_service_leaves_out_a_request_not_yet_due(app, world):
+    with app.app_context():
+        unit = _unit(world)
+        # H1 served; H2 open, due 20/06; H3 open, due 05/06
+        _dossier(world, "H1", local(2026, 6, 1), date(2026, 6, 5), local(2026, 6, 4), channel="home")
+        _dossier(world, "H2", local(2026, 6, 8), date(2026, 6, 20), channel="home")
+        db.session.commit()
+        item = score(db.session, unit, 2026, MID_YEAR, now=TODAY).item("2.2")
+        assert item.figures == {"requests": 1, "served": 1, "not_yet_due": 1}
+        assert item.points == 3 and "1 hồ sơ chưa đến hạn không tính" in item.explanation
+        assert [row[5] for row in item.rows().rows] == ["Đã phục vụ", "Chưa đến hạn (không tính)"]
+        # today H2 is past its due date and still open: 1 of 2 served, 3 × 50% = 1.5
+        today = score(db.session, unit, 2026, date(2026, 11, 30), now=TODAY).item("2.2")
+        assert today.figures == {"requests": 2, "served": 1, "not_yet_due": 0} and today.points == 1.5
+
+
+def test_annual_survey_run_in_june_counts_and_shows_not_due_before(app, world):
+    from reports.jobs import refresh
+    from tests.test_scoring import _respond
+
+    with app.app_context():
+        unit = _unit(world)
+        # a phường needs 200 valid answers in the survey's period (the whole year unless its plan names a quarter)
+        for i in range(200):
+            _respond(world, "annual-friendly-government", local(2026, 6, 1 + i % 28))
+        db.session.commit()
+        refresh(db.session)
+        db.session.commit()
+        may = score(db.session, unit, 2026, date(2026, 5, 31), now=TODAY).item("2.7.b")
+        assert may.status == "not_due" and may.points == 0 and "Chưa đến kỳ" in may.explanation
+        june = score(db.session, unit, 2026, date(2026, 6, 30), now=TODAY).item("2.7.b")
+        assert june.figures["responses"] == 200 and june.points == 2 and june.status == "scored"
+        assert score(db.session, unit, 2026, date(2026, 11, 30), now=TODAY).item("2.7.b").points == 2
+
+
+def test_a_commune_plan_may_set_its_survey_quarter(app, world):
+    from reports.scoring.operations import ScoringError, set_commune_parameter
+    from reports.scoring.table import load
+    from survey_app.models import CommuneParameter, User
+
+    with app.app_context():
+        unit = _unit(world)
+        table = load("5049-2026")
+        admin = db.session.get(User, world["users"]["bd.admin"])
+        set_commune_parameter(admin, unit, table, table.item("2.7.b"), "period", "q4")
+        db.session.commit()
+        sept = score(db.session, unit, 2026, date(2026, 9, 30), now=TODAY).item("2.7.b")
+        assert sept.status == "not_due" and "Quý IV/2026" in sept.explanation
+        # the other commune keeps the decision's whole year
+        other = score(db.session, _unit(world, "hoa-binh"), 2026, date(2026, 9, 30), now=TODAY).item("2.7.b")
+        assert "cả năm 2026" in other.explanation
+        with pytest.raises(ScoringError):
+            set_commune_parameter(admin, unit, table, table.item("2.7.b"), "period", "q5")
+        with pytest.raises(ScoringError):
+            set_commune_parameter(admin, unit, table, table.item("2.8"), "mode", "linear")
+        set_commune_parameter(admin, unit, table, table.item("2.7.b"), "period", "year")  # back to the default
+        db.session.commit()
+        assert db.session.execute(select(CommuneParameter)).first() is None
+
+
+def test_a_thon_based_xa_reads_thon(app, world):
+    from survey_app.models import SuggestionBox, UnitProfile
+
+    with app.app_context():
+        unit = _unit(world, "hoa-binh")
+        unit.kind = "xa"
+        db.session.add(UnitProfile(unit_id=unit.id, neighbourhoods=4))
+        box = SuggestionBox(unit_id=unit.id, location_kind="to_dan_pho", location_name="Nhà văn hóa thôn Đông",
+                            installed_on=date(2026, 1, 5))
+        db.session.add(box)
+        db.session.flush()
+        from survey_app.models import BoxOpening
+
+        db.session.add(BoxOpening(box_id=box.id, unit_id=unit.id, opened_on=date(2026, 3, 2), opened_by="Tổ mở"))
+        db.session.commit()
+        result = score(db.session, unit, 2026, MID_YEAR, now=TODAY)
+        boxes = result.item("1.2.a")
+        # no box at the UBND seat opened (weight 50%); 1 of 4 thôn (25%, weight 50%): 1 × 12.5% -> 0
+        assert "1/4 thôn có hòm thư đã mở" in boxes.explanation and "tổ dân phố" not in boxes.explanation
+        assert boxes.rows().rows[0][0] == "Thôn" and boxes.points == 0
+        assert "Trưởng thôn" in result.item("1.2.d").explanation
+        # the xã samples 150 a year: 13 a month
+        assert result.item("2.7.a").figures["monthly_required"] == 13
