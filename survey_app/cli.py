@@ -198,8 +198,11 @@ def reports_import_dossiers(unit_code: str, path: Path) -> None:
         raise click.ClickException(f"Không nhập: {len(report.errors)} lỗi. Chưa có thay đổi nào được lưu.")
     dossier_import.apply(report, unit.id, path.name, None)
     db.session.commit()
+    for warning in report.warnings[:200]:
+        click.echo(f"Cảnh báo – {warning}", err=True)
     click.echo(f"Đã nhập {unit.full_name}: {report.created} hồ sơ mới, {report.updated} cập nhật, "
-               f"{report.unchanged} không đổi.")
+               f"{report.unchanged} không đổi" + (f"; {len(report.warnings)} cảnh báo" if report.warnings else "")
+               + ".")
 
 
 @reports_cli.command("score")

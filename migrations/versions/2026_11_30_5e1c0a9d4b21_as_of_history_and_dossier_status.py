@@ -74,6 +74,9 @@ def upgrade():
     op.execute("INSERT INTO score_entry_versions (unit_id, year, item_code, points, note, entered_by_id, entered_at) "
                "SELECT unit_id, year, item_code, points, note, entered_by_id, entered_at FROM score_entries "
                "WHERE entered_at IS NOT NULL")
+    with op.batch_alter_table('dossier_imports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('warnings', sa.JSON(), nullable=False, server_default='[]'))
+        batch_op.add_column(sa.Column('warning_count', sa.Integer(), nullable=False, server_default='0'))
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('status', sa.String(length=16), nullable=True))
         batch_op.drop_constraint(batch_op.f('ck_dossiers_channel'), type_='check')
@@ -91,6 +94,9 @@ def downgrade():
         batch_op.create_check_constraint(batch_op.f('ck_dossiers_channel'),
                                          "channel in ('online', 'direct', 'postal', 'home')")
         batch_op.drop_column('status')
+    with op.batch_alter_table('dossier_imports', schema=None) as batch_op:
+        batch_op.drop_column('warning_count')
+        batch_op.drop_column('warnings')
     op.drop_table('commune_parameters')
     op.drop_index('ix_score_flags_versions_lookup', table_name='score_flags_versions')
     op.drop_table('score_flags_versions')

@@ -173,6 +173,11 @@ def response_rows(session: Session, unit_id: int, questionnaire: int, start: dat
     ).all()
 
 
+def _judgeable(unit_id: int, asof: AsOf) -> list:
+    """Dossiers received in the period, except those withdrawn or returned unprocessed (not judged)."""
+    return [*_received(Dossier, unit_id, asof), or_(Dossier.status.is_(None), Dossier.status != "withdrawn")]
+
+
 def _settled_by(cutoff: datetime):
     return and_(Dossier.settled_at.is_not(None), Dossier.settled_at <= cutoff)
 
@@ -212,6 +217,8 @@ class DossierCounts:
     late_settled: int
     #: still open at the cutoff, past their due date
     open_past_due: int
+    #: withdrawn or returned unprocessed ("Trạng thái" in the export): left out
+    withdrawn: int = 0
 
     @property
     def late(self) -> int:
@@ -224,15 +231,16 @@ class DossierCounts:
 
 
 def dossier_counts(session: Session, unit_id: int, asof: AsOf) -> DossierCounts:
-    base = _received(Dossier, unit_id, asof)
     c = asof.cutoff
     row = session.execute(select(
         func.count(),
         func.count(case((dossier_decided_condition(c), 1))),
         func.count(case((dossier_late_settled_condition(c), 1))),
         func.count(case((dossier_open_past_due_condition(c), 1))),
-    ).select_from(Dossier).where(*base)).one()
-    return DossierCounts(*(int(v) for v in row))
+    ).select_from(Dossier).where(*_judgeable(unit_id, asof))).one()
+    withdrawn = session.execute(select(func.count()).select_from(Dossier).where(
+        *_received(Dossier, unit_id, asof), Dossier.status == "withdrawn")).scalar()
+    return DossierCounts(*(int(v) for v in row), withdrawn=int(withdrawn))
 
 
 def late_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
@@ -241,7 +249,7 @@ def late_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
         select(Dossier.id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at, Dossier.settled_at,
                ApologyLetter.sent_on)
         .outerjoin(ApologyLetter, ApologyLetter.dossier_id == Dossier.id)
-        .where(*_received(Dossier, unit_id, asof), dossier_late_condition(asof.cutoff)).order_by(Dossier.received_at)
+        .where(*_judgeable(unit_id, asof), dossier_late_condition(asof.cutoff)).order_by(Dossier.received_at)
     ).all()
     return [(i, code, proc, rec, due, asof.known(done), sent if sent is not None and sent <= asof.end else None)
             for i, code, proc, rec, due, done, sent in rows]
@@ -251,7 +259,7 @@ def fast_track_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tupl
     """(code, procedure, received, settled as known at the cutoff or None)."""
     rows = session.execute(
         select(Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.settled_at)
-        .where(*_received(Dossier, unit_id, asof), Dossier.fast_track.is_(True)).order_by(Dossier.received_at)
+        .where(*_judgeable(unit_id, asof), Dossier.fast_track.is_(True)).order_by(Dossier.received_at)
     ).all()
     return [(code, proc, rec, asof.known(done)) for code, proc, rec, done in rows]
 
@@ -260,7 +268,7 @@ def home_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
     """(code, procedure, received, due, settled as known at the cutoff or None)."""
     rows = session.execute(
         select(Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at, Dossier.settled_at)
-        .where(*_received(Dossier, unit_id, asof), Dossier.channel == "home").order_by(Dossier.received_at)
+        .where(*_judgeable(unit_id, asof), Dossier.channel == "home").order_by(Dossier.received_at)
     ).all()
     return [(code, proc, rec, due, asof.known(done)) for code, proc, rec, due, done in rows]
 

@@ -304,6 +304,8 @@ def dossiers_on_time(ctx: RuleContext, params: dict) -> RuleResult:
     counts = data.dossier_counts(ctx.session, ctx.unit.id, ctx.asof)
     figures = {"judged": counts.judged, "late": counts.late, "late_settled": counts.late_settled,
                "open_past_due": counts.open_past_due, "not_yet_due": counts.not_yet_due}
+    if counts.withdrawn:
+        figures["withdrawn"] = counts.withdrawn
     if not counts.judged:
         text = ("Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa)." if not counts.received else
                 f"{counts.not_yet_due} hồ sơ chưa đến hạn, chưa hồ sơ nào được đánh giá.")
@@ -313,7 +315,8 @@ def dossiers_on_time(ctx: RuleContext, params: dict) -> RuleResult:
     ratio = share if linear else (1.0 if counts.late == 0 else 0.0)
     text = (f"{counts.judged - counts.late}/{counts.judged} hồ sơ giải quyết trước và đúng hạn ({_pct(share)}); "
             f"{counts.late_settled} hồ sơ đã trả kết quả nhưng trễ hạn, {counts.open_past_due} hồ sơ quá hạn chưa trả"
-            + (f"; {counts.not_yet_due} hồ sơ chưa đến hạn không tính" if counts.not_yet_due else "") + ". "
+            + (f"; {counts.not_yet_due} hồ sơ chưa đến hạn không tính" if counts.not_yet_due else "")
+            + (f"; {counts.withdrawn} hồ sơ rút hoặc trả lại không tính" if counts.withdrawn else "") + ". "
             + ("Tính tỷ lệ thuận." if linear else "Chỉ đạt điểm khi 100% đúng hạn (“Đảm bảo 100%”)."))
     figures["share"] = share
     return RuleResult(ratio, text, figures, lambda: _late_evidence(ctx))

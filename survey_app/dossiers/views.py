@@ -66,8 +66,9 @@ def upload(unit_id: int):
     audit.record(current_user, "import", "dossier_import", record.id, unit_id=unit.id,
                  detail={"file": filename, "created": report.created, "updated": report.updated})
     db.session.commit()
-    flash(f"Đã nhập “{filename}”: {report.created} hồ sơ mới, {report.updated} cập nhật, {report.unchanged} không đổi. "
-          "Điểm sẽ cập nhật sau lần tổng hợp kế tiếp (tối đa 5 phút).", "success")
+    flash(f"Đã nhập “{filename}”: {report.created} hồ sơ mới, {report.updated} cập nhật, {report.unchanged} không đổi"
+          + (f"; {len(report.warnings)} cảnh báo (xem bên dưới)" if report.warnings else "")
+          + ". Điểm sẽ cập nhật sau lần tổng hợp kế tiếp (tối đa 5 phút).", "success")
     return redirect(url_for(".index", unit_id=unit.id), code=303)
 
 

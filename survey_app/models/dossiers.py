@@ -65,6 +65,10 @@ class DossierImport(db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_at = mapped_column(UTCDateTime, default=utcnow)
+    #: the row report's warnings (what no rule needs: an unknown channel or status, a code outside the national
+    #: format), [{row, column, message}], the first ones; and how many there were
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DossierColumnMapping(db.Model):
