@@ -285,3 +285,21 @@ def test_a_thon_based_xa_reads_thon(app, world):
         assert "Trưởng thôn" in result.item("1.2.d").explanation
         # the xã samples 150 a year: 13 a month
         assert result.item("2.7.a").figures["monthly_required"] == 13
+
+
+def test_explanations_say_what_counted_the_weights_the_rounding_and_what_was_left_out(app, world):
+    with app.app_context():
+        _fixture(world)
+        result = score(db.session, _unit(world), 2026, MID_YEAR, now=TODAY)
+        on_time = result.item("2.8").explanation
+        assert on_time.startswith("1/3 hồ sơ giải quyết trước và đúng hạn (33,3%); 1 hồ sơ đã trả kết quả nhưng trễ "
+                                  "hạn, 1 hồ sơ quá hạn chưa trả; 1 hồ sơ chưa đến hạn không tính.")
+        assert on_time.endswith("Điểm: 5 × 0% = 0 điểm.")
+        app_item = result.item("1.2.c").explanation
+        assert "Biểu mẫu trên web / mã QR" in app_item and "trọng số 50%" in app_item
+        assert "2 chưa đến hạn không tính" in app_item and "1 quá hạn chưa trả lời" in app_item
+        assert app_item.endswith("Điểm: 2 × 45,8% = 0,92, làm tròn xuống 0,25 điểm: 0,75 điểm.")
+        assert "Đường dây nóng" in result.item("1.2.b").explanation  # channels in words, not codes
+        assert "Chưa trả" in [row[4] for row in result.item("2.4.e").rows().rows]
+        assert result.item("2.4.e").explanation.startswith(
+            "Đã gửi thư xin lỗi 0/2 hồ sơ quá hạn (0,0%; 1 đã trả kết quả trễ hạn, 1 quá hạn chưa trả).")

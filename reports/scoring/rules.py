@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit
 from survey_app.models.cases import CHANNEL_LABELS
+from survey_app.models.surveys import CHANNEL_LABELS as SURVEY_CHANNEL_LABELS
 from survey_app.services import workdays
 from survey_app.timeutil import format_date, format_datetime
 
@@ -293,7 +294,7 @@ def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
 
     def rows() -> Evidence:
         return Evidence(["Mã phiếu", "Thời điểm", "Kênh", "Nghi vấn"], [
-            [rid, format_datetime(at), ch, "Có" if sus else ""]
+            [rid, format_datetime(at), SURVEY_CHANNEL_LABELS.get(ch, ch), "Có (không tính)" if sus else ""]
             for rid, at, _c, ch, sus in data.response_rows(ctx.session, ctx.unit.id, qid, first, ctx.asof)])
 
     return RuleResult(ratio, text, {"responses": n, "required": required, "margin_of_error": moe,
