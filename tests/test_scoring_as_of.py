@@ -303,3 +303,87 @@ def test_explanations_say_what_counted_the_weights_the_rounding_and_what_was_lef
         assert "Chưa trả" in [row[4] for row in result.item("2.4.e").rows().rows]
         assert result.item("2.4.e").explanation.startswith(
             "Đã gửi thư xin lỗi 0/2 hồ sơ quá hạn (0,0%; 1 đã trả kết quả trễ hạn, 1 quá hạn chưa trả).")
+
+
+def _xa_fixture(world) -> AdminUnit:
+    """Hòa Bình as a thôn-based xã: boxes, fast-track dossiers, January's survey responses, citizen receptions."""
+    from reports.jobs import refresh
+    from survey_app.models import BoxOpening, SuggestionBox, UnitProfile
+    from tests.test_scoring import _respond
+
+    unit = _unit(world, "hoa-binh")
+    unit.kind = "xa"
+    db.session.add(UnitProfile(unit_id=unit.id, neighbourhoods=4, fast_track_weekday=2))  # Wednesday
+    for kind, name, installed, opened in (("ubnd", "Trụ sở UBND xã", date(2026, 1, 5), date(2026, 3, 2)),
+                                          ("to_dan_pho", "Thôn Đông", date(2026, 1, 5), date(2026, 3, 2)),
+                                          ("to_dan_pho", "Thôn Tây", date(2026, 1, 5), date(2026, 7, 15)),
+                                          ("to_dan_pho", "Thôn Nam", date(2026, 9, 1), date(2026, 10, 1))):
+        box = SuggestionBox(unit_id=unit.id, location_kind=kind, location_name=name, installed_on=installed)
+        db.session.add(box)
+        db.session.flush()
+        db.session.add(BoxOpening(box_id=box.id, unit_id=unit.id, opened_on=opened, opened_by="Tổ mở hòm thư"))
+    # fast track on Wednesdays: 03/06 returned the same day; 10/06 returned 12/06; 17/06 the same day
+    for code, received, settled in (("F1", local(2026, 6, 3), local(2026, 6, 3, 15)),
+                                    ("F2", local(2026, 6, 10), local(2026, 6, 12, 10)),
+                                    ("F3", local(2026, 6, 17), local(2026, 6, 17, 16))):
+        received_utc = as_utc(received)
+        db.session.add(Dossier(unit_id=unit.id, code=code, received_at=received_utc, fast_track=True,
+                               received_day=received.date(), due_at=end_of_local_day(received.date()),
+                               settled_at=as_utc(settled)))
+    category = db.session.execute(select(CaseCategory.id)).scalars().first()
+    for n, day in enumerate((date(2026, 1, 20), date(2026, 2, 17))):
+        received = as_utc(local(day.year, day.month, day.day))
+        db.session.add(Case(tracking_code=f"TCD{n}", unit_id=unit.id, channel="reception", kind="kien_nghi",
+                            category_id=category, content="Tiếp công dân", received_at=received,
+                            original_due_at=end_of_local_day(date(2026, 3, 31)),
+                            due_at=end_of_local_day(date(2026, 3, 31)), state="new"))
+    db.session.commit()
+    world_xa = {**world, "units": {**world["units"], "bach-dang": unit.id},
+                "centres": {**world["centres"], "bach-dang": world["centres"]["hoa-binh"]}}
+    for i in range(13):  # a xã samples 150 a year: 13 a month; January only
+        _respond(world_xa, "centre-service", local(2026, 1, 5 + i))
+    db.session.commit()
+    refresh(db.session)
+    db.session.commit()
+    return unit
+
+
+#: (as of, now) -> item -> hand-computed points
+XA_DATES = {
+    "mid-year": (MID_YEAR, TODAY),
+    "today": (date(2026, 11, 30), TODAY),
+    "year end": (YEAR_END, datetime(2027, 1, 15, 9, tzinfo=LOCAL_TZ)),
+}
+XA_EXPECTED = {
+    # 1.2.a (1 pt): UBND box opened (50%) + thôn boxes opened ÷ 4 (50%): mid 1/4 -> 0.625 -> 0.5; later 3/4 -> 0.75
+    "1.2.a": {"mid-year": 0.5, "today": 0.75, "year end": 0.75},
+    # 2.1 (3 pts): Wednesday dossiers returned the same day: mid 1/2 (F3 not yet received) -> 1.5; later 2/3 -> 2
+    "2.1": {"mid-year": 1.5, "today": 2.0, "year end": 2.0},
+    # 2.7.a (2 pts): centre-months with ≥ 13 valid: mid 1/5 (June in progress) -> 0.4 -> 0.25; 1/10 -> 0.2 -> 0;
+    # 1/12 -> 0
+    "2.7.a": {"mid-year": 0.25, "today": 0.0, "year end": 0.0},
+    # 3.1.2.b (2 pts): months with a reception: mid 2/5 -> 0.8 -> 0.75; 2/10 -> 0.4 -> 0.25; 2/12 -> 0.33 -> 0.25
+    "3.1.2.b": {"mid-year": 0.75, "today": 0.25, "year end": 0.25},
+}
+
+
+@pytest.mark.parametrize("when", list(XA_DATES))
+def test_a_thon_based_xa_hand_computed_at_three_dates(app, world, when):
+    with app.app_context():
+        unit = _xa_fixture(world)
+        day, now = XA_DATES[when]
+        result = score(db.session, unit, 2026, day, now=now)
+        assert {code: result.item(code).points for code in XA_EXPECTED} == {
+            code: expected[when] for code, expected in XA_EXPECTED.items()}
+        assert "thôn có hòm thư đã mở" in result.item("1.2.a").explanation
+
+
+def test_the_cli_names_the_date_it_could_count_to(runner, app, world):
+    from survey_app.timeutil import local_today
+
+    today = local_today()
+    result = runner.invoke(args=["reports", "score", "--unit", "bach-dang", "--year", str(today.year),
+                                 "--as-of", f"31/12/{today.year + 1}"])
+    assert result.exit_code == 0, result.output
+    assert f"số liệu tính đến {today:%d/%m/%Y}" in result.output
+    assert f"Ngày yêu cầu 31/12/{today.year + 1} chưa đến" in result.output
