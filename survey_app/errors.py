@@ -85,7 +85,7 @@ def register(app: Flask) -> None:
     def http_error(exc: HTTPException):
         status = exc.code or 500
         custom = exc.description if getattr(exc, "vi", False) else None
-        return error_response(status, custom)
+        return error_response(status, custom, getattr(exc, "error_code", None))
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -116,9 +116,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .edge import register as register_edge
     from .errors import register
 
     register(app)
+    register_edge(app)  # input refused at the edge, before any view, as a 4xx
 
 
 def register_template_helpers(app: Flask) -> None:

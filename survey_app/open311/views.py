@@ -15,7 +15,9 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
+from ..errors import MESSAGES
 from ..extensions import csrf, db
 from ..models import AdminUnit, ApiKey, Case, CaseCategory, CaseChannel, CaseKind
 from ..services import cases as case_service
@@ -40,6 +42,14 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return _respond([{"code": exc.status, "description": exc.description}], "errors", "error", exc.status)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Refusals at the edge (NUL bytes, numbers out of range) in the spec's error array too."""
+    status = exc.code or 400
+    description = exc.description if getattr(exc, "vi", False) else MESSAGES.get(status, MESSAGES[400])
+    return _respond([{"code": status, "description": description}], "errors", "error", status)
 
 
 def _format() -> str:
@@ -162,8 +172,11 @@ def _parse_time(name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError as exc:
+        parsed = as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        if not 1900 <= parsed.year <= 9998:  # a calendar edge would overflow once shifted to the local zone
+            raise ValueError(value)
+        return parsed
+    except (ValueError, OverflowError) as exc:
         raise ApiError(400, f"{name} không đúng dạng W3C (ISO 8601). / {name} must be W3C datetime.") from exc
 
 
