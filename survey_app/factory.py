@@ -88,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .open311.views import bp as open311_bp
+    from .openapi import bp as openapi_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
     from .scores.views_documents import bp as score_documents_bp
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(scores_bp)
