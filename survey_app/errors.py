@@ -77,6 +77,13 @@ def outage_response():
 
 
 def register(app: Flask) -> None:
+    @app.after_request
+    def retry_after(response):
+        """Every 429 and 503 says when to come back, whichever view or handler made it."""
+        if response.status_code in (429, 503) and "Retry-After" not in response.headers:
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return error_response(400, CSRF_MESSAGE, "csrf")

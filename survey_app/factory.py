@@ -70,8 +70,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from .auth.session import load_user
+    from .auth.session import register as register_session_headers
 
     login_manager.user_loader(load_user)
+    register_session_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:
