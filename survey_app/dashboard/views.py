@@ -127,14 +127,19 @@ def city():
             "appraised": lambda r: -(r.appraised or -1)}
     rows = sorted(data["rows"], key=keys.get(sort, keys["name"]))
     return with_chart_csp(render_template("dashboard/city.html", data=data, rows=rows, sort=sort,
-                                          charts=figures.city_charts(data), pct=figures.pct))
+                                          charts=figures.city_charts(data), pct=figures.pct,
+                                          outlook=figures.city_outlook(db.session, data["year"])))
 
 
 @bp.route("/city/data.json")
 @staff_required()
 def city_json():
     data = _city_data()
+    outlook = figures.city_outlook(db.session, data["year"])
     return jsonify({
+        "outlook": {"share_standard": outlook["share_standard"], "share_top": outlook["share_top"],
+                    "communes": [{"code": c["unit"].code, **{k: v for k, v in c.items() if k != "unit"}}
+                                 for c in outlook["communes"]]},
         "year": data["year"], "targets": data["targets"], "reach_self": data["reach_self"],
         "reach_appraised": data["reach_appraised"], "self_levels": data["self_levels"],
         "appraised_levels": data["appraised_levels"],
