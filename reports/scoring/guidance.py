@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from reports.exporters.docx_layout import number_vi
@@ -22,8 +23,9 @@ from . import engine
 from .forecasts import FORECASTS, Action, Outlook, OutlookContext
 from .table import Table, for_year
 
-#: how many actions make "this week's" list
+#: how many actions make "this week's" list, and how many steps of the path a text (CLI, digest) shows
 WEEKLY_ACTIONS = 7
+PATH_LINES = 10
 
 
 @dataclass
@@ -209,7 +211,42 @@ def guidance_lines(g: Guidance) -> list[str]:
     if g.target_level:
         verdict = ("có thể đạt" if g.path_reaches else "không thể đạt dù làm hết các việc dưới đây")
         lines.append(f"Con đường ngắn nhất lên {g.target_level} (từ {number_vi(g.target_min)} điểm) – {verdict}:")
-        lines += [f"  {n}. [{a.item}] {a.text} (+{number_vi(a.gain)} điểm)" for n, a in enumerate(g.path, 1)]
+        lines += [f"  {n}. [{a.item}] {a.text} (+{number_vi(a.gain)} điểm)"
+                  for n, a in enumerate(g.path[:PATH_LINES], 1)]
+        if len(g.path) > PATH_LINES:
+            lines.append(f"  … và {len(g.path) - PATH_LINES} việc khác (xem trang Chấm điểm).")
     lines.append("Việc cần làm tuần này:")
     lines += [f"  - [{a.item}] {a.text}" for a in g.this_week] or ["  (không có việc nào)"]
     return lines
+
+
+def city_outlook(session: Session, year: int) -> dict:
+    """Each commune's year-end forecast (from the cached guidance) against the Đề án's targets, and the communes
+    most at risk of missing the standard, the furthest below it first, with the items that decide it."""
+    from survey_app.models import ScoreCache
+
+    from .appraisal import targets_for
+
+    table = for_year(year)
+    standard = min(lv.min for lv in table.levels if lv.min > 0)
+    top = max(table.levels, key=lambda lv: lv.min)
+    rows = session.execute(
+        select(AdminUnit, ScoreCache).join(ScoreCache, ScoreCache.unit_id == AdminUnit.id)
+        .where(ScoreCache.year == year, AdminUnit.active.is_(True)).order_by(AdminUnit.name)).all()
+    communes = []
+    for unit, cache in rows:
+        g = (cache.data or {}).get("guidance")
+        if not g:
+            continue
+        communes.append({"unit": unit, "forecast": g["forecast_total"], "level": g["forecast_level"],
+                         "reachable": g["reachable_total"], "reachable_level": g["reachable_level"],
+                         "deciding": g["deciding"], "blank_items": g["blank_items"],
+                         "disqualified": bool(g["disqualified"]), "as_of": g["as_of_vn"],
+                         "this_week": g["this_week"][:3]})
+    total = len(communes) or 1
+    reaching = [c for c in communes if c["forecast"] >= standard and not c["disqualified"]]
+    at_top = [c for c in communes if c["forecast"] >= top.min and not c["disqualified"]]
+    at_risk = sorted((c for c in communes if c not in reaching), key=lambda c: c["forecast"])
+    return {"communes": communes, "standard": standard, "top": top.name, "targets": targets_for(year),
+            "share_standard": len(reaching) / total, "share_top": len(at_top) / total, "at_risk": at_risk,
+            "cannot_reach": [c for c in at_risk if c["reachable"] < standard or c["disqualified"]]}

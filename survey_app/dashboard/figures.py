@@ -164,38 +164,6 @@ def score_summary(session: Session, unit: AdminUnit, year: int) -> dict | None:
             "guidance": cache.data.get("guidance")}
 
 
-def city_outlook(session: Session, year: int) -> dict:
-    """Each commune's year-end forecast (from the cached guidance) against the Đề án's targets, and the communes
-    most at risk of missing the standard, the furthest below it first, with the items that decide it."""
-    from sqlalchemy import select
-
-    from reports.scoring.appraisal import targets_for
-
-    table = for_year(year)
-    standard = min(lv.min for lv in table.levels if lv.min > 0)
-    top = max(table.levels, key=lambda lv: lv.min)
-    rows = session.execute(
-        select(AdminUnit, ScoreCache).join(ScoreCache, ScoreCache.unit_id == AdminUnit.id)
-        .where(ScoreCache.year == year, AdminUnit.active.is_(True)).order_by(AdminUnit.name)).all()
-    communes = []
-    for unit, cache in rows:
-        g = (cache.data or {}).get("guidance")
-        if not g:
-            continue
-        communes.append({"unit": unit, "forecast": g["forecast_total"], "level": g["forecast_level"],
-                         "reachable": g["reachable_total"], "reachable_level": g["reachable_level"],
-                         "deciding": g["deciding"], "blank_items": g["blank_items"],
-                         "disqualified": bool(g["disqualified"]), "as_of": g["as_of_vn"],
-                         "this_week": g["this_week"][:3]})
-    total = len(communes) or 1
-    reaching = [c for c in communes if c["forecast"] >= standard and not c["disqualified"]]
-    at_top = [c for c in communes if c["forecast"] >= top.min and not c["disqualified"]]
-    at_risk = sorted((c for c in communes if c not in reaching), key=lambda c: c["forecast"])
-    return {"communes": communes, "standard": standard, "top": top.name, "targets": targets_for(year),
-            "share_standard": len(reaching) / total, "share_top": len(at_top) / total, "at_risk": at_risk,
-            "cannot_reach": [c for c in at_risk if c["reachable"] < standard or c["disqualified"]]}
-
-
 def collection_weeks(session: Session, unit: AdminUnit, end: date) -> list[list]:
     """The weekly-collection calendar of the year: the rows rule 1.2.d scores on (week, sessions, organisations)."""
     from reports.scoring.engine import score_item

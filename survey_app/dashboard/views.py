@@ -9,6 +9,8 @@ from flask import Blueprint, Response, abort, jsonify, make_response, redirect, 
 from flask_login import current_user
 from sqlalchemy import select
 
+from reports.scoring.guidance import city_outlook
+
 from ..auth.roles import staff_required
 from ..downloads import download
 from ..extensions import db
@@ -128,14 +130,14 @@ def city():
     rows = sorted(data["rows"], key=keys.get(sort, keys["name"]))
     return with_chart_csp(render_template("dashboard/city.html", data=data, rows=rows, sort=sort,
                                           charts=figures.city_charts(data), pct=figures.pct,
-                                          outlook=figures.city_outlook(db.session, data["year"])))
+                                          outlook=city_outlook(db.session, data["year"])))
 
 
 @bp.route("/city/data.json")
 @staff_required()
 def city_json():
     data = _city_data()
-    outlook = figures.city_outlook(db.session, data["year"])
+    outlook = city_outlook(db.session, data["year"])
     return jsonify({
         "outlook": {"share_standard": outlook["share_standard"], "share_top": outlook["share_top"],
                     "communes": [{"code": c["unit"].code, **{k: v for k, v in c.items() if k != "unit"}}
