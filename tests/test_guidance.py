@@ -183,3 +183,21 @@ def test_cli_json_page_and_city_view_share_one_computation(app, world, runner, a
     outlook = city_auth.client.get("/dashboard/city/data.json?year=2026").get_json()["outlook"]
     codes = {c["code"]: c for c in outlook["communes"]}
     assert codes["bach-dang"]["forecast"] == cli["forecast_total"]
+
+
+def test_the_weekly_digest_reads_like_the_guidance(app, world):
+    from reports.digest import city_digest, commune_digest, week_label
+
+    with app.app_context():
+        unit = _unit(world)
+        digest = commune_digest(db.session, unit, AS_OF)
+        assert digest.week == "2026-W25" and week_label(AS_OF)[1] == "tuần 25 (15/06–21/06)"
+        assert digest.title.startswith("Bản tin tuần 25 (15/06–21/06): dự báo cuối năm ")
+        g = guidance(db.session, unit, 2026, AS_OF)
+        assert digest.body.splitlines()[0] == f"Lộ trình đạt chuẩn năm 2026 – {unit.full_name} (số liệu tính đến " \
+                                              "ngày 15/06/2026)"
+        assert all(f"[{a.item}] {a.text}" in digest.body for a in g.this_week)
+        refresh_scores(db.session, 2026, max_age=None)
+        city = city_digest(db.session, AS_OF)
+        assert city.unit_id is None and "Phường Bạch Đằng" in city.body and "Phường Hòa Bình" in city.body
+        assert "chỉ tiêu 80%" in city.body and "20%" in city.body
