@@ -98,7 +98,7 @@ def test_a_late_dossier_makes_2_8_unreachable_and_the_list_says_so(app, world):
 def test_a_period_that_has_not_started_is_not_a_failure(app, world):
     with app.app_context():
         table = load("5049-2026")
-        db.session.add(ScoringOverride(table_id=table.id, item_code="2.7.b", params={"quarter": 4}))
+        db.session.add(ScoringOverride(table_id=table.id, item_code="2.7.b", params={"period": "q4"}))
         db.session.commit()
         g = guidance(db.session, _unit(world), 2026, AS_OF)
         item = _item(g, "2.7.b")

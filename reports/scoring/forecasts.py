@@ -14,15 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import AdminUnit, Case, Dossier
+from survey_app.models import AdminUnit, Dossier, DutyShift
 from survey_app.services import workdays
 from survey_app.timeutil import format_date
 
 from . import data
-from .rules import iso_weeks, period_months
+from .asof import AsOf
+from .rules import iso_weeks, period_months, survey_period
 
 
 @dataclass
@@ -57,15 +58,28 @@ class OutlookContext:
     session: Session
     unit: AdminUnit
     year: int
-    #: the day the guidance is computed for (never after today)
-    today: date
-    #: the first and the last day of the assessment period
-    start: date
-    year_end: date
-    #: the moment deadlines are judged at
-    now: datetime
+    #: what the score saw (the same as-of as the rules): the guidance knows nothing after its cutoff
+    asof: AsOf
     item_code: str
     points: float
+
+    @property
+    def today(self) -> date:
+        """The day the guidance is computed for (the score's effective date, never after today)."""
+        return self.asof.end
+
+    @property
+    def start(self) -> date:
+        return self.asof.start
+
+    @property
+    def year_end(self) -> date:
+        return date(self.year, 12, 31)
+
+    @property
+    def now(self) -> datetime:
+        """The moment deadlines are judged at."""
+        return self.asof.cutoff
 
     @property
     def remaining_days(self) -> int:
@@ -100,7 +114,7 @@ def _clip(value: float) -> float:
 
 
 def suggestion_boxes(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    rows = data.boxes_with_openings(o.session, o.unit.id, o.start, o.today)
+    rows = data.boxes_with_openings(o.session, o.unit.id, o.asof)
     word = neighbourhood_word(o.unit)
     profile = data.profile(o.session, o.unit.id)
     neighbourhoods = profile.neighbourhoods if profile and profile.neighbourhoods else None
@@ -136,7 +150,11 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     total = len(past) + len(future)
     if not total:
         return Outlook(0.0, 0.0)
-    by_day = data.duty_channels_by_day(o.session, o.unit.id, o.start, o.year_end)
+    by_day = data.duty_channels_by_day(o.session, o.unit.id, o.asof)
+    for day, channel in o.session.execute(  # the roster already entered for the coming days
+            select(DutyShift.day, DutyShift.channel).where(DutyShift.unit_id == o.unit.id, DutyShift.day > o.today,
+                                                          DutyShift.day <= o.year_end).distinct()):
+        by_day.setdefault(day, set()).add(channel)
     covered = sum(1 for d in past if channels <= by_day.get(d, set()))
     planned = sum(1 for d in future if channels <= by_day.get(d, set()))
     pace = covered / len(past) if past else 1.0
@@ -162,7 +180,7 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
 def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     channels = params["channels"]
     months = period_months(o.start, o.year_end)
-    by_month = data.cases_by_month(o.session, o.unit.id, channels, o.start, o.today)
+    by_month = data.cases_by_month(o.session, o.unit.id, channels, o.asof)
     past = [(y, m) for y, m, _ in months if date(y, m, 1) <= o.today]
     met = sum(1 for ym in past if by_month.get(ym))
     this_month = (o.today.year, o.today.month)
@@ -171,18 +189,15 @@ def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     future = len(months) - len(past)
     operating_reachable = (met + (0 if by_month.get(this_month) else 1) + future) / len(months)
     operating_forecast = (met + (future + (0 if by_month.get(this_month) else 1)) * pace) / len(months)
-    decided, on_time, answered, published = data.case_handling(o.session, o.unit.id, channels, o.start, o.today,
-                                                               o.now)
-    open_cases = o.session.execute(
-        select(Case.tracking_code, Case.due_at).where(
-            Case.unit_id == o.unit.id, Case.channel.in_(channels), Case.received_day >= o.start,
-            Case.received_day <= o.today, Case.answered_at.is_(None), Case.due_at >= o.now)
-        .order_by(Case.due_at)).all()
-    unpublished = o.session.execute(
-        select(Case.tracking_code).where(
-            Case.unit_id == o.unit.id, Case.channel.in_(channels), Case.received_day >= o.start,
-            Case.received_day <= o.today, Case.answered_at.is_not(None), Case.published_at.is_(None))
-        .order_by(Case.answered_at)).scalars().all()
+    cases = data.cases_as_of(o.session, o.unit.id, channels, o.asof)  # each case as it stood at the cutoff
+    answered_cases = [c for c in cases if c.answered_at is not None]
+    decided = sum(1 for c in cases if c.answered_at is not None or c.due_at < o.now)
+    on_time = sum(1 for c in answered_cases if c.answered_at <= c.due_at)
+    answered = len(answered_cases)
+    published = sum(1 for c in answered_cases if c.published_at is not None)
+    open_cases = sorted(((c.tracking_code, c.due_at) for c in cases if c.answered_at is None and c.due_at >= o.now),
+                        key=lambda row: row[1])
+    unpublished = [c.tracking_code for c in answered_cases if c.published_at is None]
     on_time_now = on_time / decided if decided else 0.0
     pending = len(open_cases)
     on_time_reachable = (on_time + pending) / (decided + pending) if decided + pending else 0.0
@@ -210,7 +225,7 @@ def weekly_collection(o: OutlookContext, params: dict, ratio_now: float) -> Outl
     weeks = iso_weeks(o.start, o.year_end)
     if not weeks:
         return Outlook(0.0, 0.0)
-    sessions = data.collection_days(o.session, o.unit.id, weeks[0], weeks[-1] + timedelta(days=6))
+    sessions = data.collection_days(o.session, o.unit.id, weeks[0], o.asof)
     held = {day - timedelta(days=day.weekday()) for day, *_ in sessions}
     current = o.today - timedelta(days=o.today.weekday())
     past = [w for w in weeks if w < current]
@@ -252,7 +267,7 @@ def centre_survey_months(o: OutlookContext, params: dict, ratio_now: float) -> O
     cells = len(centres) * len(months)
     if not cells:
         return Outlook(0.0, 0.0, [Action(o.item_code, "Khai báo Trung tâm Phục vụ hành chính công của đơn vị.", 0, 1)])
-    counts = data.responses_by_centre_month(o.session, o.unit.id, qid, o.start, o.today) if qid else {}
+    counts = data.responses_by_centre_month(o.session, o.unit.id, qid, o.asof) if qid else {}
     this = (o.today.year, o.today.month)
     first, last = _month_bounds(*this)
     elapsed = (o.today - first).days + 1
@@ -289,16 +304,13 @@ def centre_survey_months(o: OutlookContext, params: dict, ratio_now: float) -> O
 
 
 def annual_survey_sample(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    quarter = params.get("quarter")
-    begin = date(o.year, 3 * (quarter - 1) + 1, 1) if quarter else o.start
-    end = _month_bounds(o.year, 3 * quarter)[1] if quarter else o.year_end
+    begin, end, label = survey_period(o.year, params)
     required = params["required"].get(o.unit.kind, 150)
-    label = f"Quý {quarter}" if quarter else "năm"
     if o.today < begin:
         return Outlook(0.0, 1.0, [o.action(f"Khảo sát sự hài lòng thường niên: chuẩn bị {required} phiếu cho {label} "
                                            f"(bắt đầu {format_date(begin)}).", 1.0, 3, end)], note="chưa đến kỳ")
     qid = data.questionnaire_id(o.session, params["questionnaire"])
-    n = data.valid_responses(o.session, o.unit.id, qid, begin, min(o.today, end)) if qid else 0
+    n = data.valid_responses(o.session, o.unit.id, qid, begin, o.asof) if qid else 0
     if o.today > end:
         return Outlook(min(1.0, n / required), min(1.0, n / required))
     elapsed = (o.today - begin).days + 1
@@ -319,12 +331,15 @@ def _due_soon(o: OutlookContext, days: int = 2) -> list[tuple[str, datetime]]:
     return o.session.execute(
         select(Dossier.code, Dossier.due_at).where(
             Dossier.unit_id == o.unit.id, Dossier.received_day >= o.start, Dossier.received_day <= o.today,
-            Dossier.settled_at.is_(None), Dossier.due_at >= o.now, Dossier.due_at <= limit)
+            Dossier.received_at <= o.now, or_(Dossier.settled_at.is_(None), Dossier.settled_at > o.now),
+            or_(Dossier.status.is_(None), Dossier.status != "withdrawn"), Dossier.due_at >= o.now,
+            Dossier.due_at <= limit)
         .order_by(Dossier.due_at)).all()
 
 
 def dossiers_on_time(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    judged, late = data.dossier_counts(o.session, o.unit.id, o.start, o.today, o.now)
+    counts = data.dossier_counts(o.session, o.unit.id, o.asof)
+    judged, late = counts.judged, counts.late
     soon = _due_soon(o)
     linear = params.get("mode") == "linear"
     actions = []
@@ -351,7 +366,7 @@ def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook
     if profile is None or profile.fast_track_weekday is None:
         return Outlook(0.0, 1.0, [o.action("Ban hành quy định 01 ngày/tuần giải quyết nhanh, trả kết quả trong ngày "
                                            "và khai báo ngày đó (Thông tin đơn vị).", 1.0, 2)])
-    rows = [r for r in data.fast_track_dossiers(o.session, o.unit.id, o.start, o.today)
+    rows = [r for r in data.fast_track_dossiers(o.session, o.unit.id, o.asof)
             if workdays.to_local(r[2]).weekday() == profile.fast_track_weekday]
     if not rows:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ giải quyết nhanh vào ngày đã quy định: đánh dấu “Giải quyết "
@@ -364,7 +379,7 @@ def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook
 
 
 def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    rows = data.home_dossiers(o.session, o.unit.id, o.start, o.today)
+    rows = data.home_dossiers(o.session, o.unit.id, o.asof)
     if not rows:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà: rà soát thương binh, người "
                                            "khuyết tật, người ốm nặng, người già neo đơn để chủ động phục vụ tại nhà.",
@@ -379,7 +394,7 @@ def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
 
 
 def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    late = data.late_dossiers(o.session, o.unit.id, o.start, o.today, o.now)
+    late = data.late_dossiers(o.session, o.unit.id, o.asof)
     missing = [row[1] for row in late if row[6] is None]
     soon = _due_soon(o)
     actions = []
@@ -389,8 +404,7 @@ def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outloo
     if soon:
         actions.append(Action(o.item_code, f"Nếu {len(soon)} hồ sơ đến hạn trong 2 ngày làm việc tới bị quá hạn, cần "
                                            "gửi thư xin lỗi kèm đề nghị gia hạn (ngày hẹn mới, lý do).", 0.0, 1))
-    judged, _ = data.dossier_counts(o.session, o.unit.id, o.start, o.today, o.now)
-    if not judged:
+    if not data.dossier_counts(o.session, o.unit.id, o.asof).judged:
         return Outlook(0.0, 1.0, [o.action("Nhập tệp xuất số liệu hồ sơ để xác định hồ sơ quá hạn cần thư xin lỗi.",
                                            1.0, 1)])
     return Outlook(ratio_now, 1.0, actions)
@@ -401,7 +415,7 @@ def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outloo
 
 def reception_months(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     months = period_months(o.start, o.year_end)
-    by_month = data.cases_by_month(o.session, o.unit.id, ["reception"], o.start, o.today)
+    by_month = data.cases_by_month(o.session, o.unit.id, ["reception"], o.asof)
     this = (o.today.year, o.today.month)
     past = [(y, m) for y, m, _ in months if (y, m) < this]
     met_past = sum(1 for ym in past if by_month.get(ym))

@@ -20,6 +20,7 @@ from survey_app.models import AdminUnit
 from survey_app.timeutil import format_date
 
 from . import engine
+from .asof import AsOf
 from .forecasts import FORECASTS, Action, Outlook, OutlookContext
 from .table import Table, for_year
 
@@ -113,22 +114,22 @@ def _ratio_now(s: engine.ItemScore) -> float:
 
 
 def item_guidance(session: Session, table: Table, s: engine.ItemScore, unit: AdminUnit, year: int,
-                  as_of: date, start: date, now) -> ItemGuidance:
+                  asof: AsOf) -> ItemGuidance:
     """One item's outlook: computed items through their rule's forecast, staff items by what is entered."""
-    item, year_end = s.item, date(year, 12, 31)
+    item, year_end, as_of = s.item, date(year, 12, 31), asof.end
     step = table.rounding_step
     if s.source == "computed":
         ratio = _ratio_now(s)
         if as_of >= year_end:
             outlook = Outlook(ratio, ratio)
         else:
-            ctx = OutlookContext(session, unit, year, as_of, start, year_end, now, item.code, item.points)
+            ctx = OutlookContext(session, unit, year, asof, item.code, item.points)
             outlook = FORECASTS[item.rule](ctx, s.params, ratio)
         reachable = max(outlook.reachable, outlook.forecast)
+        note = outlook.note  # "chưa đến kỳ" before the period begins (the rule's own not_due also covers "in progress")
         return ItemGuidance(item.code, item.text, item.points, item.mode, s.points,
                             engine.floor_to_step(item.points * min(1.0, outlook.forecast), step),
-                            engine.floor_to_step(item.points * min(1.0, reachable), step), outlook.actions,
-                            outlook.note)
+                            engine.floor_to_step(item.points * min(1.0, reachable), step), outlook.actions, note)
     if s.source == "entered":
         actions = []
         if (s.points or 0) < item.points and as_of < year_end:
@@ -181,8 +182,9 @@ def guidance(session: Session, unit: AdminUnit, year: int, as_of: date | None = 
              table: Table | None = None) -> Guidance:
     table = table or for_year(year)
     result = engine.score(session, unit, year, as_of, table)
-    start, end, now = engine.assessment_period(year, as_of)
-    items = [item_guidance(session, table, s, unit, year, end, start, now) for s in result.items]
+    asof = result.asof  # the very cutoff the score used
+    end = asof.end
+    items = [item_guidance(session, table, s, unit, year, asof) for s in result.items]
     flags = [code for code, text in table.disqualifiers if text in result.disqualified]
     forecast = _tally(table, {g.code: g.forecast for g in items}, flags)
     reachable = _tally(table, {g.code: g.reachable for g in items}, flags)
