@@ -243,6 +243,31 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
         click.echo(f"Không đạt chuẩn do: {reason}")
 
 
+@reports_cli.command("guidance")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--as-of", "as_of", default=None, help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_guidance(unit_code: str, year: int, as_of: str | None, as_json: bool) -> None:
+    """Lộ trình đạt chuẩn: dự báo cuối năm, việc cần làm tuần này và con đường ngắn nhất lên mức tiếp theo."""
+    import json
+
+    from reports.scoring.guidance import guidance, guidance_lines
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    day = parse_date(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
+    result = guidance(db.session, unit, year, day)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        return
+    for line in guidance_lines(result):
+        click.echo(line)
+
+
 @reports_cli.command("dossier")
 @click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
 @click.option("--year", type=int, required=True)
