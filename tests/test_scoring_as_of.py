@@ -387,3 +387,8 @@ def test_the_cli_names_the_date_it_could_count_to(runner, app, world):
     assert result.exit_code == 0, result.output
     assert f"số liệu tính đến {today:%d/%m/%Y}" in result.output
     assert f"Ngày yêu cầu 31/12/{today.year + 1} chưa đến" in result.output
+
+
+def test_the_period_unpacks_as_before():
+    start, end, now = as_of(2026, MID_YEAR, TODAY)
+    assert (start, end, now) == (date(2026, 1, 1), MID_YEAR, end_of_local_day(MID_YEAR))
