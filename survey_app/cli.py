@@ -154,12 +154,12 @@ notifications_cli = AppGroup("notifications", help="Thông báo cho người dâ
 
 @notifications_cli.command("send")
 def notifications_send() -> None:
-    """Gửi các thông báo đang chờ bằng bộ gửi đã cấu hình (mặc định: ghi nhật ký)."""
-    from .services.notify import send_pending
+    """Gửi ngay các thông báo đến lượt (máy xử lý nền cũng tự gửi mỗi phút)."""
+    from .services.delivery import deliver_pending
 
-    sent, failed = send_pending()
+    result = deliver_pending(db.session)
     db.session.commit()
-    click.echo(f"Đã gửi {sent} thông báo, {failed} lỗi (giữ lại để gửi lần sau).")
+    click.echo(f"Đã gửi {result.sent} thông báo, {result.retry} chờ gửi lại, {result.failed} thất bại.")
 
 
 reports_cli = AppGroup("reports", help="Tổng hợp số liệu, chấm điểm, hồ sơ minh chứng.")
