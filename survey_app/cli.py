@@ -267,17 +267,67 @@ jobs_cli = AppGroup("jobs", help="Việc chạy nền (tạo hồ sơ minh chứ
 
 
 @jobs_cli.command("work")
-@click.option("--once", is_flag=True, help="Chạy hết hàng đợi rồi dừng (thay vì chạy liên tục).")
-def jobs_work(once: bool) -> None:
-    """Chạy các việc nền đang chờ; chạy như một dịch vụ (systemd) bên cạnh gunicorn."""
+@click.option("--once", is_flag=True, help="Chạy hết hàng đợi rồi dừng (thay vì chạy liên tục; không chạy lịch).")
+@click.option("--no-schedule", is_flag=True, help="Chỉ chạy việc nền, không chạy các việc định kỳ.")
+def jobs_work(once: bool, no_schedule: bool) -> None:
+    """Máy xử lý nền: chạy các việc nền đang chờ và các việc định kỳ (xem: jobs schedule); chạy như một dịch vụ
+    (systemd, Docker) bên cạnh gunicorn. Dừng bằng Ctrl+C hoặc SIGTERM."""
+    import signal
+
+    from reports import schedule
     from reports.background import work
 
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    scheduler = None
+    if not once and not no_schedule:
+        scheduler = schedule.start(current_app._get_current_object())
+        click.echo(f"Đã bật lịch chạy định kỳ: {', '.join(job.name for job in schedule.PERIODIC)}.")
     try:
         count = work(db.session, once=once, log=click.echo)
     except KeyboardInterrupt:  # Ctrl+C or the service manager stopping it: a running job is taken over later
         click.echo("Dừng.")
         return
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     click.echo(f"Đã chạy {count} việc.")
+
+
+@jobs_cli.command("schedule")
+def jobs_schedule() -> None:
+    """In các việc định kỳ: chu kỳ, lần chạy gần nhất, kết quả, lần chạy tới."""
+    from reports import schedule
+
+    from .timeutil import format_datetime
+
+    outcomes = {"ok": "thành công", "failed": "LỖI", "skipped": "bỏ qua", "running": "đang chạy"}
+    for row in schedule.status(db.session):
+        minutes = int(row.job.interval.total_seconds() // 60)
+        every = f"{minutes // 60} giờ" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} phút"
+        last = row.last
+        click.echo(f"{row.job.name:<14} mỗi {every:<8} "
+                   f"lần gần nhất: {format_datetime(last.started_at) if last else 'chưa chạy':<16} "
+                   f"kết quả: {outcomes[last.outcome] if last else '—':<11} "
+                   f"lần tới: {format_datetime(row.next_run)}")
+        click.echo(f"{'':<14} {row.job.label}" + (f" — {last.message}" if last and last.message else ""))
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    """Chạy ngay một việc định kỳ (NAME như trong jobs schedule), có khóa như khi chạy theo lịch."""
+    from reports import schedule
+
+    job = schedule.BY_NAME.get(name)
+    if job is None:
+        raise click.ClickException(f"Không có việc định kỳ “{name}”. Xem: flask --app survey_app jobs schedule")
+    outcome = schedule.run_tick(db.session, job, slot=-schedule.manual_slot())
+    click.echo(f"{name}: {outcome}")
+    if outcome == "failed":
+        raise click.ClickException("Việc định kỳ bị lỗi; xem nhật ký.")
 
 
 def register(app: Flask) -> None:
