@@ -123,8 +123,14 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
     query = select(ServiceCentre).where(ServiceCentre.active.is_(True)).order_by(ServiceCentre.unit_id)
     if unit_code:
         query = query.where(ServiceCentre.unit_id == resolve_unit(unit_code).id)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        raise click.ClickException(
+            "Chưa đặt HAILONG_PUBLIC_URL (địa chỉ công khai của hệ thống, ví dụ https://hailong.haiphong.gov.vn): "
+            "mã QR in ra phải trỏ đúng địa chỉ người dân truy cập được. Không xuất tệp nào.")
+    if not base.startswith(("https://", "http://")):
+        raise click.ClickException(f"HAILONG_PUBLIC_URL “{base}” phải bắt đầu bằng https:// (hoặc http://).")
     centres = list(db.session.execute(query).scalars())
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
     written = 0
     with current_app.test_request_context(base_url=base):
         tokens = qr.ensure_tokens(centres)
