@@ -115,7 +115,7 @@ qr_cli = AppGroup("qr", help="Mã QR khảo sát.")
 def qr_export(directory: Path, unit_code: str | None) -> None:
     """Xuất mã QR (PNG, SVG), áp phích A4 và thẻ A6 (PDF) của mọi trung tâm và quầy vào DIRECTORY."""
     from .models import ServiceCentre
-    from .services import qr
+    from .services import audit, qr
     from .surveys import printing
     from .surveys.qrcodes import qr_png, qr_svg
     from .text import slug
@@ -147,6 +147,9 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
             (folder / f"{stem}_the-A6.pdf").write_bytes(printing.card_pdf(item))
             (folder / f"{stem}.url.txt").write_text(url + "\n", encoding="utf-8")
             written += 1
+        for unit_id in sorted({centre.unit_id for centre in centres}):
+            audit.record(None, "export", "qr_poster", None, unit_id=unit_id, detail={"directory": str(directory)})
+        db.session.commit()
         for centre in centres:
             items = [qr.poster_item(t) for t in tokens if t.centre_id == centre.id and t.counter is not None]
             if items:

@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
+    from .admin.onboarding import bp as onboarding_bp
     from .admin.views import bp as admin_bp
     from .alerts.views import bp as alerts_bp
     from .appraisal.views import bp as appraisal_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(onboarding_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
