@@ -339,7 +339,44 @@ def jobs_run(name: str) -> None:
         raise click.ClickException("Việc định kỳ bị lỗi; xem nhật ký.")
 
 
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Sao lưu toàn bộ (cơ sở dữ liệu, tệp đã tải lên, khóa bí mật) vào tệp PATH (.tar)."""
+    from .backup import BackupError, backup
+
+    instance = Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path)
+    try:
+        manifest = backup(db.engine, instance, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest["rows"].values())
+    click.echo(f"Đã sao lưu {manifest['backend']} ({len(manifest['rows'])} bảng, {rows} dòng) vào {path} "
+               f"({path.stat().st_size} byte).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Thay toàn bộ dữ liệu hiện có (khi cơ sở dữ liệu không trống).")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Khôi phục từ bản sao lưu PATH; dừng web và máy xử lý nền trước. Hoặc khôi phục trọn vẹn, hoặc không đổi gì."""
+    from .backup import BackupError, restore
+
+    instance = Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path)
+    db.session.remove()
+    try:
+        report = restore(db.engine, instance, path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã khôi phục {report.backend}: {report.tables} bảng, {report.rows} dòng, phiên bản lược đồ "
+               f"{report.revision}. Số dòng từng bảng khớp bản sao lưu.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(reports_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(notifications_cli)
