@@ -73,4 +73,5 @@ def from_environment(instance_path: Path) -> dict:
         "ZALO_TEMPLATE_ID": os.environ.get("HAILONG_ZALO_TEMPLATE") or None,
         "NOTIFICATION_SENDER": os.environ.get("NOTIFICATION_SENDER") or None,
         "METRICS_TOKEN": os.environ.get("HAILONG_METRICS_TOKEN") or None,
+        "LOG_FORMAT": os.environ.get("HAILONG_LOG_FORMAT", "text"),
     }

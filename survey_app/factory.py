@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_observability(app)
     register_commands(app)
     return app
 
@@ -161,6 +162,12 @@ def register_template_helpers(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def register_observability(app: Flask) -> None:
+    from .observability import register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:
