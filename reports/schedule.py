@@ -54,7 +54,8 @@ def _rollups(session: Session) -> str:
     with job_lock(session, "reports-refresh"):  # the same lock as `flask reports refresh`
         report = refresh(session)
         session.commit()
-    return f"{report.days} ngày có thay đổi; " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items())
+    kind = "tính lại toàn bộ" if report.full else f"{report.days} ngày có thay đổi"
+    return f"{kind}; " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items())
 
 
 def _scores(session: Session) -> str:
