@@ -140,3 +140,28 @@ def test_daily_checks_silent_kiosk_week_without_collection_and_missing_apology_l
         assert "HS-001" in _alerts("apology_missing")[0].title
         # On a Wednesday, the week is not about to pass yet.
         assert alerts.collection_candidates(db.session, date(2026, 12, 2)) == []
+
+
+def test_a_staff_member_gets_an_email_address_and_failed_messages_are_shown_to_their_commune(client, app, world,
+                                                                                            auth):
+    auth.login("bd.admin")
+    staff_id = world["users"]["bd.canbo"]
+    response = client.post(f"/admin/users/{staff_id}", data={
+        "csrf_token": auth.csrf(), "username": "bd.canbo", "full_name": "bd.canbo", "role": "commune_staff",
+        "email": "canbo@bachdang.gov.vn", "active": "y"})
+    assert response.status_code == 302
+    bad = client.post(f"/admin/users/{staff_id}", data={
+        "csrf_token": auth.csrf(), "username": "bd.canbo", "full_name": "bd.canbo", "role": "commune_staff",
+        "email": "khong phai", "active": "y"})
+    assert bad.status_code == 400 and "Địa chỉ e-mail không hợp lệ" in bad.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(User, staff_id).email == "canbo@bachdang.gov.vn"
+        db.session.add(Notification(unit_id=world["units"]["bach-dang"], medium="email", recipient="x@example.vn",
+                                    body="x", status="failed", failed_at=utcnow(),
+                                    error="Máy chủ thư từ chối địa chỉ x@example.vn"))
+        db.session.commit()
+    page = client.get("/admin/alerts/").get_data(as_text=True)
+    assert "Thông báo gửi không thành công" in page and "Máy chủ thư từ chối địa chỉ x@example.vn" in page
+    client.post("/logout", data={"csrf_token": csrf_from(page)})
+    auth.login("hb.admin")
+    assert "Máy chủ thư từ chối" not in client.get("/admin/alerts/").get_data(as_text=True)
