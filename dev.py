@@ -29,9 +29,10 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 #: Debian packages the tests need: the browser (also Kaleido's, for chart images), fonts with Vietnamese glyphs
 #: (Liberation 2: metric-compatible with Times New Roman, which the documents name),
-#: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG.
+#: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG;
+#: the PostgreSQL client tools (pg_dump, pg_restore, psql) for the backup round trip.
 TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation2", "libreoffice-writer-nogui", "libreoffice-calc-nogui",
-            "poppler-utils"]
+            "poppler-utils", "postgresql-client"]
 
 
 def say(message: str) -> None:
