@@ -1,7 +1,7 @@
 """the worker's schedule (scheduled runs), delivery state of the outbox, staff alerts, staff e-mail
 
 Revision ID: c16a5e7b0d41
-Revises: 190211ef24d9
+Revises: c13a5e0f0b11
 Create Date: 2026-11-30 13:50:00
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = 'c16a5e7b0d41'
-down_revision = '190211ef24d9'
+down_revision = 'c13a5e0f0b11'
 branch_labels = None
 depends_on = None
 
