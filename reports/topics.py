@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey_app.models import TopicCache
-from survey_app.services.cases import public_text
+from survey_app.text import scrub
 from survey_app.timeutil import utcnow
 
 from .metrics.topics import TextItem, TopicReport, find_topics
@@ -21,9 +21,9 @@ from .queries import free_texts, free_texts_fingerprint
 
 
 def compute_topics(session: Session, unit_id: int, start: date, end: date) -> TopicReport:
-    """Example texts leave with phone numbers and e-mail addresses hidden, as on every public surface."""
+    """Example texts leave with phones, e-mail addresses and identity numbers hidden (``survey_app.text.scrub``)."""
     items = [TextItem(text, day, source) for text, day, source in free_texts(session, unit_id, start, end)]
-    return find_topics(items, start, end, scrub=public_text)
+    return find_topics(items, start, end, scrub=scrub)
 
 
 def commune_topics(session: Session, unit_id: int, start: date, end: date) -> TopicReport:

@@ -23,6 +23,7 @@ from .channels import ChannelAccount, InboundMessage, Platform
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .operations import ScheduledRun, StaffAlert
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -38,7 +39,16 @@ from .rollups import (
     RollupState,
     ScoreCache,
 )
-from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
+from .scoring import (
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+)
 from .surveys import (
     Channel,
     QrToken,
@@ -57,6 +67,8 @@ __all__ = [
     "ChannelAccount",
     "InboundMessage",
     "Platform",
+    "ScheduledRun",
+    "StaffAlert",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",
@@ -80,7 +92,10 @@ __all__ = [
     "RollupResponseMonth",
     "RollupState",
     "ScoreAttachment",
+    "CommuneParameter",
     "ScoreEntry",
+    "ScoreEntryVersion",
+    "ScoreFlagsVersion",
     "ScoreFlags",
     "ScoringOverride",
     "UnitProfile",
