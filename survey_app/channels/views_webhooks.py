@@ -65,7 +65,7 @@ def deliver(platform: str, unit_code: str):
     if request.content_length is not None and request.content_length > limit:
         log.warning("webhook %s/%s: body of %s bytes refused", platform, unit_code, request.content_length)
         return error_response(413, f"Nội dung gửi lên quá lớn (tối đa {limit // 1024} KB).", "too_large")
-    body = request.stream.read(limit + 1)
+    body = request.get_data(cache=True)  # bounded by MAX_CONTENT_LENGTH; a hook may have read the stream already
     if len(body) > limit:
         log.warning("webhook %s/%s: body over %s bytes refused", platform, unit_code, limit)
         return error_response(413, f"Nội dung gửi lên quá lớn (tối đa {limit // 1024} KB).", "too_large")
