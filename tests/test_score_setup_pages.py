@@ -169,8 +169,8 @@ def test_city_admin_sets_rule_parameters_within_bounds(client, app, world, auth)
                            follow_redirects=True)
     assert "không phải JSON hợp lệ" in not_json.get_data(as_text=True)
     out_of_range = client.post("/admin/scoring-rules/2026/2.7.b", data={
-        "csrf_token": token, "params": '{"quarter": 5}'}, follow_redirects=True)
-    assert "phải trong khoảng 1–4" in out_of_range.get_data(as_text=True)
+        "csrf_token": token, "params": '{"period": "q5"}'}, follow_redirects=True)
+    assert "period chỉ nhận year, q1, q2, q3 hoặc q4" in out_of_range.get_data(as_text=True)
     client.post("/admin/scoring-rules/2026/2.8", data={"csrf_token": token, "params": '{"mode": "linear"}'})
     after = next(i for i in _score_json(client, unit)["items"] if i["code"] == "2.8")
     assert after["points"] == 3.75  # 3 of 4 on time: 5 × 0.75

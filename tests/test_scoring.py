@@ -27,6 +27,7 @@ from survey_app.models import (
     RollupResponseCount,
     ScoreEntry,
     ScoreFlags,
+    ScoringOverride,
     SurveyResponse,
     UnitProfile,
     User,
@@ -76,7 +77,8 @@ def test_a_table_that_does_not_hold_together_is_refused():
 def test_rule_parameters_out_of_range_are_refused():
     assert rules.validate_params("app_channel", {"operating_weight": 0.5, "on_time_weight": 0.25,
                                                  "published_weight": 0.25}) == []
-    assert rules.validate_params("annual_survey_sample", {"quarter": 5}) == ["Tham số “quarter” phải trong khoảng 1–4."]
+    assert rules.validate_params("annual_survey_sample", {"period": "q5"}) == [
+        "period chỉ nhận year, q1, q2, q3 hoặc q4."]
     assert "cộng lại bằng 1" in rules.validate_params("suggestion_boxes", {"ubnd_weight": 0.9,
                                                                            "neighbourhood_weight": 0.5})[0]
     assert rules.validate_params("dossiers_on_time", {"mode": "sometimes"})
@@ -182,9 +184,13 @@ def test_annual_survey_sample_and_margin_of_error(app, world):
         unit.population = 20000
         for i in range(100):
             _respond(world, "annual-friendly-government", local(2026, 10, 1 + i % 28))
-        _respond(world, "annual-friendly-government", local(2026, 9, 30))  # before Quý IV: not counted
+        _respond(world, "annual-friendly-government", local(2026, 9, 30))  # before Quý IV
         db.session.commit()
         refresh(db.session)
+        db.session.commit()
+        whole_year = score(db.session, unit, 2026, date(2026, 12, 31)).item("2.7.b")
+        assert whole_year.figures["responses"] == 101 and "cả năm" in whole_year.explanation  # the decision's default
+        db.session.add(ScoringOverride(table_id="5049-2026", item_code="2.7.b", params={"period": "q4"}))  # a plan's
         db.session.commit()
         before = score(db.session, unit, 2026, date(2026, 9, 30)).item("2.7.b")
         assert before.points == 0 and "chưa đến" in before.explanation
@@ -282,7 +288,7 @@ def test_cli_refresh_and_score_json(runner, app, world):
                                  "31/12/2026", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["unit"] == "bach-dang" and data["items"][0]["code"] == "1.1.a"
+    assert data["unit"] == "bach-dang" and data["items"][0]["code"] == "1.1.a.1"
     assert next(i for i in data["items"] if i["code"] == "2.8")["points"] == 5.0
     bad = runner.invoke(args=["reports", "score", "--unit", "khong-co", "--year", "2026"])
     assert bad.exit_code != 0 and "Không tìm thấy" in bad.output

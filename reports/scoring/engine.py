@@ -140,7 +140,7 @@ def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: d
 
     :raises KeyError: when the table has no item ``code``.
     """
-    table = table or for_year(year)
+    table = (table or for_year(year)).for_unit_kind(unit.kind)
     item = table.item(code)
     ctx = _context(session, unit, year, as_of)
     entry = data.score_entries(session, unit.id, year).get(code)
@@ -150,7 +150,7 @@ def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: d
 
 def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
           table: Table | None = None) -> Score:
-    table = table or for_year(year)
+    table = (table or for_year(year)).for_unit_kind(unit.kind)
     ctx = _context(session, unit, year, as_of)
     start, end = ctx.start, ctx.end
     entries = data.score_entries(session, unit.id, year)

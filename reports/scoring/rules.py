@@ -193,17 +193,23 @@ def margin_of_error(n: int, population: int | None, z: float = 1.96) -> float | 
     return moe
 
 
+#: 2.7.b's survey period (table parameter "period"): the whole year by default, or the quarter a commune's plan chose
+SURVEY_PERIODS = {"year": (1, "cả năm"), "q1": (1, "Quý I"), "q2": (4, "Quý II"), "q3": (7, "Quý III"),
+                  "q4": (10, "Quý IV")}
+
+
 def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
-    quarter_start = date(ctx.year, 3 * (params["quarter"] - 1) + 1, 1)
+    first_month, period_label = SURVEY_PERIODS[params.get("period", "year")]
+    quarter_start = date(ctx.year, first_month, 1)
     if ctx.end < quarter_start:
-        return RuleResult(0.0, f"Khảo sát thường niên làm trong Quý {params['quarter']} (từ "
+        return RuleResult(0.0, f"Khảo sát thường niên làm trong {period_label} (từ "
                                f"{format_date(quarter_start)}); kỳ đánh giá chưa đến.")
     qid = data.questionnaire_id(ctx.session, params["questionnaire"])
     required = params["required"].get(_kind(ctx), 150)
     n = data.valid_responses(ctx.session, ctx.unit.id, qid, quarter_start, ctx.end) if qid else 0
     ratio = min(1.0, n / required) if required else 0.0
     moe = margin_of_error(n, ctx.unit.population)
-    text = (f"{n}/{required} phiếu hợp lệ trong Quý {params['quarter']} ({_pct(ratio)}); "
+    text = (f"{n}/{required} phiếu hợp lệ trong {period_label} ({_pct(ratio)}); "
             + (f"sai số tối đa ±{moe * 100:.1f}% ở độ tin cậy 95%".replace(".", ",") if moe is not None
                else "chưa có phiếu")
             + ("" if ctx.unit.population else " (chưa nhập dân số nên chưa hiệu chỉnh theo quy mô dân số)") + ".")
@@ -312,7 +318,7 @@ RULES: dict[str, tuple[Callable[[RuleContext, dict], RuleResult], dict]] = {
     "centre_survey_months": (centre_survey_months, {"questionnaire": (str, None, None),
                                                     "yearly_sample": (dict, 1, 100000)}),
     "annual_survey_sample": (annual_survey_sample, {"questionnaire": (str, None, None), "required": (dict, 1, 100000),
-                                                    "quarter": (int, 1, 4)}),
+                                                    "period": (str, None, None)}),
     "dossiers_on_time": (dossiers_on_time, {"mode": (str, None, None)}),
     "fast_track_day": (fast_track_day, {}),
     "home_service": (home_service, {}),
@@ -342,6 +348,8 @@ def validate_params(rule: str, params: dict) -> list[str]:
                 break
     if rule == "dossiers_on_time" and params.get("mode") not in (None, "all_or_nothing", "linear"):
         errors.append("mode chỉ nhận all_or_nothing hoặc linear.")
+    if rule == "annual_survey_sample" and params.get("period", "year") not in SURVEY_PERIODS:
+        errors.append("period chỉ nhận year, q1, q2, q3 hoặc q4.")
     weights = [v for k, v in params.items() if k.endswith("_weight")]
     if weights and abs(sum(weights) - 1) > 1e-6:
         errors.append("Các trọng số phải cộng lại bằng 1.")
