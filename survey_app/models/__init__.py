@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .legal import LegalCitation
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -92,6 +93,7 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "LegalCitation",
     "Notification",
     "SuggestionBox",
     "AuditEvent",
