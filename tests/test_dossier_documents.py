@@ -249,7 +249,7 @@ def test_word_files_open_in_libreoffice_with_every_diacritic(app, world, tmp_pat
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report and "phường Bạch Đằng" in report
     assert "số liệu tính đến ngày 30/06/2026" in report
     letter = _poppler_text(tmp_path / "thu-xin-loi.pdf")
-    assert "THƯ XIN LỖI" in letter and "TRE-01" in letter and "chân thành xin lỗi" in letter
+    assert "VĂN BẢN XIN LỖI" in letter and "TRE-01" in letter and "chân thành xin lỗi" in letter
     assert "BẢNG TỰ CHẤM ĐIỂM" in _poppler_text(tmp_path / "bang-diem.pdf")
     if backend == "sqlite":
         for name in ("bao-cao", "bang-diem", "thu-xin-loi"):

@@ -106,11 +106,11 @@ def test_apology_letters_for_overdue_dossiers_count_for_item_2_4_e(client, app, 
     assert 'id="letters-sent">0/2<' in page and "QH-0" in page
     one = client.get(f"/admin/dossiers/{unit}/letters/{ids[0]}.docx")
     text = _text(one.data)
-    assert "THƯ XIN LỖI" in text and "QH-0" in text and "Chứng thực bản sao" in text and "09/03/2026" in text
+    assert "VĂN BẢN XIN LỖI" in text and "QH-0" in text and "Chứng thực bản sao" in text and "09/03/2026" in text
     token = auth.csrf(f"/admin/dossiers/{unit}/late?year=2026")
     batch = client.post(f"/admin/dossiers/{unit}/letters", data={
         "csrf_token": token, "year": "2026", "action": "download", "dossier_id": [str(i) for i in ids]})
-    assert _text(batch.data).count("THƯ XIN LỖI") == 2
+    assert _text(batch.data).count("VĂN BẢN XIN LỖI") == 2
     future = client.post(f"/admin/dossiers/{unit}/letters", data={
         "csrf_token": token, "year": "2026", "action": "sent", "sent_on": "01/01/2099", "dossier_id": str(ids[0])},
         follow_redirects=True)
@@ -122,6 +122,43 @@ def test_apology_letters_for_overdue_dossiers_count_for_item_2_4_e(client, app, 
         assert db.session.execute(select(func.count()).select_from(ApologyLetter)).scalar() == 1
     other = _late_dossiers(app, world["units"]["hoa-binh"], 1)[0]
     assert client.get(f"/admin/dossiers/{unit}/letters/{other}.docx").status_code == 404
+
+
+def test_the_letter_for_an_open_overdue_dossier_apologises_and_asks_to_extend(client, app, world, auth):
+    """TT 03/2025's Mẫu 04 as provincial copies give it: apology and request to extend, with the new date and the
+    reason staff typed; the form named from the legal registry; a bad date is refused with a Vietnamese message."""
+    from datetime import timedelta
+
+    from survey_app.timeutil import local_today
+
+    unit = world["units"]["bach-dang"]
+    with app.app_context():
+        received = datetime(2026, 3, 2, 9, tzinfo=LOCAL_TZ)
+        open_late = Dossier(unit_id=unit, code="MO-1", procedure="Cấp giấy phép xây dựng", field="Xây dựng",
+                            received_at=received, received_day=received.date(),
+                            due_at=end_of_local_day(date(2026, 3, 6)))
+        db.session.add(open_late)
+        db.session.commit()
+        dossier_id = open_late.id
+    auth.login("bd.canbo")
+    page = client.get(f"/admin/dossiers/{unit}/late?year=2026").get_data(as_text=True)
+    assert "Mẫu số 04 “Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết”" in page and "01/2018" not in page
+    new_due = local_today() + timedelta(days=5)
+    token = auth.csrf(f"/admin/dossiers/{unit}/late?year=2026")
+    letter = client.post(f"/admin/dossiers/{unit}/letters", data={
+        "csrf_token": token, "year": "2026", "action": "download", "dossier_id": str(dossier_id),
+        "new_due": new_due.strftime("%d/%m/%Y"), "reason": "Chờ ý kiến của cơ quan chuyên môn cấp trên"})
+    text = _text(letter.data)
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ" in text and "MO-1" in text
+    assert f"đề nghị được gia hạn thời gian giải quyết hồ sơ đến ngày {new_due.strftime('%d/%m/%Y')}" in text
+    assert "Lý do: Chờ ý kiến của cơ quan chuyên môn cấp trên." in text and "xin lỗi" in text
+    assert "Thông tư 03/2025/TT-VPCP" in text and "01/2018" not in text
+    blank = _text(client.get(f"/admin/dossiers/{unit}/letters/{dossier_id}.docx").data)
+    assert "[…/…/…]" in blank and "[nêu lý do chậm giải quyết]" in blank
+    past = client.post(f"/admin/dossiers/{unit}/letters", data={
+        "csrf_token": token, "year": "2026", "action": "download", "dossier_id": str(dossier_id),
+        "new_due": "01/01/2020"}, follow_redirects=True)
+    assert "Ngày hẹn trả mới không hợp lệ" in past.get_data(as_text=True)
 
 
 def test_city_appraisal_end_to_end(client, app, world, auth):

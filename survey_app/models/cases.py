@@ -165,7 +165,7 @@ class Case(db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")
     lat: Mapped[float | None] = mapped_column()
     long: Mapped[float | None] = mapped_column()
-    # -- personal data (NĐ 13/2023): optional, only with consent, masked in lists -------------------------------
+    # -- personal data (registry key "personal_data"): optional, only with consent, masked in lists ----------
     citizen_name: Mapped[str | None] = mapped_column(String(120))
     citizen_phone: Mapped[str | None] = mapped_column(String(20))
     citizen_email: Mapped[str | None] = mapped_column(String(200))
