@@ -167,7 +167,20 @@ def test_city_appraisal_end_to_end(client, app, world, auth):
     token = auth.csrf(f"/admin/scores/{unit}/2026")
     client.post(f"/admin/scores/{unit}/2026/items/2.3", data={"csrf_token": token, "points": "3"})
     client.post(f"/admin/scores/{unit}/2026/items/2.5", data={"csrf_token": token, "points": "1"})
-    sent = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token}, follow_redirects=True)
+    from reports.scoring.table import load
+
+    items = load("5049-2026").items
+    blank = sum(1 for i in items if i.mode == "entered") - 2  # every entered item but the two just entered
+    page = client.get(f"/admin/scores/{unit}/2026").get_data(as_text=True)
+    assert f"Còn {blank}/{len(items)} mục chưa chấm" in page
+    asked = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f'id="blank-count">{blank}/{len(items)}<' in html and "#item-1.1.a.1" in html
+    assert "Vẫn gửi thành phố thẩm định" in html and '#item-2.3"' not in html and '#item-2.4.a"' in html
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ScoreSubmission)).scalar() == 0  # not sent yet
+    sent = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token, "confirm_blank": "1"},
+                       follow_redirects=True)
     assert "Đã gửi bảng tự chấm điểm" in sent.get_data(as_text=True)
     with app.app_context():
         own = db.session.execute(select(ScoreSubmission)).scalar_one().self_total

@@ -86,11 +86,18 @@ class Score:
     def item(self, code: str) -> ItemScore:
         return next(i for i in self.items if i.item.code == code)
 
+    @property
+    def blank(self) -> list[ItemScore]:
+        """Items nobody has scored yet: shown on the score page, the city dashboard and every document, and
+        listed for confirmation before the score is sent for appraisal."""
+        return [i for i in self.items if i.source == "missing"]
+
     def as_dict(self) -> dict:
         return {
             "table": self.table.id, "unit": self.unit.code, "unit_name": self.unit.full_name, "year": self.year,
             "period": [self.start.isoformat(), self.end.isoformat()], "total": self.total,
             "level": self.level_name, "disqualified": self.disqualified, "discrepancies": self.discrepancies,
+            "blank": [s.item.code for s in self.blank],
             "criteria": [{"code": c.code, "text": c.text, "max": c.max, "raw": c.raw, "points": c.points}
                          for c in self.criteria],
             "items": [{"code": s.item.code, "text": s.item.text, "max": s.item.points, "points": s.points,
