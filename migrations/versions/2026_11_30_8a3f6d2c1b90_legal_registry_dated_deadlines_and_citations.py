@@ -139,7 +139,7 @@ def upgrade():
         batch_op.add_column(sa.Column('source', sa.String(length=300), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('confirmed', sa.Boolean(), nullable=False, server_default=sa.true()))
         batch_op.add_column(sa.Column('note', sa.Text(), nullable=False, server_default=''))
-        batch_op.drop_constraint('uq_deadline_rules_kind_step', type_='unique')
+        batch_op.drop_constraint(op.f('uq_deadline_rules_kind_step'), type_='unique')
         batch_op.create_unique_constraint(batch_op.f('uq_deadline_rules_kind_step_valid_from'),
                                           ['kind', 'step', 'valid_from'])
         batch_op.create_check_constraint(op.f('ck_deadline_rules_valid_period'), 'valid_to is null or valid_to >= valid_from')
@@ -172,9 +172,9 @@ def downgrade():
     rules = _rules()
     op.execute(rules.delete().where(rules.c.valid_from == NEW_START))
     with op.batch_alter_table('deadline_rules', schema=None) as batch_op:
-        batch_op.drop_constraint('ck_deadline_rules_valid_period', type_='check')
+        batch_op.drop_constraint(op.f('ck_deadline_rules_valid_period'), type_='check')
         batch_op.drop_constraint(batch_op.f('uq_deadline_rules_kind_step_valid_from'), type_='unique')
-        batch_op.create_unique_constraint('uq_deadline_rules_kind_step', ['kind', 'step'])
+        batch_op.create_unique_constraint(op.f('uq_deadline_rules_kind_step'), ['kind', 'step'])
         batch_op.drop_column('note')
         batch_op.drop_column('confirmed')
         batch_op.drop_column('source')
