@@ -35,7 +35,7 @@ from .exporters.model import (
 )
 from .queries import SurveyFilter, response_count
 from .scoring.engine import Score, score
-from .scoring.rules import SURVEY_PERIODS
+from .scoring.rules import survey_period
 from .surveys import summarise
 
 Progress = Callable[[int, str], None]
@@ -77,13 +77,13 @@ def score_doc(session: Session, result: Score, with_rows: bool = True, with_file
 
 
 def annual_survey_start(result: Score) -> date:
-    """Where the annual questionnaire's period starts: item 2.7.b's "period" (the whole year unless a commune's
-    plan chose a quarter)."""
+    """Where the annual questionnaire's period starts: item 2.7.b's "period" (the whole year unless the commune's
+    plan chose a quarter), as the rule itself reads it."""
     try:
-        period = result.item("2.7.b").params.get("period", "year")
+        params = result.item("2.7.b").params
     except StopIteration:
-        period = "year"
-    return date(result.year, SURVEY_PERIODS.get(period, (1, ""))[0], 1)
+        params = {}
+    return survey_period(result.year, params)[0]
 
 
 def survey_blocks(session: Session, unit: AdminUnit, year: int, end: date,
@@ -133,7 +133,8 @@ def feedback_figures(session: Session, unit: AdminUnit, start: date, end: date) 
 def collect(session: Session, unit: AdminUnit, year: int, as_of: date | None = None) -> DossierBundle:
     result = score(session, unit, year, as_of)
     doc = score_doc(session, result)
-    return DossierBundle(score=doc, surveys=survey_blocks(session, unit, year, result.end, annual_survey_start(result)),
+    surveys = survey_blocks(session, unit, year, result.end, annual_survey_start(result))
+    return DossierBundle(score=doc, surveys=surveys,
                          feedback=feedback_figures(session, unit, result.start, result.end),
                          generated_on=local_today())
 

@@ -3,11 +3,12 @@
 The table file was rewritten to the decision's wording and order (tables/5049-2026.json). Staff entries, their
 evidence files and the city's parameter overrides move to the new codes. An entry whose item no longer exists in
 the decision (1.1.d "công khai kết quả giải quyết TTHC") or whose item changed meaning (3.2.3–3.2.5) keeps its
-row under ``retired:<old code>``: nothing is deleted, staff score the item again. Evidence files follow the
+row under ``retired:<old code>`` (and so do their versions, the as-of history): nothing is deleted, staff
+score the item again. Evidence files follow the
 nearest item. Frozen submissions (snapshots) are history and keep the codes they were sent with.
 
 Revision ID: 5c1e0a49d7b2
-Revises: 190211ef24d9
+Revises: c16a5e7b0d41
 Create Date: 2026-11-30 13:55:00
 
 """
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 
 revision = '5c1e0a49d7b2'
-down_revision = '190211ef24d9'
+down_revision = 'c16a5e7b0d41'
 branch_labels = None
 depends_on = None
 
@@ -38,12 +39,18 @@ def _move(table: str, mapping: dict[str, str]) -> None:
 
 
 def upgrade():
-    _move("score_entries", {**SAME, **{code: f"retired:{code}" for code in RETIRED}})
+    entries = {**SAME, **{code: f"retired:{code}" for code in RETIRED}}
+    _move("score_entries", entries)
+    _move("score_entry_versions", entries)  # the as-of history follows, so a past date reads the same items
     _move("scoring_overrides", SAME)
+    _move("commune_parameters", SAME)
     _move("score_attachments", FILES)
 
 
 def downgrade():
-    _move("score_entries", {**{new: old for old, new in SAME.items()}, **{f"retired:{c}": c for c in RETIRED}})
+    entries = {**{new: old for old, new in SAME.items()}, **{f"retired:{c}": c for c in RETIRED}}
+    _move("score_entries", entries)
+    _move("score_entry_versions", entries)
     _move("scoring_overrides", {new: old for old, new in SAME.items()})
+    _move("commune_parameters", {new: old for old, new in SAME.items()})
     _move("score_attachments", {"retired:1.1.d": "1.1.d", **{new: old for old, new in SAME.items()}})

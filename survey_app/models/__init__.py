@@ -23,6 +23,7 @@ from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImpor
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
 from .legal import LegalCitation
+from .operations import ScheduledRun, StaffAlert
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -38,7 +39,16 @@ from .rollups import (
     RollupState,
     ScoreCache,
 )
-from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
+from .scoring import (
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+)
 from .surveys import (
     Channel,
     QrToken,
@@ -52,6 +62,8 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "ScheduledRun",
+    "StaffAlert",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",
@@ -75,7 +87,10 @@ __all__ = [
     "RollupResponseMonth",
     "RollupState",
     "ScoreAttachment",
+    "CommuneParameter",
     "ScoreEntry",
+    "ScoreEntryVersion",
+    "ScoreFlagsVersion",
     "ScoreFlags",
     "ScoringOverride",
     "UnitProfile",
