@@ -337,6 +337,8 @@ class CommuneRow:
     self_score: float | None = None
     self_level: str | None = None
     score_at: datetime | None = None
+    #: items of the self-score still blank
+    blank: int | None = None
     appraised: float | None = None
     appraised_level: str | None = None
     rated: int = 0
@@ -408,11 +410,12 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
     for unit_id, (open_count, _soon, overdue) in open_cases(session, None).items():
         if unit_id in rows:
             rows[unit_id].open, rows[unit_id].open_overdue = open_count, overdue
-    for unit_id, total, level, computed_at in session.execute(
-            select(ScoreCache.unit_id, ScoreCache.total, ScoreCache.level, ScoreCache.computed_at)
+    for unit_id, total, level, computed_at, blank in session.execute(
+            select(ScoreCache.unit_id, ScoreCache.total, ScoreCache.level, ScoreCache.computed_at, ScoreCache.blank)
             .where(ScoreCache.year == year)).all():  # not the cached items: totals are all this table shows
         if unit_id in rows:
             rows[unit_id].self_score, rows[unit_id].self_level, rows[unit_id].score_at = total, level, computed_at
+            rows[unit_id].blank = blank
     for sub in session.execute(select(ScoreSubmission).where(ScoreSubmission.year == year)).scalars():
         if sub.unit_id in rows and sub.locked:
             rows[sub.unit_id].appraised, rows[sub.unit_id].appraised_level = sub.appraised_total, sub.appraised_level

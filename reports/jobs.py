@@ -301,6 +301,7 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
             row = ScoreCache(unit_id=unit.id, year=year)
             session.add(row)
         row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
+        row.blank = len(result.blank)
         session.commit()
         done += 1
     return done

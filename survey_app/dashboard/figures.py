@@ -209,9 +209,9 @@ def city(session: Session, year: int, start: date, end: date) -> dict:
     tables = [
         Table("communes", "Các xã, phường, đặc khu",
               ["Mã", "Đơn vị", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh", "Trả lời đúng hạn (%)", "Tự chấm",
-               "Thẩm định", "Xếp loại"],
+               "Mục chưa chấm", "Thẩm định", "Xếp loại"],
               [[r.unit.code, r.unit.full_name, r.responses, pct(r.satisfaction), r.cases, pct(r.on_time_share),
-                r.self_score, r.appraised, r.level or ""] for r in rows]),
+                r.self_score, r.blank, r.appraised, r.level or ""] for r in rows]),
         Table("trend", "Xu hướng toàn thành phố theo tháng", ["Tháng", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh"],
               [[label, n, pct(index), cases] for label, n, index, cases in trend]),
         Table("levels", f"Phân bố xếp loại năm {year}", ["Xếp loại", "Theo điểm tự chấm", "Theo kết quả thẩm định"],

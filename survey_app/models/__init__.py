@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .legal import LegalCitation
 from .operations import ScheduledRun, StaffAlert
 from .ratelimit import RateCounter
 from .rollups import (
@@ -107,6 +108,7 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "LegalCitation",
     "Notification",
     "SuggestionBox",
     "AuditEvent",

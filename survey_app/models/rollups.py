@@ -188,6 +188,8 @@ class ScoreCache(db.Model):
     level: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict] = mapped_column(JSON)
     computed_at = mapped_column(UTCDateTime, nullable=False)
+    #: How many items were still blank (nobody had scored them) when computed.
+    blank: Mapped[int | None] = mapped_column(Integer)
 
 
 class RollupState(db.Model):
