@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -40,6 +41,7 @@ from .rollups import (
 from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
 from .surveys import (
     Channel,
+    CheckStatus,
     QrToken,
     Questionnaire,
     QuestionnaireVersion,
@@ -51,6 +53,10 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "BatchStatus",
+    "CheckStatus",
+    "PaperBatch",
+    "PaperBatchScan",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",
