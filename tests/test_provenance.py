@@ -97,7 +97,7 @@ def _rows(client, unit, code, fmt="json"):
     return response
 
 
-def test_each_row_names_its_source_and_the_paper_share_is_stated(client, app, auth, world):
+def test_each_row_names_its_source_and_the_paper_share_is_stated(client, app, auth, world, runner):
     with app.app_context():
         facts = _fill(world)
     unit = world["units"]["bach-dang"]
@@ -143,6 +143,11 @@ def test_each_row_names_its_source_and_the_paper_share_is_stated(client, app, au
     by_code = {i["code"]: i for i in whole["items"]}
     assert by_code["2.7.b"]["paper_share"]["counted"] == 8 and by_code["2.7.a"]["paper_share"]["paper"] == 2
     assert "paper_share" not in by_code["2.8"]
+    import json
+
+    cli = runner.invoke(args=["reports", "score", "--unit", "bach-dang", "--year", "2026", "--json"])
+    assert cli.exit_code == 0, cli.output
+    assert {i["code"]: i.get("paper_share") for i in json.loads(cli.output)["items"]}["2.7.b"] == share
 
 
 def test_rows_of_every_computed_item_carry_a_source(client, app, auth, world):

@@ -348,3 +348,15 @@ def survey_paper_share(session: Session, unit_id: int, rule: str | None, params:
     if col is not None:
         return paper_share(session, unit_id, qid, start, end, ids=[row[col] for row in evidence.rows])
     return paper_share(session, unit_id, qid, start, end)
+
+
+def score_dict(session: Session, result) -> dict:
+    """A score's JSON (:meth:`reports.scoring.engine.Score.as_dict`) with the paper share of its survey items: one
+    computation for the web JSON and the CLI."""
+    data = result.as_dict()
+    for item, row in zip(result.items, data["items"], strict=True):
+        if item.item.rule in SURVEY_RULES:
+            share = survey_paper_share(session, result.unit.id, item.item.rule, item.params, result.start,
+                                       result.end, item.rows())
+            row["paper_share"] = share.as_dict() if share else None
+    return data

@@ -81,14 +81,7 @@ def unit_score(unit_id: int, year: int):
 @staff_required()
 def unit_score_json(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    result = score(db.session, unit, _year(year))
-    data = result.as_dict()
-    for item, row in zip(result.items, data["items"], strict=True):
-        share = provenance.survey_paper_share(db.session, unit.id, item.item.rule, item.params, result.start,
-                                              result.end, item.rows())
-        if share is not None:
-            row["paper_share"] = share.as_dict()
-    return jsonify(data)
+    return jsonify(provenance.score_dict(db.session, score(db.session, unit, _year(year))))
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>/rows.<fmt>")
