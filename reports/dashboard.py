@@ -106,6 +106,13 @@ def suspicious_count(session: Session, questionnaire_id: int, p: Period) -> int:
         *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
 
 
+def unconfirmed_count(session: Session, questionnaire_id: int, p: Period) -> int:
+    """Paper forms stored but not counted: waiting for the second-person check, or found wrong by it."""
+    r = RollupResponseCount
+    return int(session.execute(select(func.coalesce(func.sum(r.unconfirmed), 0)).where(
+        *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
+
+
 @dataclass(frozen=True)
 class CommuneSatisfaction:
     overall: SipasResult

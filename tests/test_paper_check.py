@@ -78,6 +78,11 @@ def test_the_full_check_flow_and_the_incremental_refresh(client, app, auth, worl
         db.session.commit()
     batch = _batch_id(app)
     page = f"/admin/surveys/paper/batches/{batch}"
+    unit = world["units"]["bach-dang"]
+    dashboard = f"/dashboard/{unit}?start=01/01/2026&end=31/01/2026"
+    assert client.get(f"/dashboard/{unit}/data.json?start=01/01/2026&end=31/01/2026").get_json()[
+        "unconfirmed_paper"] == 18
+    assert "18 phiếu giấy chưa được cán bộ thứ hai kiểm tra" in client.get(dashboard).get_data(as_text=True)
     # no scan yet: the batch cannot be handed over
     refused = _post(client, f"{page}/submit", form_page=page)
     assert refused.status_code == 303
@@ -126,6 +131,10 @@ def test_the_full_check_flow_and_the_incremental_refresh(client, app, auth, worl
         db.session.commit()
         assert not report.full and report.days >= 1
         assert _counts(world) == (17, 17, 17, 1)
+        db.session.remove()
+    assert client.get(f"/dashboard/{unit}/data.json?start=01/01/2026&end=31/01/2026").get_json()[
+        "unconfirmed_paper"] == 1  # the one marked wrong
+    with app.app_context():
         wrong = db.session.get(SurveyResponse, wrong_id)
         assert (wrong.check_status, wrong.check_note, wrong.paper_serial, wrong.rejected_serial) == (
             "rejected", "Câu 1 ghi 2, nhập 5", None, "P017")
