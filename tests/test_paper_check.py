@@ -166,3 +166,34 @@ def test_the_database_refuses_a_check_by_the_keyer(app, world):
             db.session.commit()
         db.session.rollback()
         assert db.session.execute(select(func.count()).select_from(PaperBatch)).scalar() == 0
+
+
+def test_two_checkers_at_once_cannot_both_confirm(app, world):
+    """The second confirmation of a batch another checker has just confirmed is refused, not applied twice."""
+    from survey_app.models import User
+    from survey_app.services import paper_batches, surveys
+    from survey_app.services.uploads import check_evidence
+    from survey_app.surveys.definition import ParsedAnswers
+
+    with app.app_context():
+        keyer = db.session.get(User, world["users"]["bd.canbo"])
+        version = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
+        batch = paper_batches.open_batch(keyer, world["units"]["bach-dang"], version.questionnaire_id)
+        response, _ = surveys.submit_response(version, ParsedAnswers(values={"overall": [5]}), surveys.Submission(
+            unit_id=world["units"]["bach-dang"], centre_id=world["centres"]["bach-dang"], channel="paper",
+            client_id="p-1", entered_by=keyer, paper_serial="1"))
+        paper_batches.keyed(keyer, batch, response)
+        paper_batches.add_scans(keyer, batch, [check_evidence("lo.png", _png())])
+        paper_batches.submit(keyer, batch)
+        db.session.commit()
+        batch_id, response_id = batch.id, response.id
+    with app.app_context():
+        admin = db.session.get(User, world["users"]["bd.admin"])
+        stale = db.session.get(PaperBatch, batch_id)  # this checker loaded the batch while it waited
+        assert stale.status == "submitted"
+        db.session.execute(PaperBatch.__table__.update().values(status="checked", checked_by_id=world["users"][
+            "admin"], checked_at=datetime.now(UTC)))  # the other checker's confirmation lands first
+        with pytest.raises(paper_batches.PaperCheckError, match="vừa được một cán bộ khác kiểm tra"):
+            paper_batches.check(admin, stale, {})
+        db.session.rollback()
+        assert db.session.get(SurveyResponse, response_id).check_status == "pending"

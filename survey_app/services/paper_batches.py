@@ -7,7 +7,7 @@ dashboards and item 2.7 only once another staff member has compared the batch wi
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from ..extensions import db
 from ..models import BatchStatus, CheckStatus, PaperBatch, PaperBatchScan, SurveyResponse, User
@@ -140,6 +140,13 @@ def check(actor: User, batch: PaperBatch, wrong: dict[int, str]) -> tuple[int, i
     if missing:
         raise PaperCheckError("Vui lòng ghi lý do cho phiếu sai: số " + ", ".join(missing) + ".")
     now = utcnow()
+    # claim the batch first: of two checkers confirming at once, the second is refused instead of overwriting
+    claimed = db.session.execute(update(PaperBatch).where(
+        PaperBatch.id == batch.id, PaperBatch.status == BatchStatus.SUBMITTED.value).values(
+        status=BatchStatus.CHECKED.value, checked_by_id=actor.id, checked_at=now)
+        .execution_options(synchronize_session=False)).rowcount
+    if claimed != 1:
+        raise PaperCheckError("Lô phiếu vừa được một cán bộ khác kiểm tra.")
     rejected = []
     for response in responses:
         response.checked_by_id, response.checked_at = actor.id, now
