@@ -190,3 +190,17 @@ def test_rows_of_every_computed_item_carry_a_source(client, app, auth, world):
     assert seen["1.2.a"]["Trụ sở UBND phường"] == "Sổ mở hòm thư: Tổ mở hòm thư (nhập: bd.canbo)"
     assert seen["1.2.d"]["05/10/2026"] == "Biên bản thu thập: Nguyễn Văn Tổ (nhập: bd.canbo)"
     assert seen["1.2.c"][tracking] == "Ứng dụng (người dân gửi)"
+
+
+def test_the_evidence_dossier_rows_carry_the_source_too(app, world):
+    from reports.dossier import score_doc
+    from reports.scoring.engine import score
+
+    with app.app_context():
+        _fill(world)
+        doc = score_doc(db.session, score(db.session, db.session.get(AdminUnit, world["units"]["bach-dang"]), 2026),
+                        with_files=False)
+        items = {i.code: i for i in doc.items}
+        assert items["2.8"].columns[-1] == "Nguồn" and items["2.8"].rows[0][-1].startswith("Tệp “ho-so-thang-10.csv”")
+        assert items["2.7.b"].columns[:-1] == ["Mã phiếu", "Thời điểm", "Kênh", "Nghi vấn"]
+        assert all(not i.columns or i.columns[-1] == "Nguồn" for i in doc.items)
