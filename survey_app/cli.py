@@ -198,8 +198,11 @@ def reports_import_dossiers(unit_code: str, path: Path) -> None:
         raise click.ClickException(f"Không nhập: {len(report.errors)} lỗi. Chưa có thay đổi nào được lưu.")
     dossier_import.apply(report, unit.id, path.name, None)
     db.session.commit()
+    for warning in report.warnings[:200]:
+        click.echo(f"Cảnh báo – {warning}", err=True)
     click.echo(f"Đã nhập {unit.full_name}: {report.created} hồ sơ mới, {report.updated} cập nhật, "
-               f"{report.unchanged} không đổi.")
+               f"{report.unchanged} không đổi" + (f"; {len(report.warnings)} cảnh báo" if report.warnings else "")
+               + ".")
 
 
 @reports_cli.command("score")
@@ -225,7 +228,11 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
 
         click.echo(json.dumps(score_dict(db.session, result), ensure_ascii=False, indent=1, default=str))
         return
-    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (đến {result.end.strftime('%d/%m/%Y')})")
+    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (số liệu tính đến "
+               f"{result.end.strftime('%d/%m/%Y')})")
+    if result.asof is not None and result.asof.capped:
+        click.echo(f"! Ngày yêu cầu {result.asof.requested.strftime('%d/%m/%Y')} chưa đến (hoặc ngoài năm): chỉ tính "
+                   f"những gì đã có đến {result.end.strftime('%d/%m/%Y')}.")
     for note in result.discrepancies:
         click.echo(f"! {note}")
     for item in result.items:

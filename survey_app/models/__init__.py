@@ -38,7 +38,16 @@ from .rollups import (
     RollupState,
     ScoreCache,
 )
-from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
+from .scoring import (
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+)
 from .surveys import (
     Channel,
     CheckStatus,
@@ -80,7 +89,10 @@ __all__ = [
     "RollupResponseMonth",
     "RollupState",
     "ScoreAttachment",
+    "CommuneParameter",
     "ScoreEntry",
+    "ScoreEntryVersion",
+    "ScoreFlagsVersion",
     "ScoreFlags",
     "ScoringOverride",
     "UnitProfile",

@@ -11,8 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.scoring import operations, provenance
+from reports.scoring.data import commune_parameters
 from reports.scoring.engine import assessment_period, score, score_item
 from reports.scoring.operations import ScoringError
+from reports.scoring.rules import SURVEY_PERIODS
 from reports.scoring.table import Item, for_year
 
 from ..auth.roles import can_administer, can_write, staff_required
@@ -74,7 +76,22 @@ def unit_score(unit_id: int, year: int):
     return render_template("scores/score.html", result=result, unit=unit, year=year, submission=submission,
                            units=visible_units(current_user), attachments=attachments, flags=flags,
                            profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
+                           survey_periods=SURVEY_PERIODS, survey_period=_survey_period(unit, result.table),
                            accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024)
+
+
+#: the item whose period a commune's plan may choose
+SURVEY_ITEM = "2.7.b"
+
+
+def _survey_period(unit: AdminUnit, table) -> str:
+    """The commune's chosen period for its annual survey, else the table's default (the whole year)."""
+    try:
+        item = table.item(SURVEY_ITEM)
+    except KeyError:
+        return "year"
+    chosen = commune_parameters(db.session, table.id, unit.id).get(SURVEY_ITEM, {})
+    return chosen.get("period") or item.params.get("period") or "year"
 
 
 @bp.route("/<int:unit_id>/<int:year>.json")
@@ -97,7 +114,8 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
     evidence = item.rows()
     if evidence is None:
         abort(404)
-    start, end, _now = assessment_period(year)
+    period = assessment_period(year)
+    start, end = period.start, period.end
     evidence = provenance.with_sources(db.session, unit.id, item.item.rule, item.params, start, end, evidence)
     share = provenance.survey_paper_share(db.session, unit.id, item.item.rule, item.params, start, end, evidence)
     if fmt == "json":
@@ -212,6 +230,10 @@ def save_profile(unit_id: int, year: int):
         operations.set_profile(current_user, unit, neighbourhoods=_optional_int("neighbourhoods"),
                                fast_track_weekday=_optional_int("fast_track_weekday"),
                                population=_optional_int("population"))
+        period = clean(request.form.get("survey_period"))
+        table = for_year(_year(year))
+        if period and SURVEY_ITEM in {i.code for i in table.items}:
+            operations.set_commune_parameter(current_user, unit, table, table.item(SURVEY_ITEM), "period", period)
     except ScoringError as exc:
         db.session.rollback()
         flash(str(exc), "error")
