@@ -6,7 +6,7 @@ shows as "nhập trước khi có bước kiểm tra"), so no past figure change
 ``unconfirmed`` count is 0).
 
 Revision ID: 5c7e2a91d4b8
-Revises: c13a5e0f0b11
+Revises: c16a5e7b0d41
 Create Date: 2026-11-30 13:39:42.968189
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c7e2a91d4b8'
-down_revision = 'c13a5e0f0b11'
+down_revision = 'c16a5e7b0d41'
 branch_labels = None
 depends_on = None
 

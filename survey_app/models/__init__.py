@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .operations import ScheduledRun, StaffAlert
 from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
 from .rollups import (
@@ -66,6 +67,8 @@ __all__ = [
     "CheckStatus",
     "PaperBatch",
     "PaperBatchScan",
+    "ScheduledRun",
+    "StaffAlert",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",

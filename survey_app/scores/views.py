@@ -13,6 +13,7 @@ from sqlalchemy import select
 from reports.scoring import operations, provenance
 from reports.scoring.data import commune_parameters
 from reports.scoring.engine import assessment_period, score, score_item
+from reports.scoring.guidance import guidance
 from reports.scoring.operations import ScoringError
 from reports.scoring.rules import SURVEY_PERIODS
 from reports.scoring.table import Item, for_year
@@ -62,7 +63,8 @@ def index():
 @staff_required()
 def unit_score(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    result = score(db.session, unit, _year(year))
+    outlook = guidance(db.session, unit, _year(year))
+    result = outlook.score
     attachments: dict[str, list] = {}
     for a in db.session.execute(
             select(ScoreAttachment.id, ScoreAttachment.item_code, ScoreAttachment.filename, ScoreAttachment.size)
@@ -73,7 +75,8 @@ def unit_score(unit_id: int, year: int):
                                ).scalar_one_or_none()
     submission = db.session.execute(select(ScoreSubmission).where(
         ScoreSubmission.unit_id == unit.id, ScoreSubmission.year == year)).scalar_one_or_none()
-    return render_template("scores/score.html", result=result, unit=unit, year=year, submission=submission,
+    return render_template("scores/score.html", result=result, guidance=outlook.as_dict(), unit=unit, year=year,
+                           submission=submission,
                            units=visible_units(current_user), attachments=attachments, flags=flags,
                            profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
                            survey_periods=SURVEY_PERIODS, survey_period=_survey_period(unit, result.table),
@@ -99,6 +102,14 @@ def _survey_period(unit: AdminUnit, table) -> str:
 def unit_score_json(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
     return jsonify(provenance.score_dict(db.session, score(db.session, unit, _year(year))))
+
+
+@bp.route("/<int:unit_id>/<int:year>/guidance.json")
+@staff_required()
+def unit_guidance_json(unit_id: int, year: int):
+    """The same guidance as the page and ``reports guidance --json``."""
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    return jsonify(guidance(db.session, unit, _year(year)).as_dict())
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>/rows.<fmt>")
