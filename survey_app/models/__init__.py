@@ -23,7 +23,9 @@ from .channels import ChannelAccount, InboundMessage, Platform
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .legal import LegalCitation
 from .operations import ScheduledRun, StaffAlert
+from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -51,6 +53,7 @@ from .scoring import (
 )
 from .surveys import (
     Channel,
+    CheckStatus,
     QrToken,
     Questionnaire,
     QuestionnaireVersion,
@@ -67,6 +70,10 @@ __all__ = [
     "ChannelAccount",
     "InboundMessage",
     "Platform",
+    "BatchStatus",
+    "CheckStatus",
+    "PaperBatch",
+    "PaperBatchScan",
     "ScheduledRun",
     "StaffAlert",
     "AppraisalItem",
@@ -113,6 +120,7 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "LegalCitation",
     "Notification",
     "SuggestionBox",
     "AuditEvent",
