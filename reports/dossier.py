@@ -34,6 +34,7 @@ from .exporters.model import (
     UnitHead,
 )
 from .queries import SurveyFilter, response_count
+from .scoring import provenance
 from .scoring.engine import Score, score
 from .scoring.rules import survey_period
 from .surveys import summarise
@@ -57,6 +58,9 @@ def score_doc(session: Session, result: Score, with_rows: bool = True, with_file
     items = []
     for s in result.items:
         evidence = s.rows() if with_rows else None
+        if evidence is not None:  # each row says where it came from ("Nguồn"), for the appraisers
+            evidence = provenance.with_sources(session, result.unit.id, s.item.rule, s.params, result.start,
+                                               result.end, evidence)
         items.append(ItemLine(
             code=s.item.code, text=s.item.text, max=s.item.points, points=s.points, source=s.source,
             explanation=s.explanation, evidence=s.item.evidence, criterion=s.item.criterion, group=s.item.group,

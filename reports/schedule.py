@@ -29,6 +29,8 @@ log = logging.getLogger("hailong.schedule")
 EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 #: Run history older than this is deleted by the clean-up job.
 KEEP_RUNS = timedelta(days=30)
+#: The weekly digest goes out from this local hour on Monday.
+DIGEST_HOUR = 7
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,40 @@ def _daily_checks(session: Session) -> str:
     return f"{raised} cảnh báo mới"
 
 
+def _weekly_digest(session: Session, now: datetime | None = None) -> str:
+    """From Monday 07:00 on, once per ISO week: each commune's digest and the city's, as in-app alerts and e-mails
+    to the staff who gave an address (the alert key makes it once per week however often this runs)."""
+    from survey_app.models import AdminUnit, StaffAlert
+    from survey_app.services.alerts import Candidate, raise_alerts
+    from survey_app.timeutil import to_local
+
+    from .digest import city_digest, commune_digest, week_label
+
+    now = to_local(now or utcnow())
+    if now.weekday() == 0 and now.hour < DIGEST_HOUR:
+        return f"chưa đến {DIGEST_HOUR} giờ sáng thứ Hai"
+    today = now.date()
+    week = week_label(today)[0]
+    units = session.execute(select(AdminUnit).where(AdminUnit.active.is_(True)).order_by(AdminUnit.id)).scalars()
+    candidates, city_id = [], None
+    for unit in units:
+        if unit.parent_id is None:
+            city_id = city_id or unit.id
+            continue
+        key = f"weekly_digest:{unit.id}:{week}"
+        if session.execute(select(StaffAlert.id).where(StaffAlert.key == key)).first():
+            continue
+        d = commune_digest(session, unit, today)
+        candidates.append(Candidate(unit.id, "weekly_digest", key, d.title, d.link, body=d.body))
+    key = f"weekly_digest:city:{week}"
+    if city_id and not session.execute(select(StaffAlert.id).where(StaffAlert.key == key)).first():
+        d = city_digest(session, today)
+        candidates.append(Candidate(city_id, "weekly_digest", key, d.title, d.link, body=d.body))
+    raised = raise_alerts(session, candidates)
+    session.commit()
+    return f"{raised} bản tin tuần {week}"
+
+
 def _clean_up(session: Session) -> str:
     from .background import purge_old_results
 
@@ -108,6 +144,8 @@ PERIODIC: tuple[PeriodicJob, ...] = (
                 _scores),
     PeriodicJob("daily-checks", "Kiểm tra hằng ngày: máy đánh giá im lặng, tuần chưa có buổi thu thập, hồ sơ quá "
                 "hạn chưa có thư xin lỗi", timedelta(hours=1), _daily_checks),
+    PeriodicJob("weekly-digest", "Bản tin tuần: lộ trình đạt chuẩn của từng xã, phường và toàn thành phố (từ 7 giờ "
+                "sáng thứ Hai)", timedelta(hours=1), _weekly_digest),
     PeriodicJob("clean-up", "Dọn tệp kết quả việc nền quá 7 ngày và lịch sử chạy quá 30 ngày", timedelta(hours=6),
                 _clean_up),
 )

@@ -99,12 +99,14 @@ def register_blueprints(app: Flask) -> None:
     from .scores.views import bp as scores_bp
     from .scores.views_documents import bp as score_documents_bp
     from .scores.views_rules import bp as scoring_rules_bp
+    from .surveys.views_paper import bp as paper_batches_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(survey_staff_bp)
+    app.register_blueprint(paper_batches_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)

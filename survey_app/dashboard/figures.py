@@ -83,6 +83,7 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
         "unit": unit, "start": start, "end": end, "centre_id": centre_id, "overall": overall,
         "responses": whole.responses,
         "suspicious": dash.suspicious_count(session, q.id, period), "months": months, "centres": centres,
+        "unconfirmed": dash.unconfirmed_count(session, q.id, period),
         "breakdowns": breakdowns, "lowest": lowest, "feedback": fb, "channels": channels, "tables": tables,
         "comments": dash.recent_comments(session, q.id, period, negative_only),
         "negative_only": negative_only, "definition": definition,
@@ -135,6 +136,7 @@ def commune_json(data: dict, score: dict | None) -> dict:
     return {
         "unit": data["unit"].code, "start": data["start"].isoformat(), "end": data["end"].isoformat(),
         "centre_id": data["centre_id"], "responses": data["responses"], "suspicious": data["suspicious"],
+        "unconfirmed_paper": data["unconfirmed"],
         "sipas_index": data["overall"].index,
         "elements": {e.key: e.index for e in data["overall"].elements},
         "months": [{"month": m.label, "responses": m.responses, "index": m.result.index} for m in data["months"]],

@@ -42,6 +42,7 @@ KINDS = {
     "survey_alarm": "Đánh giá cần xem ngay",
     "no_collection": "Tuần chưa có buổi thu thập ý kiến",
     "apology_missing": "Hồ sơ quá hạn chưa có thư xin lỗi",
+    "weekly_digest": "Bản tin tuần: lộ trình đạt chuẩn",
 }
 #: A case is "due soon" when its deadline falls within this many working days.
 DUE_SOON_WORKING_DAYS = 3
@@ -61,6 +62,8 @@ class Candidate:
     title: str
     link: str = ""
     user_id: int | None = None
+    #: the e-mail's text when it says more than the title (the weekly digest)
+    body: str = ""
 
 
 def _raise(session: Session, candidates: list[Candidate]) -> int:
@@ -89,7 +92,21 @@ def _raise(session: Session, candidates: list[Candidate]) -> int:
     return raised
 
 
+def raise_alerts(session: Session, candidates: list[Candidate]) -> int:
+    """Raise alerts built elsewhere (the weekly digest of the schedule): once per key, like every check's."""
+    return _raise(session, candidates)
+
+
+def _city_unit_id(session: Session) -> int | None:
+    return session.execute(select(AdminUnit.id).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.id)
+                           .limit(1)).scalar()
+
+
 def responsible_users(session: Session, unit_id: int, user_id: int | None) -> list[User]:
+    if unit_id == _city_unit_id(session):  # the city's own alerts go to the city-wide roles
+        return list(session.execute(select(User).where(
+            User.active.is_(True), User.unit_id.is_(None),
+            User.role.in_((Role.CITY_ADMIN.value, Role.CITY_APPRAISER.value))).order_by(User.id)).scalars())
     query = select(User).where(User.active.is_(True), User.unit_id == unit_id)
     query = query.where(User.id == user_id) if user_id else query.where(User.role.in_(RESPONSIBLE_ROLES))
     return list(session.execute(query.order_by(User.id)).scalars())
@@ -105,7 +122,7 @@ def _email(session: Session, c: Candidate) -> None:
         if user.email:
             session.add(Notification(unit_id=c.unit_id, medium="email", recipient=user.email,
                                      subject=f"[Hài Lòng] {KINDS[c.kind]} – {unit.full_name}"[:200],
-                                     body=f"{c.title}{link}\n— Hệ thống Hài Lòng, {unit.full_name}"))
+                                     body=f"{c.body or c.title}{link}\n— Hệ thống Hài Lòng, {unit.full_name}"))
 
 
 # -- the checks ------------------------------------------------------------------------------------------------
@@ -228,16 +245,18 @@ def check_daily(session: Session, now: datetime | None = None) -> int:
 
 def visible_to(user: User):
     """The alerts addressed to ``user``: their commune's, and of those assigned to someone, only their own (the
-    commune's administrators see all of their commune's). City-wide roles have none."""
-    query = select(StaffAlert).where(StaffAlert.unit_id == (user.unit_id or -1))
+    commune's administrators see all of their commune's). City-wide roles see the city's own (the weekly digest
+    of all communes)."""
+    if user.unit_id is None:
+        city = select(AdminUnit.id).where(AdminUnit.parent_id.is_(None)).scalar_subquery()
+        return select(StaffAlert).where(StaffAlert.unit_id == city)
+    query = select(StaffAlert).where(StaffAlert.unit_id == user.unit_id)
     if user.role != Role.COMMUNE_ADMIN.value:
         query = query.where(or_(StaffAlert.user_id.is_(None), StaffAlert.user_id == user.id))
     return query
 
 
 def open_count(session: Session, user: User) -> int:
-    if user.unit_id is None:
-        return 0
     return session.execute(select(func.count()).select_from(
         visible_to(user).where(StaffAlert.acknowledged_at.is_(None)).subquery())).scalar()
 
