@@ -1,7 +1,7 @@
 """public view of cases: moderated public text, citizen-private and confidential flags
 
 Revision ID: c13a5e0f0b11
-Revises: 190211ef24d9
+Revises: 5e1c0a9d4b21
 Create Date: 2026-11-30 13:45:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c13a5e0f0b11'
-down_revision = '190211ef24d9'
+down_revision = '5e1c0a9d4b21'
 branch_labels = None
 depends_on = None
 
