@@ -233,7 +233,9 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
         raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
     result = score(db.session, unit, year, day)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        from reports.scoring.provenance import score_dict
+
+        click.echo(json.dumps(score_dict(db.session, result), ensure_ascii=False, indent=1, default=str))
         return
     click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (số liệu tính đến "
                f"{result.end.strftime('%d/%m/%Y')})")

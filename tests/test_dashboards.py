@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from reports.jobs import refresh, refresh_scores
 from reports.queries import SurveyFilter
+from reports.scoring.engine import score
 from reports.surveys import summarise
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, Officer, ServiceCentre, SurveyAnswer, SurveyResponse
@@ -81,6 +82,11 @@ def test_a_commune_sees_only_itself_and_the_city_sees_all(client, app, filled, a
     city = client.get("/dashboard/city/data.json?year=2026").json
     assert {c["code"] for c in city["communes"]} == {"bach-dang", "hoa-binh"}
     assert all(c["self_score"] is not None for c in city["communes"])
+    with app.app_context():  # how many items each commune still has to score, as the engine counts them
+        for c in city["communes"]:
+            unit = db.session.execute(select(AdminUnit).where(AdminUnit.code == c["code"])).scalar_one()
+            assert c["blank_items"] == len(score(db.session, unit, 2026).blank) > 0
+    assert "Mục chưa chấm" in client.get("/dashboard/city?year=2026").get_data(as_text=True)
     assert city["targets"]["standard"] == 0.8
     assert client.get(f"/dashboard/{other}").status_code == 200  # drill-down, read-only
     book = load_workbook(io.BytesIO(client.get("/dashboard/city/data.xlsx?year=2026").data))

@@ -146,7 +146,7 @@ def responses_by_centre_month(session: Session, unit_id: int, questionnaire: int
     r = RollupResponseCount
     year, month = extract("year", r.day), extract("month", r.day)
     rows = session.execute(
-        select(r.centre_id, year, month, func.sum(r.responses - r.suspicious))
+        select(r.centre_id, year, month, func.sum(r.counted))
         .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= asof.start, r.day <= asof.end)
         .group_by(r.centre_id, year, month)
     ).all()
@@ -157,7 +157,7 @@ def valid_responses(session: Session, unit_id: int, questionnaire: int, start: d
     """Valid responses from ``start`` (e.g. the first day of the survey's period) to the end of the period."""
     r = RollupResponseCount
     return int(session.execute(
-        select(func.coalesce(func.sum(r.responses - r.suspicious), 0))
+        select(func.coalesce(func.sum(r.counted), 0))
         .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= start, r.day <= asof.end)
     ).scalar())
 

@@ -83,6 +83,7 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
         "unit": unit, "start": start, "end": end, "centre_id": centre_id, "overall": overall,
         "responses": whole.responses,
         "suspicious": dash.suspicious_count(session, q.id, period), "months": months, "centres": centres,
+        "unconfirmed": dash.unconfirmed_count(session, q.id, period),
         "breakdowns": breakdowns, "lowest": lowest, "feedback": fb, "channels": channels, "tables": tables,
         "comments": dash.recent_comments(session, q.id, period, negative_only),
         "negative_only": negative_only, "definition": definition,
@@ -135,6 +136,7 @@ def commune_json(data: dict, score: dict | None) -> dict:
     return {
         "unit": data["unit"].code, "start": data["start"].isoformat(), "end": data["end"].isoformat(),
         "centre_id": data["centre_id"], "responses": data["responses"], "suspicious": data["suspicious"],
+        "unconfirmed_paper": data["unconfirmed"],
         "sipas_index": data["overall"].index,
         "elements": {e.key: e.index for e in data["overall"].elements},
         "months": [{"month": m.label, "responses": m.responses, "index": m.result.index} for m in data["months"]],
@@ -209,9 +211,9 @@ def city(session: Session, year: int, start: date, end: date) -> dict:
     tables = [
         Table("communes", "Các xã, phường, đặc khu",
               ["Mã", "Đơn vị", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh", "Trả lời đúng hạn (%)", "Tự chấm",
-               "Thẩm định", "Xếp loại"],
+               "Mục chưa chấm", "Thẩm định", "Xếp loại"],
               [[r.unit.code, r.unit.full_name, r.responses, pct(r.satisfaction), r.cases, pct(r.on_time_share),
-                r.self_score, r.appraised, r.level or ""] for r in rows]),
+                r.self_score, r.blank, r.appraised, r.level or ""] for r in rows]),
         Table("trend", "Xu hướng toàn thành phố theo tháng", ["Tháng", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh"],
               [[label, n, pct(index), cases] for label, n, index, cases in trend]),
         Table("levels", f"Phân bố xếp loại năm {year}", ["Xếp loại", "Theo điểm tự chấm", "Theo kết quả thẩm định"],

@@ -22,7 +22,9 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .legal import LegalCitation
 from .operations import ScheduledRun, StaffAlert
+from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -50,6 +52,7 @@ from .scoring import (
 )
 from .surveys import (
     Channel,
+    CheckStatus,
     QrToken,
     Questionnaire,
     QuestionnaireVersion,
@@ -61,6 +64,10 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "BatchStatus",
+    "CheckStatus",
+    "PaperBatch",
+    "PaperBatchScan",
     "ScheduledRun",
     "StaffAlert",
     "AppraisalItem",
@@ -107,6 +114,7 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "LegalCitation",
     "Notification",
     "SuggestionBox",
     "AuditEvent",

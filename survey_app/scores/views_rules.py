@@ -30,7 +30,7 @@ def _city_admin(user) -> bool:
 def index(year: int):
     if not 2020 <= year <= 2100:
         abort(404)
-    table = for_year(year)
+    table = for_year(year).for_unit_kind("default")  # the decision's own words (thôn, tổ dân phố)
     current = overrides(db.session, table.id)
     items = [(item, {**item.params, **current.get(item.code, {})}, current.get(item.code), RULES[item.rule][1])
              for item in table.items if item.mode == "computed"]

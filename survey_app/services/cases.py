@@ -24,14 +24,13 @@ from ..models import (
     CaseEvent,
     CaseKind,
     CaseState,
-    DeadlineRule,
     Department,
     Role,
     User,
 )
 from ..text import clean, scrub
 from ..timeutil import utcnow
-from . import notify, workdays
+from . import legal, notify, workdays
 
 CONTENT_MAX = 5000
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -153,10 +152,10 @@ def _photo_problem(photo: Photo) -> str | None:
     return None
 
 
-def rule_days(kind: str, step: str) -> tuple[int, bool]:
-    row = db.session.execute(
-        select(DeadlineRule).where(DeadlineRule.kind == kind, DeadlineRule.step == step)
-    ).scalar_one_or_none()
+def rule_days(kind: str, step: str, received_at: datetime | None = None) -> tuple[int, bool]:
+    """(days, working days?) of the rule in force on the day the case was received (the legal registry)."""
+    on = workdays.to_local(received_at).date() if received_at else None
+    row = legal.deadline_rule(kind, step, on)
     if row is not None:
         return row.days, row.working_days
     return DEFAULT_RULES[(kind, step)], True
@@ -184,8 +183,8 @@ def file_case(ci: CaseInput) -> tuple[Case, bool]:
         field_name, message = next(iter(errors.items()))
         raise CaseError(message, 400, field_name)
     received_at = ci.received_at or utcnow()
-    answer_days, answer_working = rule_days(ci.kind, "answer")
-    transfer_days, transfer_working = rule_days(ci.kind, "transfer")
+    answer_days, answer_working = rule_days(ci.kind, "answer", received_at)
+    transfer_days, transfer_working = rule_days(ci.kind, "transfer", received_at)
     due = workdays.deadline(received_at, answer_days, answer_working)
     case = Case(
         tracking_code=_tracking_code(), unit_id=ci.unit_id, channel=ci.channel, kind=ci.kind,
@@ -327,7 +326,7 @@ def pending_extension(case: Case) -> CaseEvent | None:
 
 
 def request_extension(actor: User, case: Case, days: int, reason: str) -> None:
-    limit, working = rule_days(case.kind, "extension")
+    limit, working = rule_days(case.kind, "extension", case.received_at)
     if case.state_enum not in OPEN:
         raise CaseError("Chỉ gia hạn được phản ánh đang xử lý.", 409)
     if not 1 <= days <= limit:
