@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .edge import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route is added: ids beyond the database's range 404
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
