@@ -181,8 +181,9 @@ def form(token: str):
     target, page, status = _target_from_token(token)
     if target is None:
         return page, status
+    via = "web" if target.channel == Channel.WEB.value else None
     return _handle(target, url_for("survey.thanks", token=token, lang=_lang()),
-                   url_for("survey.form", token=token, lang=_lang()))
+                   url_for("survey.form", token=token, lang=_lang(), via=via))
 
 
 @bp.route("/q/<token>/thanks")
