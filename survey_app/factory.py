@@ -124,7 +124,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from reports.exporters.docx_layout import number_vi
 
-    from . import timeutil
+    from . import labels, timeutil
     from .text import mask_name, mask_phone
 
     app.jinja_env.filters["date_vn"] = timeutil.format_date
@@ -132,6 +132,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["num_vi"] = number_vi
+    app.jinja_env.filters["vi"] = labels.label
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -1,4 +1,5 @@
-"""Every staff page reachable from the navigation fits a 390 px phone, for every role (no sideways scrolling)."""
+"""Every staff page reachable from the navigation fits a 390 px phone, for every role (no sideways scrolling), and
+shows no internal code."""
 
 import re
 from urllib.parse import urlparse
@@ -12,6 +13,7 @@ from survey_app.services import cases as case_service
 from survey_app.services import surveys as survey_service
 from survey_app.surveys.definition import ParsedAnswers
 from tests.conftest import PASSWORD, save_screenshot
+from tests.test_plain_words import leaked_codes
 
 pytestmark = pytest.mark.browser
 
@@ -73,6 +75,7 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
     seen: set[str] = set()
     queue = [(url, 0) for url in nav]
     overflow: list[str] = []
+    codes: list[str] = []
     visited = 0
     while queue:
         url, depth = queue.pop(0)
@@ -92,8 +95,12 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
             overflow.append(f"{urlparse(url).path}: {width[0]} px ({'; '.join(wide)})")
             save_screenshot(f"overflow-{username}-{_pattern(urlparse(url).path).strip('/').replace('/', '-')}.png",
                             page)
+        leaked = leaked_codes(page.content())
+        if leaked:
+            codes.append(f"{urlparse(url).path}: {sorted(leaked)}")
         if depth == 0:
             queue.extend((link, 1) for link in _links(page, live_server, "main a"))
     context.close()
     assert visited >= 8
     assert not overflow, "\n".join(overflow)
+    assert not codes, "internal codes on pages:\n" + "\n".join(codes)

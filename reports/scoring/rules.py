@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from survey_app.labels import label
 from survey_app.models import AdminUnit
 from survey_app.services import workdays
 from survey_app.timeutil import format_date, format_datetime
@@ -91,6 +92,10 @@ def suggestion_boxes(ctx: RuleContext, params: dict) -> RuleResult:
                                         for _, k, name, d, n in rows]))
 
 
+def _channels(codes) -> str:
+    return ", ".join(label(c, "case_channel") for c in sorted(codes))
+
+
 def duty_roster(ctx: RuleContext, params: dict) -> RuleResult:
     channels = set(params["channels"])
     working = workdays.working_days_between(ctx.start, ctx.end)
@@ -99,10 +104,10 @@ def duty_roster(ctx: RuleContext, params: dict) -> RuleResult:
     ratio = len(covered) / len(working) if working else 0.0
     missing = [d for d in working if not channels <= by_day.get(d, set())]
     return RuleResult(ratio, f"{len(covered)}/{len(working)} ngày làm việc có đủ người trực "
-                             f"{', '.join(sorted(channels))} ({_pct(ratio)}).",
+                             f"{_channels(channels)} ({_pct(ratio)}).",
                       {"working_days": len(working), "covered_days": len(covered)},
                       lambda: Evidence(["Ngày làm việc chưa đủ người trực", "Kênh còn thiếu"],
-                                       [[format_date(d), ", ".join(sorted(channels - by_day.get(d, set())))]
+                                       [[format_date(d), _channels(channels - by_day.get(d, set()))]
                                         for d in missing]))
 
 
