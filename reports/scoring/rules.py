@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.labels import label
 from survey_app.models import AdminUnit
+from survey_app.numbers import percent_vi
 from survey_app.services import workdays
 from survey_app.timeutil import format_date, format_datetime
 
@@ -46,7 +47,7 @@ class RuleResult:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f}".replace(".", ",") + "%"
+    return percent_vi(value)
 
 
 def period_months(start: date, end: date) -> list[tuple[int, int, bool]]:
@@ -209,7 +210,7 @@ def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
     ratio = min(1.0, n / required) if required else 0.0
     moe = margin_of_error(n, ctx.unit.population)
     text = (f"{n}/{required} phiếu hợp lệ trong Quý {params['quarter']} ({_pct(ratio)}); "
-            + (f"sai số tối đa ±{moe * 100:.1f}% ở độ tin cậy 95%".replace(".", ",") if moe is not None
+            + (f"sai số tối đa ±{percent_vi(moe)} ở độ tin cậy 95%" if moe is not None
                else "chưa có phiếu")
             + ("" if ctx.unit.population else " (chưa nhập dân số nên chưa hiệu chỉnh theo quy mô dân số)") + ".")
 
