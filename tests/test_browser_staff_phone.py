@@ -104,3 +104,28 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
     assert visited >= 8
     assert not overflow, "\n".join(overflow)
     assert not codes, "internal codes on pages:\n" + "\n".join(codes)
+
+
+def test_reissuing_a_qr_code_asks_first_and_says_what_happens(browser, live_server, app, world, tokens):
+    for javascript in (True, False):
+        context = browser.new_context(**PHONE, java_script_enabled=javascript)
+        page = context.new_page()
+        page.goto(f"{live_server}/login")
+        page.get_by_label("Tên đăng nhập").fill("bd.admin")
+        page.get_by_label("Mật khẩu").fill(PASSWORD)
+        page.get_by_role("button", name="Đăng nhập").click()
+        page.wait_for_url("**/admin/**")
+        page.goto(f"{live_server}/admin/surveys/")
+        confirm = page.get_by_role("button", name="Xác nhận cấp mã mới").first
+        assert not confirm.is_visible()  # one tap does not revoke a printed code
+        page.get_by_text("Cấp mã mới…").first.click()
+        assert page.get_by_text("sẽ ngừng hoạt động ngay").first.is_visible()
+        assert confirm.is_visible()
+        confirm.click()
+        page.wait_for_load_state()
+        context.close()
+    with app.app_context():
+        from survey_app.models import QrToken
+
+        revoked = db.session.execute(select(QrToken).where(QrToken.active.is_(False))).scalars().all()
+        assert len(revoked) == 2  # one per confirmed tap
