@@ -284,12 +284,13 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
 
 
 def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
-    """Recompute the cached score of every commune whose cache is missing or older than ``max_age`` (all of them
+    """Recompute the cached score and year-end guidance (``data["guidance"]``) of every commune whose cache is
+    missing or older than ``max_age`` (all of them
     when ``max_age`` is None), for ``year`` (this year by default); commits each commune. Returns how many."""
     from survey_app.models import AdminUnit, ScoreCache
     from survey_app.timeutil import local_today
 
-    from .scoring.engine import score
+    from .scoring.guidance import guidance
 
     year = year or local_today().year
     now = utcnow()
@@ -301,8 +302,9 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
         row = cached.get(unit.id)
         if row is not None and max_age is not None and as_utc(row.computed_at) > now - max_age:
             continue
-        result = score(session, unit, year)
-        data = result.as_dict()
+        outlook = guidance(session, unit, year)
+        result = outlook.score
+        data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
         if row is None:
             row = ScoreCache(unit_id=unit.id, year=year)
             session.add(row)

@@ -199,8 +199,11 @@ def reports_import_dossiers(unit_code: str, path: Path) -> None:
         raise click.ClickException(f"Không nhập: {len(report.errors)} lỗi. Chưa có thay đổi nào được lưu.")
     dossier_import.apply(report, unit.id, path.name, None)
     db.session.commit()
+    for warning in report.warnings[:200]:
+        click.echo(f"Cảnh báo – {warning}", err=True)
     click.echo(f"Đã nhập {unit.full_name}: {report.created} hồ sơ mới, {report.updated} cập nhật, "
-               f"{report.unchanged} không đổi.")
+               f"{report.unchanged} không đổi" + (f"; {len(report.warnings)} cảnh báo" if report.warnings else "")
+               + ".")
 
 
 @reports_cli.command("score")
@@ -224,7 +227,11 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
         return
-    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (đến {result.end.strftime('%d/%m/%Y')})")
+    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (số liệu tính đến "
+               f"{result.end.strftime('%d/%m/%Y')})")
+    if result.asof is not None and result.asof.capped:
+        click.echo(f"! Ngày yêu cầu {result.asof.requested.strftime('%d/%m/%Y')} chưa đến (hoặc ngoài năm): chỉ tính "
+                   f"những gì đã có đến {result.end.strftime('%d/%m/%Y')}.")
     for note in result.discrepancies:
         click.echo(f"! {note}")
     for item in result.items:
@@ -235,6 +242,31 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     click.echo(f"TỔNG: {number_vi(result.total)}/100 – {result.level_name}")
     for reason in result.disqualified:
         click.echo(f"Không đạt chuẩn do: {reason}")
+
+
+@reports_cli.command("guidance")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--as-of", "as_of", default=None, help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_guidance(unit_code: str, year: int, as_of: str | None, as_json: bool) -> None:
+    """Lộ trình đạt chuẩn: dự báo cuối năm, việc cần làm tuần này và con đường ngắn nhất lên mức tiếp theo."""
+    import json
+
+    from reports.scoring.guidance import guidance, guidance_lines
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    day = parse_date(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
+    result = guidance(db.session, unit, year, day)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        return
+    for line in guidance_lines(result):
+        click.echo(line)
 
 
 @reports_cli.command("dossier")

@@ -70,8 +70,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from .auth.session import load_user
+    from .auth.session import register as register_session_headers
 
     login_manager.user_loader(load_user)
+    register_session_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -88,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .open311.views import bp as open311_bp
+    from .openapi import bp as openapi_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
     from .scores.views_documents import bp as score_documents_bp
@@ -101,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(scores_bp)
@@ -116,9 +120,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .edge import register as register_edge
     from .errors import register
 
     register(app)
+    register_edge(app)  # input refused at the edge, before any view, as a 4xx
 
 
 def register_template_helpers(app: Flask) -> None:

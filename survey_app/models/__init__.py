@@ -37,7 +37,16 @@ from .rollups import (
     RollupState,
     ScoreCache,
 )
-from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
+from .scoring import (
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+)
 from .surveys import (
     Channel,
     QrToken,
@@ -74,7 +83,10 @@ __all__ = [
     "RollupResponseMonth",
     "RollupState",
     "ScoreAttachment",
+    "CommuneParameter",
     "ScoreEntry",
+    "ScoreEntryVersion",
+    "ScoreFlagsVersion",
     "ScoreFlags",
     "ScoringOverride",
     "UnitProfile",

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -184,8 +185,15 @@ class Case(db.Model):
     transfer_due_at = mapped_column(UTCDateTime)
     answered_at = mapped_column(UTCDateTime)
     closed_at = mapped_column(UTCDateTime)
-    #: The public answer, written apart from internal notes; shown once published.
+    #: The public answer, written apart from internal notes; shown once published (scrubbed when saved).
     public_answer: Mapped[str | None] = mapped_column(Text)
+    #: The public version of the citizen's text, edited by staff before publishing (the original stays in
+    #: ``content``, for staff only). Null until staff confirm one; public pages then show the scrubbed original.
+    public_content: Mapped[str | None] = mapped_column(Text)
+    #: The citizen asked that the case not be published (the handling still counts in every figure).
+    citizen_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Staff marked the case confidential (e.g. it names a person): never shown on a public surface.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     transferred_to: Mapped[str | None] = mapped_column(String(200))

@@ -145,9 +145,9 @@ def _parse_time(value) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return as_utc(parsed) if parsed.tzinfo else None
+    except (ValueError, OverflowError):  # also the calendar's edges (0001-01-01T00:00+01:00) shifted to UTC
         return None
-    return as_utc(parsed) if parsed.tzinfo else None
 
 
 def _burst(kiosk: Kiosk, at: datetime) -> bool:
@@ -200,9 +200,9 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
             error = "Thời điểm đánh giá quá cũ (hơn một năm)."
         elif not isinstance(comment, str) or len(comment) > COMMENT_MAX:
             error = f"Ý kiến tối đa {COMMENT_MAX} ký tự."
-        elif not isinstance(aspects, list) or any(a not in ASPECTS for a in aspects):
+        elif not isinstance(aspects, list) or any(not isinstance(a, str) or a not in ASPECTS for a in aspects):
             error = "Khía cạnh cần cải thiện không hợp lệ."
-        elif len(dossier) > 64:
+        elif len(dossier) > 64 or not isinstance(item.get("dossier_code") or "", str):
             error = "Mã hồ sơ tối đa 64 ký tự."
         if error:
             results.append(ItemResult(client_id, "rejected", error))

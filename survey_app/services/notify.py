@@ -15,7 +15,9 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Case, Notification
+from ..text import scrub
 from ..timeutil import format_date, utcnow
+from . import public_cases
 
 log = logging.getLogger("hailong.notify")
 
@@ -30,12 +32,19 @@ def _enqueue(case: Case, body: str) -> None:
 
 
 def on_received(case: Case) -> None:
-    _enqueue(case, f"UBND đã tiếp nhận phản ánh của Ông/Bà ngày {format_date(case.received_at)}. "
-                   f"Mã tra cứu: {case.tracking_code}. Hạn trả lời: {format_date(case.due_at)}.")
+    view = public_cases.tracking_view(case)  # a message says no more than the tracking page
+    _enqueue(case, f"UBND đã tiếp nhận phản ánh của Ông/Bà ngày {format_date(view.received_at)}. "
+                   f"Mã tra cứu: {view.tracking_code}. Hạn trả lời: {format_date(view.due_at)}.")
 
 
 def on_published(case: Case) -> None:
-    _enqueue(case, f"Phản ánh {case.tracking_code} đã có kết quả trả lời. Tra cứu bằng mã {case.tracking_code}.")
+    view = public_cases.tracking_view(case)
+    if public_cases.is_public(case):
+        _enqueue(case, f"Phản ánh {view.tracking_code} đã có kết quả trả lời. Tra cứu bằng mã {view.tracking_code}.")
+        return
+    # Not public: the tracking page shows no answer, so the answer goes to the citizen's own contact only.
+    _enqueue(case, f"Phản ánh {view.tracking_code} đã có kết quả trả lời (không công khai): "
+                   f"{scrub(case.public_answer)[:600]}")
 
 
 def log_sender(notification: Notification) -> None:
