@@ -129,3 +129,24 @@ def test_reissuing_a_qr_code_asks_first_and_says_what_happens(browser, live_serv
 
         revoked = db.session.execute(select(QrToken).where(QrToken.active.is_(False))).scalars().all()
         assert len(revoked) == 2  # one per confirmed tap
+
+
+def test_printed_pages_carry_no_navigation_or_buttons(browser, live_server, app, world):
+    _seed(app, world)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Tên đăng nhập").fill("bd.canbo")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/admin/**")
+    for path in ("/admin/inbox/", "/admin/surveys/results"):
+        page.goto(f"{live_server}{path}")
+        assert page.locator("nav.nav").is_visible()
+        page.emulate_media(media="print")
+        visible = page.evaluate("""() => [...document.querySelectorAll('nav, button, .button, header')]
+            .filter(e => e.getClientRects().length && getComputedStyle(e).visibility !== 'hidden').length""")
+        assert visible == 0, path
+        assert page.locator("h1").is_visible()
+        page.emulate_media(media="screen")
+    context.close()
