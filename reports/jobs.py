@@ -1,6 +1,6 @@
 """Aggregation jobs: refresh the rollup tables incrementally (or rebuild them), one run at a time.
 
-Every periodic job is listed in :data:`JOBS` (run them from cron or a systemd timer, see the README). A refresh
+Every periodic job is declared in :data:`reports.schedule.PERIODIC` and run by the worker's schedule. A refresh
 finds the local days whose raw rows changed since the last run, deletes those days from the rollups and inserts
 them again from one GROUP BY each, so running it twice, or a full rebuild, gives exactly the same rows.
 """
@@ -63,14 +63,6 @@ MAX_LATENCY_DAYS = 60
 #: Cached scores older than this are recomputed by the next refresh (the score page itself is always live).
 SCORE_MAX_AGE = timedelta(minutes=30)
 DAY_CHUNK = 200
-
-#: The periodic jobs: name -> (what it does, suggested schedule).
-JOBS = {
-    "reports refresh": ("Cập nhật bảng tổng hợp (rollup) cho chỉ số và điểm", "mỗi 5 phút"),
-    "notifications send": ("Gửi thông báo đang chờ cho người dân", "mỗi phút"),
-    "jobs work": ("Chạy việc nền: hồ sơ minh chứng và các tệp lớn (reports/background.py)", "chạy liên tục"),
-}
-
 
 class LockBusy(RuntimeError):
     """Another process holds the job's lock."""

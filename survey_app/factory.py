@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_observability(app)
     register_commands(app)
     return app
 
@@ -80,7 +81,9 @@ def register_blueprints(app: Flask) -> None:
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
+    from .admin.onboarding import bp as onboarding_bp
     from .admin.views import bp as admin_bp
+    from .alerts.views import bp as alerts_bp
     from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
     from .dashboard.views import bp as dashboard_bp
@@ -117,6 +120,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(transparency_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(onboarding_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -141,6 +146,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals["interval_vi"] = numbers.interval_vi
     app.jinja_env.filters["vi"] = labels.label
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
+
+    def open_alert_count() -> int:
+        from flask_login import current_user
+
+        from .extensions import db
+        from .services.alerts import open_count
+
+        return open_count(db.session, current_user) if current_user.is_authenticated else 0
+
+    app.jinja_env.globals["open_alert_count"] = open_alert_count
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -155,6 +170,12 @@ def register_template_helpers(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def register_observability(app: Flask) -> None:
+    from .observability import register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

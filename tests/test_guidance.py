@@ -201,3 +201,37 @@ def test_the_weekly_digest_reads_like_the_guidance(app, world):
         city = city_digest(db.session, AS_OF)
         assert city.unit_id is None and "Phường Bạch Đằng" in city.body and "Phường Hòa Bình" in city.body
         assert "chỉ tiêu 80%" in city.body and "20%" in city.body
+
+
+def test_the_weekly_digest_reaches_the_commune_and_the_city_once_a_week(app, world):
+    from datetime import datetime
+
+    from reports.schedule import BY_NAME
+    from survey_app.models import Notification, StaffAlert, User
+    from survey_app.timeutil import LOCAL_TZ
+
+    digest_job = BY_NAME["weekly-digest"].run
+    with app.app_context():
+        db.session.get(User, world["users"]["bd.admin"]).email = "bd.admin@example.org"
+        db.session.get(User, world["users"]["admin"]).email = "thanhpho@example.org"
+        db.session.commit()
+        refresh_scores(db.session, 2026, max_age=None)
+        early = datetime(2026, 6, 15, 6, 30, tzinfo=LOCAL_TZ)  # Monday before 07:00: not yet
+        assert "chưa đến" in digest_job(db.session, early)
+        monday = datetime(2026, 6, 15, 7, 5, tzinfo=LOCAL_TZ)
+        assert digest_job(db.session, monday) == "3 bản tin tuần 2026-W25"  # two communes and the city
+        assert digest_job(db.session, monday + timedelta(hours=1)) == "0 bản tin tuần 2026-W25"
+        alerts = {a.key: a for a in db.session.query(StaffAlert).filter(StaffAlert.kind == "weekly_digest")}
+        assert set(alerts) == {f"weekly_digest:{world['units']['bach-dang']}:2026-W25",
+                               f"weekly_digest:{world['units']['hoa-binh']}:2026-W25", "weekly_digest:city:2026-W25"}
+        mails = {n.recipient: n for n in db.session.query(Notification)}
+        assert "Việc cần làm tuần này:" in mails["bd.admin@example.org"].body
+        assert "Các đơn vị có nguy cơ không đạt chuẩn:" in mails["thanhpho@example.org"].body
+        assert "Phường Hòa Bình" not in mails["bd.admin@example.org"].body  # a commune sees only its own
+    from tests.conftest import Auth
+
+    for username, expected in (("admin", "nguy cơ không đạt chuẩn"), ("bd.admin", "dự báo cuối năm")):
+        staff = Auth(app.test_client())
+        staff.login(username)
+        page = staff.client.get("/admin/alerts/").get_data(as_text=True)
+        assert "Bản tin tuần 25 (15/06–21/06)" in page and expected in page, username

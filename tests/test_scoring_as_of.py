@@ -387,3 +387,34 @@ def test_the_cli_names_the_date_it_could_count_to(runner, app, world):
     assert result.exit_code == 0, result.output
     assert f"số liệu tính đến {today:%d/%m/%Y}" in result.output
     assert f"Ngày yêu cầu 31/12/{today.year + 1} chưa đến" in result.output
+
+
+def test_the_period_unpacks_as_before():
+    start, end, now = as_of(2026, MID_YEAR, TODAY)
+    assert (start, end, now) == (date(2026, 1, 1), MID_YEAR, end_of_local_day(MID_YEAR))
+
+
+def test_staff_entries_and_flags_are_read_as_they_stood(app, world):
+    """Saved through the operations, each change is a version: a past date sees none of today's changes."""
+    from reports.scoring import operations
+    from reports.scoring.table import load
+    from survey_app.models import ScoreFlagsVersion, User
+    from survey_app.timeutil import local_today
+
+    with app.app_context():
+        unit = _unit(world)
+        table = load("5049-2026")
+        leader = db.session.get(User, world["users"]["bd.admin"])
+        operations.enter_points(leader, unit, 2026, table.item("2.5"), 1, "Chúc Tết")
+        operations.enter_points(leader, unit, 2026, table.item("2.5"), 0.5, "Chỉ một nửa số hộ")
+        operations.set_flags(leader, unit, 2026, False, True, "Quyết định kỷ luật số 12/QĐ-UBND")
+        db.session.commit()
+        assert db.session.execute(select(ScoreEntryVersion.points).order_by(ScoreEntryVersion.id)
+                                  ).scalars().all() == [1, 0.5]
+        assert db.session.execute(select(ScoreFlagsVersion.disciplined)).scalars().all() == [True]
+        year = local_today().year
+        past = score(db.session, unit, 2026, date(2026, 6, 30))
+        assert past.item("2.5").source == "missing" and past.disqualified == []
+        if year == 2026:
+            current = score(db.session, unit, 2026)
+            assert current.item("2.5").points == 0.5 and current.level_name == "Không đạt chuẩn"

@@ -43,6 +43,10 @@ class AsOf:
         """The whole year is behind us."""
         return self.end == date(self.year, 12, 31) and self.cutoff >= day_end(self.end)
 
+    def __iter__(self):
+        """``start, end, now = assessment_period(year)`` keeps working for callers written before this class."""
+        return iter((self.start, self.end, self.cutoff))
+
     def day_over(self, day: date) -> bool:
         """Whether the local day has fully passed by the cutoff (a week or month in progress is not over)."""
         return day_end(day) <= self.cutoff

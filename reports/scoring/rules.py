@@ -149,10 +149,17 @@ def duty_roster(ctx: RuleContext, params: dict) -> RuleResult:
                                         for d in missing]))
 
 
-def _case_judgement(case: data.CaseAsOf, cutoff: datetime) -> str:
+#: how a case stood at the cutoff -> the words on the evidence sheet
+CASE_JUDGEMENTS = {"on_time": "Đúng hạn", "answered_late": "Trả lời trễ hạn",
+                   "open_past_due": "Quá hạn, chưa trả lời", "not_yet_due": "Chưa đến hạn (không tính)"}
+
+
+def case_judgement(case: data.CaseAsOf, cutoff: datetime) -> str:
+    """on_time / answered_late (answered, by or after its deadline as it stood then) / open_past_due /
+    not_yet_due (open, deadline still ahead: left out)."""
     if case.answered_at is not None:
-        return "Đúng hạn" if case.answered_at <= case.due_at else "Trả lời trễ hạn"
-    return "Quá hạn, chưa trả lời" if case.due_at < cutoff else "Chưa đến hạn (không tính)"
+        return "on_time" if case.answered_at <= case.due_at else "answered_late"
+    return "open_past_due" if case.due_at < cutoff else "not_yet_due"
 
 
 def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
@@ -163,11 +170,10 @@ def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     active = sum(1 for ym in counted if by_month.get(ym))
     operating = active / len(counted) if counted else 0.0
     cases = data.cases_as_of(ctx.session, ctx.unit.id, channels, ctx.asof)
-    judged = [_case_judgement(c, ctx.now) for c in cases]
-    decided = sum(1 for j in judged if not j.startswith("Chưa đến hạn"))
-    on_time = judged.count("Đúng hạn")
-    answered_late = judged.count("Trả lời trễ hạn")
-    open_late = judged.count("Quá hạn, chưa trả lời")
+    judged = [case_judgement(c, ctx.now) for c in cases]
+    on_time, answered_late = judged.count("on_time"), judged.count("answered_late")
+    open_late, waiting = judged.count("open_past_due"), judged.count("not_yet_due")
+    decided = len(cases) - waiting
     answered = on_time + answered_late
     published = sum(1 for c in cases if c.answered_at is not None and c.published_at is not None)
     on_time_share = on_time / decided if decided else 0.0
@@ -177,18 +183,19 @@ def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     text = (f"Tiếp nhận qua {_channels(channels)}: {active}/{len(counted)} tháng có phản ánh (trọng số {_weight(w_op)}"
             f"); trả lời đúng hạn {on_time}/{decided} ({_pct(on_time_share)}, trọng số {_weight(w_on)}): "
             f"{answered_late} trả lời trễ hạn, {open_late} quá hạn chưa trả lời"
-            + (f", {len(cases) - decided} chưa đến hạn không tính" if len(cases) > decided else "")
+            + (f", {waiting} chưa đến hạn không tính" if waiting else "")
             + f"; công khai kết quả {published}/{answered} ({_pct(published_share)}, trọng số {_weight(w_pub)}).")
 
     def rows() -> Evidence:
         return Evidence(["Mã", "Kênh", "Tiếp nhận", "Hạn", "Trả lời", "Đúng hạn", "Công khai"], [
             [c.tracking_code, _channels([c.channel]), format_datetime(c.received_at), format_date(c.due_at),
-             format_datetime(c.answered_at) if c.answered_at else "", j, "Có" if c.published_at else "Không"]
+             format_datetime(c.answered_at) if c.answered_at else "", CASE_JUDGEMENTS[j],
+             "Có" if c.published_at else "Không"]
             for c, j in zip(cases, judged, strict=True)])
 
     return RuleResult(ratio, text, {"months": len(counted), "decided": decided, "on_time": on_time,
                                     "answered": answered, "published": published, "answered_late": answered_late,
-                                    "open_past_due": open_late, "not_yet_due": len(cases) - decided}, rows)
+                                    "open_past_due": open_late, "not_yet_due": waiting}, rows)
 
 
 def weekly_collection(ctx: RuleContext, params: dict) -> RuleResult:

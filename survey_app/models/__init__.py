@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk
+from .operations import ScheduledRun, StaffAlert
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -60,6 +61,8 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "ScheduledRun",
+    "StaffAlert",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",

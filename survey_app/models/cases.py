@@ -405,15 +405,36 @@ class CalendarDay(db.Model):
 
 
 class Notification(db.Model):
-    """The outbox: messages to citizens, sent by a pluggable sender (a log by default)."""
+    """The outbox: messages to citizens (and alerts to staff), sent by the senders of
+    :mod:`survey_app.services.senders`. A row is claimed (status ``sending``) by one conditional UPDATE before it
+    is sent, so two workers never send it twice; a temporary failure is retried with backoff, a permanent one
+    (or too many attempts) ends in ``failed`` with the reason, shown to staff."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: The case it is about (citizen messages); null for a staff alert's e-mail.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: The commune whose name the message carries and whose staff see its failure.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    #: email, sms or zalo.
     medium: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not tried again before this moment (backoff after a temporary failure).
+    next_attempt_at = mapped_column(UTCDateTime, default=utcnow)
+    #: host:pid of the worker sending it, and when it claimed it.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at = mapped_column(UTCDateTime)
     sent_at = mapped_column(UTCDateTime)
+    failed_at = mapped_column(UTCDateTime)
+    #: The last error (Vietnamese for a permanent failure, the gateway's words otherwise).
     error: Mapped[str | None] = mapped_column(String(300))
