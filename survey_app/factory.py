@@ -140,9 +140,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from reports.exporters.docx_layout import number_vi
-
-    from . import timeutil
+    from . import labels, numbers, timeutil
     from .services import legal
     from .text import mask_name, mask_phone
 
@@ -150,7 +148,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
-    app.jinja_env.filters["num_vi"] = number_vi
+    app.jinja_env.filters["num_vi"] = numbers.number_vi
+    app.jinja_env.filters["pct_vi"] = numbers.percent_vi
+    app.jinja_env.filters["size_vi"] = numbers.size_vi
+    app.jinja_env.globals["interval_vi"] = numbers.interval_vi
+    app.jinja_env.filters["vi"] = labels.label
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
     app.jinja_env.globals["cite"] = legal.cite  # a legal text as in force today, from the registry
 
