@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .edge import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route is added: ids beyond the database's range 404
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
@@ -143,9 +146,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from reports.exporters.docx_layout import number_vi
-
-    from . import timeutil
+    from . import labels, numbers, timeutil
     from .services import legal
     from .text import mask_name, mask_phone
 
@@ -153,7 +154,11 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
-    app.jinja_env.filters["num_vi"] = number_vi
+    app.jinja_env.filters["num_vi"] = numbers.number_vi
+    app.jinja_env.filters["pct_vi"] = numbers.percent_vi
+    app.jinja_env.filters["size_vi"] = numbers.size_vi
+    app.jinja_env.globals["interval_vi"] = numbers.interval_vi
+    app.jinja_env.filters["vi"] = labels.label
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
     app.jinja_env.globals["cite"] = legal.cite  # a legal text as in force today, from the registry
 

@@ -117,7 +117,7 @@ def test_dashboards_in_chromium_at_tablet_and_desktop_width(live_server, browser
     unit = filled["units"]["bach-dang"]
     for username, path, name in (("bd.canbo", f"/dashboard/{unit}{QUERY}", "dashboard-commune"),
                                  ("admin", "/dashboard/city?year=2026", "dashboard-city")):
-        for width, label in ((820, "tablet"), (1366, "desktop")):
+        for width, label in ((390, "phone"), (820, "tablet"), (1366, "desktop")):
             context = browser.new_context(viewport={"width": width, "height": 1000}, locale="vi-VN")
             page = context.new_page()
             errors = []
@@ -134,6 +134,19 @@ def test_dashboards_in_chromium_at_tablet_and_desktop_width(live_server, browser
             assert page.locator("figure[data-chart][aria-label]").count() == charts  # text alternatives
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width + 1, f"{name} scrolls sideways at {width}px"
+            if width < 600:
+                # no toolbar over the titles; titles, tick labels and the right-hand axis inside each chart
+                outside = page.evaluate("""() => [...document.querySelectorAll('figure[data-chart]')].flatMap(f => {
+                    const box = f.getBoundingClientRect();
+                    const bar = f.querySelector('.modebar');
+                    const shown = bar && getComputedStyle(bar).display !== 'none' && bar.getBoundingClientRect().width;
+                    return [...f.querySelectorAll('.gtitle, .xtick text, .ytick text, .y2tick text')]
+                        .filter(t => { const r = t.getBoundingClientRect();
+                                       return r.width && (r.left < box.left - 1 || r.right > box.right + 1); })
+                        .map(t => f.dataset.chart + ': ' + t.textContent)
+                        .concat(shown ? [f.dataset.chart + ': toolbar'] : []);
+                })""")
+                assert not outside, outside
             if backend == "sqlite":
                 save_screenshot(f"{name}-{label}.png", page)
             context.close()

@@ -242,5 +242,5 @@ def test_results_page_shows_indices_for_the_own_commune_only(client, app, auth, 
                                           "q-staff.polite": "5"})
     auth.login("bd.canbo")
     html = client.get("/admin/surveys/results").get_data(as_text=True)
-    assert "1 phiếu hợp lệ" in html and "100.0%" in html
+    assert "1 phiếu hợp lệ" in html and "100,0%" in html
     assert client.get(f"/admin/surveys/results?unit_id={world['units']['hoa-binh']}").status_code == 404

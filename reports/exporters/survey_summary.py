@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 
 from reports.metrics.sipas import CriterionIndex
 from reports.metrics.topics import TopicReport
+from survey_app.numbers import interval_vi
 
 from . import docx_layout as dl
 from .cells import safe_cell
@@ -34,7 +35,7 @@ def _pct(share: float | None) -> float | None:
 def criterion_values(label: str, c: CriterionIndex) -> list:
     ci = c.ci
     return [label, c.n, c.distribution[5], c.distribution[4], c.distribution[3], c.distribution[2],
-            c.distribution[1], _pct(c.share), f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}" if ci else MISSING,
+            c.distribution[1], _pct(c.share), interval_vi(ci[0], ci[1]).rstrip("%") if ci else MISSING,
             round(c.mean, 2) if c.mean is not None else None]
 
 

@@ -172,7 +172,7 @@ class SurveyResponse(db.Model):
     answered_at = mapped_column(UTCDateTime, nullable=False)
     #: The local (Asia/Ho_Chi_Minh) day of ``answered_at``: grouping by day is a plain column on every backend.
     answered_day = mapped_column(Date, nullable=False)
-    #: When the server stored it.
+    #: When the server last stored it (a later screen of the same form stores it again, so rollups see the change).
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     #: True when the dossier code came from a signed per-dossier QR (proven holder).

@@ -416,6 +416,7 @@ def view_contact(actor: User, case: Case) -> None:
 
 
 RATINGS = {3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng"}
+DISSATISFIED = 1
 
 
 def rate(case: Case, rating: int, reason: str = "") -> None:
@@ -428,6 +429,44 @@ def rate(case: Case, rating: int, reason: str = "") -> None:
         raise CaseError("Mức đánh giá không hợp lệ.", 400, "rating")
     case.citizen_rating, case.citizen_rating_reason, case.rated_at = rating, clean(reason)[:500] or None, utcnow()
     _event(case, None, "rated", case.state_enum, case.state_enum, detail={"rating": rating})
+    if rating == DISSATISFIED and case.state_enum in (CaseState.ANSWERED, CaseState.CLOSED):
+        # back to whoever answered it, with the citizen's words (the answer stays answered until it is answered again)
+        _move(case, None, "review_requested", (CaseState.ANSWERED, CaseState.CLOSED), CaseState.IN_PROGRESS,
+              case.citizen_rating_reason)
+        case.closed_at = None
+
+
+def needs_review(case: Case) -> bool:
+    """"Cần xem lại": the citizen was not satisfied with the answer and the case is open again."""
+    return case.citizen_rating == DISSATISFIED and case.state_enum.type == "open"
+
+
+def days_overdue(case: Case, now: datetime | None = None) -> int:
+    """Whole days past the deadline of an open case (0 when not overdue)."""
+    if not overdue(case, now):
+        return 0
+    return max(1, ((now or utcnow()) - case.due_at).days)
+
+
+def close_many(actor: User, cases: list[Case]) -> tuple[list[Case], list[Case]]:
+    """Close every answered case of the list; return (closed, left as they were)."""
+    closed = [c for c in cases if c.state_enum == CaseState.ANSWERED]
+    for c in closed:
+        close(actor, c)
+    return closed, [c for c in cases if c not in closed]
+
+
+def assign_many(actor: User, cases: list[Case], department_id: int | None, assignee_id: int | None
+                ) -> tuple[list[Case], list[tuple[Case, str]]]:
+    """Assign each open case; a case of another commune than the department or officer is left with the reason."""
+    done, left = [], []
+    for c in cases:
+        try:
+            assign(actor, c, department_id, assignee_id)  # checks everything before it changes anything
+            done.append(c)
+        except CaseError as exc:
+            left.append((c, str(exc)))
+    return done, left
 
 
 def set_public_content(actor: User, case: Case, text: str, reason: str) -> None:
