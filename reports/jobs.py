@@ -104,6 +104,9 @@ def _dirty_days(session: Session, since) -> list[date]:
     days: set[date] = set()
     days.update(session.execute(select(SurveyResponse.answered_day).where(
         SurveyResponse.received_at > since).distinct()).scalars())
+    #: a later screen of a QR form adds answers to a response stored earlier
+    days.update(session.execute(select(SurveyResponse.answered_day).where(
+        SurveyResponse.changed_at > since).distinct()).scalars())
     #: a paper form's second-person check changes whether it counts
     days.update(session.execute(select(SurveyResponse.answered_day).where(
         SurveyResponse.checked_at > since).distinct()).scalars())

@@ -237,3 +237,26 @@ def test_per_dossier_qr_is_single_use_and_verified(client, app, tokens, auth, wo
     assert len(stored) == 1 and stored[0].dossier_verified and stored[0].counter_id == world["counters"]["bach-dang"][0]
     forged = citizen.get(path[:-3] + "xyz")
     assert forged.status_code == 410
+
+
+def test_a_later_screen_marks_its_day_for_the_refresh_and_keeps_the_first_storing_time(client, app, tokens):
+    """received_at stays the moment the response was first stored (a score as of a date may know it from then);
+    changed_at tells the incremental refresh that the day's answers changed."""
+    from reports.jobs import refresh
+    from survey_app.models import RollupResponse
+
+    _, hidden = _form(client, tokens[1])
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "4"}}, last_go="next")
+    with app.app_context():
+        refresh(db.session)
+        db.session.commit()
+        (first,) = db.session.execute(select(SurveyResponse.received_at, SurveyResponse.changed_at)).all()
+        assert first.changed_at is None
+    _steps(client, tokens[1], hidden, {2: {"q-access.seating": "5"}})
+    with app.app_context():
+        (later,) = db.session.execute(select(SurveyResponse.received_at, SurveyResponse.changed_at)).all()
+        assert later.received_at == first.received_at and later.changed_at > first.received_at
+        refresh(db.session)
+        db.session.commit()
+        keys = set(db.session.execute(select(RollupResponse.question_key)).scalars())
+    assert {"overall", "access.seating"} <= keys

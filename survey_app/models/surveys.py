@@ -153,6 +153,7 @@ class SurveyResponse(db.Model):
         #: the rollup refresh recomputes whole local days
         Index("ix_survey_responses_answered_day", "answered_day"),
         Index("ix_survey_responses_received", "received_at"),
+        Index("ix_survey_responses_changed_at", "changed_at"),
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
         Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
         Index("ix_survey_responses_iphash_answered", "ip_hash", "answered_at"),
@@ -172,8 +173,10 @@ class SurveyResponse(db.Model):
     answered_at = mapped_column(UTCDateTime, nullable=False)
     #: The local (Asia/Ho_Chi_Minh) day of ``answered_at``: grouping by day is a plain column on every backend.
     answered_day = mapped_column(Date, nullable=False)
-    #: When the server last stored it (a later screen of the same form stores it again, so rollups see the change).
+    #: When the server first stored it: what a score as of a date may know (a queued kiosk tap arrives later).
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: When a later screen of the same form last added answers (the refresh recomputes that day); null if never.
+    changed_at = mapped_column(UTCDateTime)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     #: True when the dossier code came from a signed per-dossier QR (proven holder).
     dossier_verified: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -197,7 +197,8 @@ def continue_response(response: SurveyResponse, version: QuestionnaireVersion, a
         response.suspicious, response.suspicious_reason = True, "honeypot"
     response.answers = [a for a in response.answers if a.question_key not in keys] + [
         SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
-    # the rollup refresh picks up the days of responses received since its last run
-    response.received_at = utcnow()
+    # the rollup refresh picks up the days of responses changed since its last run; received_at stays the first
+    # storing, which is what a score as of a date may know
+    response.changed_at = utcnow()
     db.session.flush()
     return response
