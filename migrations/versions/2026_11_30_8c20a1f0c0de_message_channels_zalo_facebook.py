@@ -1,7 +1,7 @@
 """message channels (Zalo OA, Facebook Page), inbound messages, the sender's platform id on cases, topic cache
 
 Revision ID: 8c20a1f0c0de
-Revises: 5c7e2a91d4b8
+Revises: d2a7c5e1f9b3
 Create Date: 2026-11-30 13:37:31.850284
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '8c20a1f0c0de'
-down_revision = '5c7e2a91d4b8'
+down_revision = 'd2a7c5e1f9b3'
 branch_labels = None
 depends_on = None
 
