@@ -54,7 +54,10 @@ def units_import(path: Path) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Tạo dữ liệu mẫu (chạy lại không thay đổi gì) và in thông tin đăng nhập."""
-    from bench.generator import (
+    from reports.jobs import run_refresh
+
+    from .services.demo import load_demo
+    from .services.demo_data import (
         CasePlan,
         DossierPlan,
         SurveyPlan,
@@ -63,9 +66,6 @@ def demo_command() -> None:
         generate_dossiers,
         generate_survey_responses,
     )
-    from reports.jobs import run_refresh
-
-    from .services.demo import load_demo
     from .timeutil import local_today
 
     logins = load_demo(Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path))

@@ -12,12 +12,12 @@ import pytest
 from docx import Document
 from openpyxl import load_workbook
 
-from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from reports.metrics.topics import MIN_TOPIC_SIZE, TextItem, find_topics
 from reports.queries import free_texts
 from reports.topics import commune_topics
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, Case, ServiceCentre
+from survey_app.services.demo_data import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from survey_app.text import scrub
 
 START, END = date(2026, 3, 2), date(2026, 5, 31)
