@@ -151,12 +151,16 @@ def test_weekly_collection_counts_weeks_with_a_session_and_zero_item_sessions_co
         assert result.points == 0.25  # 2 × 3/13 = 0.46 -> 0.25
 
 
-def _respond(world, questionnaire, at, suspicious=False, overall=5):
+def _respond(world, questionnaire, at, suspicious=False, overall=5, stored_at=None):
+    """A QR response answered at ``at`` and stored then (or at ``stored_at``, e.g. a kiosk tap queued offline), as
+    a citizen's phone would have sent it (a score as of a date counts only what was stored by then)."""
     q = surveys.questionnaire_by_code(questionnaire)
     version = surveys.current_version(q.id)
-    surveys.submit_response(version, ParsedAnswers(values={"overall": [overall]}), surveys.Submission(
+    response, _ = surveys.submit_response(version, ParsedAnswers(values={"overall": [overall]}), surveys.Submission(
         unit_id=world["units"]["bach-dang"], centre_id=world["centres"]["bach-dang"], channel="qr",
         client_id=uuid.uuid4().hex, answered_at=as_utc(at), honeypot=suspicious))
+    response.received_at = as_utc(stored_at or at)
+    db.session.flush()
 
 
 def test_centre_survey_months_exclude_suspicious_responses(app, world):
@@ -242,8 +246,8 @@ def test_rebuild_equals_incremental_refresh(app, world):
         db.session.commit()
         category = db.session.execute(select(CaseCategory.id)).scalars().first()
         # new rows after the first refresh: a late kiosk rating for an old day and a case
-        _respond(world, "centre-service", local(2026, 3, 2), overall=4)
-        _respond(world, "centre-service", local(2026, 3, 2), suspicious=True)
+        _respond(world, "centre-service", local(2026, 3, 2), overall=4, stored_at=datetime.now(UTC))
+        _respond(world, "centre-service", local(2026, 3, 2), suspicious=True, stored_at=datetime.now(UTC))
         filed, _ = case_service.file_case(case_service.CaseInput(
             unit_id=world["units"]["bach-dang"], channel="hotline", kind="gop_y", category_id=category,
             content="Ý kiến"))

@@ -84,13 +84,25 @@ def date_vn(iso: str | None) -> str:
 KIND_WORDS = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}
 
 
+def _code_words() -> dict[str, str]:
+    """Codes that parameter values hold (feedback channels, questionnaires), in the words staff read."""
+    from survey_app.models.cases import CHANNEL_LABELS
+
+    return {**{str(k): str(v) for k, v in CHANNEL_LABELS.items()},
+            "centre-service": "Phiếu khảo sát tại Trung tâm Phục vụ hành chính công",
+            "annual-friendly-government": "Phiếu khảo sát hằng năm về “Chính quyền thân thiện”"}
+
+
+CODE_WORDS = _code_words()
+
+
 def _value_text(value, spec: dict) -> str:
     """A parameter's value as a person reads it: labels for coded values, kinds of unit in words."""
-    labels = spec.get("values") or {}
+    labels = {**CODE_WORDS, **(spec.get("values") or {})}
     if isinstance(value, dict):
         return ", ".join(f"{KIND_WORDS.get(k, k)} {_value_text(v, spec)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(str(labels.get(v, v)) for v in value)
     if isinstance(value, float):
         return f"{value:g}".replace(".", ",")
     return str(labels.get(value, value)) if value is not None else "—"
