@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Counter, Kiosk, ServiceCentre, SurveyAnswer, SurveyResponse, User
+from survey_app.models import Counter, Kiosk, KioskRejection, ServiceCentre, SurveyAnswer, SurveyResponse, User
 from survey_app.services import kiosks
 
 
@@ -91,10 +91,17 @@ def test_bad_items_are_reported_one_by_one_and_the_rest_stored(client, app, worl
     response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
     assert response.status_code == 200
     statuses = [r["status"] for r in response.json["results"]]
-    assert statuses == ["stored"] + ["rejected"] * 8
+    # a time that cannot be trusted is flagged, not refused: the citizen did tap
+    assert statuses == ["stored", "rejected", "stored", "stored"] + ["rejected"] * 5
+    assert [r.get("flags") for r in response.json["results"][2:4]] == [["clock-untrusted"]] * 2
     errors = [r.get("error", "") for r in response.json["results"]]
-    assert "thang 3 mức" in errors[1] and "tương lai" in errors[2] and "quá cũ" in errors[3]
-    assert len(_responses(app)) == 1
+    assert "thang 3 mức" in errors[1] and "1000 ký tự" in errors[4]
+    assert len(_responses(app)) == 3
+    with app.app_context():  # refused items with an id are kept for staff, the megabyte comment cut
+        kept = db.session.execute(select(KioskRejection).order_by(KioskRejection.id)).scalars().all()
+        assert [k.client_id for k in kept] == [items[1]["client_id"], items[4]["client_id"], items[7]["client_id"],
+                                               items[8]["client_id"]]
+        assert len(kept[1].item["comment"]) == 200
 
 
 def test_malformed_batches_and_forged_credentials_get_json_errors(client, app, world):

@@ -21,7 +21,7 @@ from .cases import (
 )
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
-from .kiosks import Kiosk
+from .kiosks import Kiosk, KioskBinding, KioskRejection
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -92,6 +92,8 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "KioskBinding",
+    "KioskRejection",
     "Notification",
     "SuggestionBox",
     "AuditEvent",

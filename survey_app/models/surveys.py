@@ -170,6 +170,10 @@ class SurveyResponse(db.Model):
     #: The tablet that sent a kiosk rating.
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
     paper_serial: Mapped[str | None] = mapped_column(String(32))
+    #: Notes for a reviewer that do not exclude the response from indices, comma-separated: e.g.
+    #: "clock-untrusted" (a kiosk time that could not be converted reliably), "dossier-dropped" (the dossier
+    #: code was already rated, the rating kept without it), "stale-screen" (tapped on a superseded kiosk setup).
+    review_flags: Mapped[str | None] = mapped_column(String(120))
 
     answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     version: Mapped[QuestionnaireVersion] = relationship()

@@ -48,6 +48,8 @@ class Submission:
     kiosk_id: int | None = None
     #: Flag set by the caller (e.g. a kiosk burst); the honeypot and address bursts are found here.
     suspicious_reason: str | None = None
+    #: Reviewer notes that keep the response in the indices (see ``SurveyResponse.review_flags``).
+    review_flags: str | None = None
 
 
 def questionnaire_by_code(code: str) -> Questionnaire | None:
@@ -140,7 +142,7 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
         dossier_code=source.dossier_code or None, dossier_verified=source.dossier_verified, lang=source.lang,
         ip_hash=source.ip_hash, suspicious=reason is not None, suspicious_reason=reason,
         entered_by_id=source.entered_by.id if source.entered_by else None, paper_serial=source.paper_serial,
-        kiosk_id=source.kiosk_id,
+        kiosk_id=source.kiosk_id, review_flags=source.review_flags,
     )
     response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
     db.session.add(response)
