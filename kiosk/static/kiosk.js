@@ -294,9 +294,21 @@ function setBlocked(code) {
 }
 
 // -- sending ------------------------------------------------------------------------------------------------------
-async function sync() {
-  if (syncing || !token || blocked) return;
+// One exchange with the server at a time: a report computed before a batch never lands after it.
+let chain = Promise.resolve();
+function serial(fn) {
+  const run = chain.then(fn, fn);
+  chain = run.catch(() => {});
+  return run;
+}
+
+function sync() {
+  if (syncing || !token || blocked) return Promise.resolve();
   syncing = true;
+  return serial(sendQueue);
+}
+
+async function sendQueue() {
   try {
     for (;;) {
       const items = (await queueAll()).filter((i) => !i.hold).sort((a, b) => a.answered_at.localeCompare(b.answered_at));
@@ -333,6 +345,7 @@ async function sync() {
   } finally {
     syncing = false;
     updateStatus();
+    if (staffPin && currentScreen() === "staff") openFailed(); // a re-sent item refused again shows at once
   }
 }
 
@@ -341,7 +354,11 @@ async function applyResolutions(resolutions) {
   if (ids.length) await failedDelete(ids); // discarded by staff on the staff page, or stored by a re-send
 }
 
-async function refreshConfig() {
+function refreshConfig() {
+  return serial(report);
+}
+
+async function report() {
   if (!token || !navigator.onLine) { updateStatus(); return; }
   try {
     const waiting = (await queueAll()).filter((i) => !i.hold).length;

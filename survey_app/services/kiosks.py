@@ -441,7 +441,9 @@ def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judge
         if not trusted:  # give an unknown time the benefit of the doubt within the binding
             at = max(at, binding.valid_from)
             at = min(at, binding.valid_to) if binding.valid_to is not None else at
-        if binding.valid_to is not None and at > binding.valid_to + CLOCK_SKEW:
+        # a time converted with a measured offset is exact to a round trip; a raw device time gets the skew
+        grace = timedelta(0) if trusted and item.offset is not None else CLOCK_SKEW
+        if binding.valid_to is not None and at > binding.valid_to + grace:
             if binding.end_reason != "changed":
                 what = "bị thu hồi" if binding.end_reason == "revoked" else "được cấp mã ghép nối mới"
                 raise ItemRejected(f"Đánh giá lúc {format_datetime(at)}, sau khi máy {what} "
