@@ -12,8 +12,17 @@ import pytest
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Counter, Kiosk, KioskRejection, Officer, ServiceCentre, SurveyAnswer, \
-    SurveyResponse, User
+from survey_app.models import (
+    AuditEvent,
+    Counter,
+    Kiosk,
+    KioskRejection,
+    Officer,
+    ServiceCentre,
+    SurveyAnswer,
+    SurveyResponse,
+    User,
+)
 from survey_app.services import kiosks
 from tests.conftest import PASSWORD
 
