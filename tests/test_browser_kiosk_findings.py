@@ -97,7 +97,7 @@ def _tablet(browser, live_server, code, clock_shift_ms=0):
     page.get_by_label("Mã ghép nối").fill(code)
     page.get_by_role("button", name="Ghép nối").click()
     page.locator("#screen-rate.active").wait_for()
-    page.locator("#status-net[data-state=online]").wait_for()
+    page.locator("#status-net.online").wait_for()
     return context, page
 
 
@@ -322,7 +322,7 @@ def test_status_footer_tells_the_truth(browser, live_server, app, world):
     # the server cannot be reached while the network is up: not "Trực tuyến"
     tablet.route("**/kiosk/api/**", lambda route: route.abort())
     _tap(tablet, "Rất hài lòng")
-    tablet.locator("#status-net[data-state=offline]", has_text="Không kết nối được máy chủ").wait_for()
+    tablet.locator("#status-net.offline", has_text="Không kết nối được máy chủ").wait_for()
     assert _queue_text(tablet) == "Chờ gửi: 1"
     # the citizen in progress is not counted as waiting
     tablet.locator("#levels").get_by_role("button", name="Hài lòng", exact=True).click()
@@ -335,7 +335,7 @@ def test_status_footer_tells_the_truth(browser, live_server, app, world):
     tablet.locator("#status-net", has_text="Mất kết nối").wait_for()
     context.set_offline(False)
     tablet.locator("#status-queue", has_text="Chờ gửi: 0").wait_for(timeout=15000)
-    tablet.locator("#status-net[data-state=online]").wait_for()
+    tablet.locator("#status-net.online").wait_for()
     assert _wait_for(lambda: len(_stored(app)) == 3)
     staff.goto(f"{live_server}/admin/kiosks/")  # the count reported after the batch, not before it
     assert staff.locator("#kiosk-table td[data-col=queue]").first.inner_text() == "0"

@@ -440,7 +440,9 @@ async function renderHeld() {
 function describe(item) {
   const label = (item.scale === 5 ? { 5: "Rất hài lòng", 4: "Hài lòng", 3: "Bình thường", 2: "Không hài lòng", 1: "Rất không hài lòng" }
     : { 3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng" })[item.value] || String(item.value);
-  return `${label} (${item.scale || "?"} mức) · ${hhmm(new Date(item.answered_at))}`;
+  // the tap's time on the server's clock, as the server will store it
+  const at = new Date(Date.parse(item.answered_at) + (item.clock_offset_ms || 0));
+  return `${label} (${item.scale || "?"} mức) · ${hhmm(at)}`;
 }
 
 function renderFailedList(list, failed, actions) {
