@@ -274,3 +274,16 @@ def test_a_tablet_silent_for_a_whole_working_day_is_flagged(app, world):
                       last_seen_at=datetime(2026, 11, 27, 8, tzinfo=UTC))  # Friday 15:00 in Hai Phong
         assert not kiosks.is_silent(kiosk, date(2026, 11, 30))  # Monday: only the weekend passed
         assert kiosks.is_silent(kiosk, date(2026, 12, 1))  # Tuesday: Monday passed without a word
+
+
+def test_items_at_the_calendar_edges_are_handled_alone(client, app, world):
+    headers = _paired(client, app, world)
+    items = [{**_item(3), "answered_at": "0001-01-01T00:00:00+01:00"},
+             {**_item(3), "answered_at": "9999-12-31T23:59:59-01:00"},
+             {**_item(3), "answered_at": "9999-12-31T20:00:00+00:00", "clock_offset_ms": 10**12,
+              "clock_checked_at": datetime.now(UTC).isoformat()},
+             _item(3, dossier_code=12345), _item(2)]
+    response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["rejected", "rejected", "stored", "rejected", "stored"]
+    assert response.json["results"][2]["flags"] == ["clock-untrusted"]

@@ -336,9 +336,9 @@ def _parse_time(value) -> datetime | None:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, OverflowError):
+        return as_utc(parsed) if parsed.tzinfo else None
+    except (ValueError, OverflowError):  # also the calendar's edges shifted to UTC
         return None
-    return as_utc(parsed) if parsed.tzinfo else None
 
 
 def _int(value) -> int | None:
@@ -379,7 +379,9 @@ def validate_item(item: object) -> KioskItem:
     aspects = item.get("aspects") or []
     if not isinstance(aspects, list) or any(not isinstance(a, str) or a not in ASPECTS for a in aspects):
         raise ItemRejected("Khía cạnh cần cải thiện không hợp lệ.")
-    dossier = clean(item["dossier_code"]) if isinstance(item.get("dossier_code"), str) else ""
+    if not isinstance(item.get("dossier_code") or "", str):
+        raise ItemRejected("Mã hồ sơ phải là chuỗi ký tự.")
+    dossier = clean(item.get("dossier_code") or "")
     if len(dossier) > 64:
         raise ItemRejected("Mã hồ sơ tối đa 64 ký tự.")
     return KioskItem(client_id=client_id, value=value, device_time=device_time, scale=scale,
@@ -414,8 +416,11 @@ def tap_time(item: KioskItem, now: datetime) -> tuple[datetime, bool]:
     within five minutes ahead and a year back. An untrusted time is clamped into what is known for sure.
     """
     if item.offset is not None:
-        at = item.device_time + item.offset
-        lower = item.offset_at - CLOCK_SKEW if item.offset_at else now - MAX_AGE
+        try:
+            at = item.device_time + item.offset
+            lower = item.offset_at - CLOCK_SKEW if item.offset_at else now - MAX_AGE
+        except OverflowError:  # a device time at the calendar's edge: nothing known, the arrival is the bound
+            return now, False
     else:
         at, lower = item.device_time, now - MAX_AGE
     if lower <= at <= now + CLOCK_SKEW:
