@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -466,13 +466,19 @@ def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judge
     return Judgement(binding=binding, scale=scale, answered_at=at, flags=tuple(flags))
 
 
-def _burst(kiosk: Kiosk, at: datetime) -> bool:
-    recent = db.session.execute(
-        select(func.count()).select_from(SurveyResponse).where(
-            SurveyResponse.kiosk_id == kiosk.id, SurveyResponse.answered_at >= at - BURST_WINDOW,
-            SurveyResponse.answered_at <= at)
-    ).scalar()
-    return recent >= BURST_COUNT
+class _Bursts:
+    """The tablet's tap times around a batch (one query), to flag a tap with too many just before it."""
+
+    def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
+        self.times = list(db.session.execute(select(SurveyResponse.answered_at).where(
+            SurveyResponse.kiosk_id == kiosk.id, SurveyResponse.answered_at >= min(times) - BURST_WINDOW,
+            SurveyResponse.answered_at <= max(times))).scalars()) if times else []
+
+    def add(self, at: datetime) -> bool:
+        """Whether ``at`` is a burst given the taps stored so far; then count it too."""
+        burst = sum(at - BURST_WINDOW <= t <= at for t in self.times) >= BURST_COUNT
+        self.times.append(at)
+        return burst
 
 
 def _answers(item: KioskItem, scale: int) -> ParsedAnswers:
@@ -499,12 +505,22 @@ def _keep_rejection(kiosk: Kiosk, raw: dict, client_id: str, reason: str, now: d
         row.reason, row.rejected_at, row.attempts, row.item = reason[:300], now, row.attempts + 1, kept
 
 
+@dataclass
+class _Prepared:
+    index: int
+    item: KioskItem
+    key: str
+    verdict: Judgement
+    version: QuestionnaireVersion
+
+
 def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     """Store each valid rating once (idempotent on the tablet's id) as the tablet describes it.
 
-    Invalid items are rejected one by one with a reason (and kept for staff); the rest of the batch is stored.
-    A concurrent retry of the same batch surfaces as an IntegrityError at commit: the caller rolls back and
-    runs it again, when the items already stored come back as duplicates.
+    Every item is validated and judged in Python first; the valid ones go in one multi-row INSERT … ON CONFLICT
+    (client_id) DO NOTHING per questionnaire version. Invalid items are rejected one by one with a reason (and
+    kept for staff); the rest of the batch is stored. A concurrent retry of the same batch that collides on
+    another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
     questionnaire = surveys.questionnaire_by_code("centre-service")
     current = surveys.current_version(questionnaire.id)
@@ -515,52 +531,75 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     if not bindings:
         binding = sync_binding(kiosk)
         bindings = [binding] if binding else []
-    discarded = {row.client_id for row in db.session.execute(select(KioskRejection).where(
+    client_ids = [c for c in map(client_id_of, items) if c]
+    discarded = set(db.session.execute(select(KioskRejection.client_id).where(
         KioskRejection.kiosk_id == kiosk.id, KioskRejection.resolution == "discarded",
-        KioskRejection.client_id.in_([c for c in map(client_id_of, items) if c]))).scalars()}
+        KioskRejection.client_id.in_(client_ids))).scalars()) if client_ids else set()
+    known = set(db.session.execute(select(SurveyResponse.client_id).where(
+        SurveyResponse.client_id.in_([f"k{kiosk.id}:{c}" for c in client_ids]))).scalars()) if client_ids else set()
     now = utcnow()
-    results: list[ItemResult] = []
-    for raw in items:
+    results: list[ItemResult | None] = [None] * len(items)
+    prepared: list[_Prepared] = []
+    for index, raw in enumerate(items):
         client_id = client_id_of(raw)
         try:
             if client_id in discarded:
-                results.append(ItemResult(client_id, "discarded"))
+                results[index] = ItemResult(client_id, "discarded")
                 continue
             item = validate_item(raw)
             key = f"k{kiosk.id}:{item.client_id}"
-            if surveys.find_by_client_id(key) is not None:
-                results.append(ItemResult(client_id, "duplicate"))
+            if key in known:
+                results[index] = ItemResult(client_id, "duplicate")
                 continue
-            verdict = judge(item, bindings, now)
-            results.append(_store(kiosk, item, verdict, key, versions.get(item.version_id) or current))
-        except (ItemRejected, surveys.SurveyError) as exc:
-            results.append(ItemResult(client_id, "rejected", str(exc)))
+            known.add(key)
+            prepared.append(_Prepared(index, item, key, judge(item, bindings, now),
+                                      versions.get(item.version_id) or current))
+        except ItemRejected as exc:
+            results[index] = ItemResult(client_id, "rejected", str(exc))
             if client_id is not None:
                 _keep_rejection(kiosk, raw, client_id, str(exc), now)
-    stored = [r.client_id for r in results if r.status in ("stored", "duplicate")]
+    _store_all(kiosk, prepared, results)
+    stored = [r.client_id for r in results if r is not None and r.status in ("stored", "duplicate")]
     if stored:
         kiosk.last_sent_at = now
         for row in db.session.execute(select(KioskRejection).where(
                 KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(stored),
                 KioskRejection.resolution.is_(None))).scalars():
             row.resolution, row.resolved_at = "stored", now
-    return results
+    return [r for r in results if r is not None]
 
 
-def _store(kiosk: Kiosk, item: KioskItem, verdict: Judgement, key: str, version: QuestionnaireVersion) -> ItemResult:
-    flags = list(verdict.flags)
-    dossier = item.dossier or None
-    if dossier and surveys.dossier_already_rated(version.questionnaire_id, kiosk.unit_id, dossier):
-        dossier = None  # the rating counts; the second claim on the dossier does not
-        flags.append(FLAG_DOSSIER)
-    binding = verdict.binding
-    source = surveys.Submission(
-        unit_id=binding.unit_id if binding else kiosk.unit_id,
-        centre_id=binding.centre_id if binding else kiosk.centre_id,
-        counter_id=binding.counter_id if binding else kiosk.counter_id,
-        officer_id=binding.officer_id if binding else None, channel="kiosk", client_id=key,
-        answered_at=verdict.answered_at, dossier_code=dossier, kiosk_id=kiosk.id,
-        suspicious_reason="kiosk-burst" if _burst(kiosk, verdict.answered_at) else None,
-        review_flags=",".join(flags) or None)
-    surveys.submit_response(version, _answers(item, verdict.scale), source)
-    return ItemResult(item.client_id, "stored", flags=tuple(flags))
+def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult | None]) -> None:
+    """Decide the flags that depend on stored rows (dossier already rated, bursts) in two queries, then insert."""
+    codes = {p.item.dossier for p in prepared if p.item.dossier}
+    rated = set(db.session.execute(select(SurveyResponse.dossier_code).where(
+        SurveyResponse.questionnaire_id.in_({p.version.questionnaire_id for p in prepared}),
+        SurveyResponse.unit_id == kiosk.unit_id, SurveyResponse.dossier_code.in_(codes))).scalars()) if codes else set()
+    bursts = _Bursts(kiosk, [p.verdict.answered_at for p in prepared])
+    by_version: dict[int, list[tuple[surveys.Submission, ParsedAnswers]]] = {}
+    flags_of: dict[str, tuple[str, ...]] = {}
+    for p in prepared:
+        flags = list(p.verdict.flags)
+        dossier = p.item.dossier or None
+        if dossier and dossier in rated:
+            dossier = None  # the rating counts; the second claim on the dossier does not
+            flags.append(FLAG_DOSSIER)
+        elif dossier:
+            rated.add(dossier)
+        binding = p.verdict.binding
+        source = surveys.Submission(
+            unit_id=binding.unit_id if binding else kiosk.unit_id,
+            centre_id=binding.centre_id if binding else kiosk.centre_id,
+            counter_id=binding.counter_id if binding else kiosk.counter_id,
+            officer_id=binding.officer_id if binding else None, channel="kiosk", client_id=p.key,
+            answered_at=p.verdict.answered_at, dossier_code=dossier, kiosk_id=kiosk.id,
+            suspicious_reason="kiosk-burst" if bursts.add(p.verdict.answered_at) else None,
+            review_flags=",".join(flags) or None)
+        by_version.setdefault(p.version.id, []).append((source, _answers(p.item, p.verdict.scale)))
+        flags_of[p.key] = tuple(flags)
+    inserted: set[str] = set()
+    for p_version in {p.version.id: p.version for p in prepared}.values():
+        inserted |= surveys.insert_many(p_version, by_version[p_version.id])
+    for p in prepared:
+        results[p.index] = ItemResult(p.item.client_id, "stored", flags=flags_of[p.key]) if p.key in inserted \
+            else ItemResult(p.item.client_id, "duplicate")  # stored meanwhile by a concurrent retry
