@@ -11,9 +11,11 @@ Extra arguments after ``test`` go to pytest; after ``bench`` to ``python -m benc
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,9 +29,10 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 #: Debian packages the tests need: the browser (also Kaleido's, for chart images), fonts with Vietnamese glyphs
 #: (Liberation 2: metric-compatible with Times New Roman, which the documents name),
-#: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG.
+#: LibreOffice and Poppler to open the generated Word/Excel files as a person would and render them to PNG;
+#: the PostgreSQL client tools (pg_dump, pg_restore, psql) for the backup round trip.
 TEST_APT = ["chromium", "fonts-dejavu-core", "fonts-liberation2", "libreoffice-writer-nogui", "libreoffice-calc-nogui",
-            "poppler-utils"]
+            "poppler-utils", "postgresql-client"]
 
 
 def say(message: str) -> None:
@@ -113,16 +116,75 @@ def ensure_redis() -> None:
     sys.exit(2)
 
 
+def service_commands(bin_dir: Path, port: str, extra: list[str]) -> list[list[str]]:
+    """The web server and the background worker (its schedule included), as the Docker image runs them."""
+    return [
+        [str(bin_dir / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--graceful-timeout", "10",
+         "--access-logfile", "-", *extra, "survey_app:create_app()"],
+        [str(bin_dir / "flask"), "--app", "survey_app", "jobs", "work"],
+    ]
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum, frame) -> None:
+    raise _Stop(signum)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM if the supervisor itself is killed (Linux), so nothing is left running."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def supervise(commands: list[list[str]], grace: float = 20.0) -> int:
+    """Run every command until one exits or this process gets Ctrl+C (SIGINT) or SIGTERM, then stop them all:
+    SIGTERM, and SIGKILL for any still running after ``grace`` seconds. Returns the exit status."""
+    signal.signal(signal.SIGINT, _raise_stop)
+    signal.signal(signal.SIGTERM, _raise_stop)
+    processes: list[subprocess.Popen] = []
+    status = 0
+    try:
+        for command in commands:
+            processes.append(subprocess.Popen(command, cwd=ROOT, preexec_fn=_die_with_parent))
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.3)
+        status = next(p.returncode for p in processes if p.returncode is not None)
+        say(f"Một tiến trình đã dừng (mã {status}); dừng các tiến trình còn lại …")
+    except _Stop:
+        say("Đang dừng máy chủ web và máy xử lý nền …")
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        deadline = time.monotonic() + grace
+        for process in processes:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    return status
+
+
 def cmd_start(args: list[str]) -> None:
+    # SIGTERM during set-up stops the step in progress too (subprocess.run kills its child on an exception).
+    signal.signal(signal.SIGTERM, _interrupt)
     ensure_venv()
     port = os.environ.get("PORT", "8000")
     flask("db", "upgrade")
     flask("demo")
-    # The background worker (evidence dossiers) runs beside the web server and stops with it (Ctrl+C reaches both).
-    subprocess.Popen([str(BIN / "flask"), "--app", "survey_app", "jobs", "work"], cwd=ROOT)
     say(f"Hài Lòng đang chạy tại http://127.0.0.1:{port}/  (đăng nhập: /login, Ctrl+C để dừng)")
-    os.execv(BIN / "gunicorn", [str(BIN / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                                "--access-logfile", "-", *args, "survey_app:create_app()"])
+    # Web and worker (background jobs and the periodic schedule) together; Ctrl+C or SIGTERM stops both.
+    sys.exit(supervise(service_commands(BIN, port, args)))
 
 
 def cmd_lint(args: list[str]) -> None:

@@ -121,11 +121,7 @@ def work(session: Session, once: bool = False, idle_seconds: float = 2.0, log: C
     """Run jobs until stopped (or, with ``once``, until the queue is empty); returns the jobs run."""
     worker = worker_name()
     done = 0
-    last_purge = 0.0
     while True:
-        if time.monotonic() - last_purge > 3600:
-            purge_old_results(session)
-            last_purge = time.monotonic()
         job_id = claim_next(session, worker)
         if job_id is None:
             if once:

@@ -216,7 +216,7 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
     """The newest comments of the period's last 30 days (a few raw rows, newest first), phone numbers and e-mail
     addresses hidden. The window keeps the read to one commune's recent responses at any scale."""
     since = max(p.start, p.end - RECENT)
-    from survey_app.services.cases import public_text
+    from survey_app.text import scrub
 
     r, text, overall = SurveyResponse, SurveyAnswer, SurveyAnswer.__table__.alias("overall_answer")
     query = (select(r.answered_at, overall.c.value, text.text)
@@ -232,7 +232,7 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
         query = query.where(r.centre_id == p.centre_id)
     if negative_only:
         query = query.where(overall.c.value.between(1, 2))
-    return [Comment(at, int(v) if v is not None else None, public_text(t)) for at, v, t in session.execute(query)]
+    return [Comment(at, int(v) if v is not None else None, scrub(t)) for at, v, t in session.execute(query)]
 
 
 # -- feedback handling ---------------------------------------------------------------------------------------------

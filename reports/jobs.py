@@ -1,6 +1,6 @@
 """Aggregation jobs: refresh the rollup tables incrementally (or rebuild them), one run at a time.
 
-Every periodic job is listed in :data:`JOBS` (run them from cron or a systemd timer, see the README). A refresh
+Every periodic job is declared in :data:`reports.schedule.PERIODIC` and run by the worker's schedule. A refresh
 finds the local days whose raw rows changed since the last run, deletes those days from the rollups and inserts
 them again from one GROUP BY each, so running it twice, or a full rebuild, gives exactly the same rows.
 """
@@ -63,14 +63,6 @@ MAX_LATENCY_DAYS = 60
 #: Cached scores older than this are recomputed by the next refresh (the score page itself is always live).
 SCORE_MAX_AGE = timedelta(minutes=30)
 DAY_CHUNK = 200
-
-#: The periodic jobs: name -> (what it does, suggested schedule).
-JOBS = {
-    "reports refresh": ("Cập nhật bảng tổng hợp (rollup) cho chỉ số và điểm", "mỗi 5 phút"),
-    "notifications send": ("Gửi thông báo đang chờ cho người dân", "mỗi phút"),
-    "jobs work": ("Chạy việc nền: hồ sơ minh chứng và các tệp lớn (reports/background.py)", "chạy liên tục"),
-}
-
 
 class LockBusy(RuntimeError):
     """Another process holds the job's lock."""
@@ -284,12 +276,13 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
 
 
 def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
-    """Recompute the cached score of every commune whose cache is missing or older than ``max_age`` (all of them
+    """Recompute the cached score and year-end guidance (``data["guidance"]``) of every commune whose cache is
+    missing or older than ``max_age`` (all of them
     when ``max_age`` is None), for ``year`` (this year by default); commits each commune. Returns how many."""
     from survey_app.models import AdminUnit, ScoreCache
     from survey_app.timeutil import local_today
 
-    from .scoring.engine import score
+    from .scoring.guidance import guidance
 
     year = year or local_today().year
     now = utcnow()
@@ -301,8 +294,9 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
         row = cached.get(unit.id)
         if row is not None and max_age is not None and as_utc(row.computed_at) > now - max_age:
             continue
-        result = score(session, unit, year)
-        data = result.as_dict()
+        outlook = guidance(session, unit, year)
+        result = outlook.score
+        data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
         if row is None:
             row = ScoreCache(unit_id=unit.id, year=year)
             session.add(row)

@@ -115,7 +115,7 @@ qr_cli = AppGroup("qr", help="Mã QR khảo sát.")
 def qr_export(directory: Path, unit_code: str | None) -> None:
     """Xuất mã QR (PNG, SVG), áp phích A4 và thẻ A6 (PDF) của mọi trung tâm và quầy vào DIRECTORY."""
     from .models import ServiceCentre
-    from .services import qr
+    from .services import audit, qr
     from .surveys import printing
     from .surveys.qrcodes import qr_png, qr_svg
     from .text import slug
@@ -123,8 +123,14 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
     query = select(ServiceCentre).where(ServiceCentre.active.is_(True)).order_by(ServiceCentre.unit_id)
     if unit_code:
         query = query.where(ServiceCentre.unit_id == resolve_unit(unit_code).id)
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base:
+        raise click.ClickException(
+            "Chưa đặt HAILONG_PUBLIC_URL (địa chỉ công khai của hệ thống, ví dụ https://hailong.haiphong.gov.vn): "
+            "mã QR in ra phải trỏ đúng địa chỉ người dân truy cập được. Không xuất tệp nào.")
+    if not base.startswith(("https://", "http://")):
+        raise click.ClickException(f"HAILONG_PUBLIC_URL “{base}” phải bắt đầu bằng https:// (hoặc http://).")
     centres = list(db.session.execute(query).scalars())
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
     written = 0
     with current_app.test_request_context(base_url=base):
         tokens = qr.ensure_tokens(centres)
@@ -141,6 +147,9 @@ def qr_export(directory: Path, unit_code: str | None) -> None:
             (folder / f"{stem}_the-A6.pdf").write_bytes(printing.card_pdf(item))
             (folder / f"{stem}.url.txt").write_text(url + "\n", encoding="utf-8")
             written += 1
+        for unit_id in sorted({centre.unit_id for centre in centres}):
+            audit.record(None, "export", "qr_poster", None, unit_id=unit_id, detail={"directory": str(directory)})
+        db.session.commit()
         for centre in centres:
             items = [qr.poster_item(t) for t in tokens if t.centre_id == centre.id and t.counter is not None]
             if items:
@@ -154,12 +163,12 @@ notifications_cli = AppGroup("notifications", help="Thông báo cho người dâ
 
 @notifications_cli.command("send")
 def notifications_send() -> None:
-    """Gửi các thông báo đang chờ bằng bộ gửi đã cấu hình (mặc định: ghi nhật ký)."""
-    from .services.notify import send_pending
+    """Gửi ngay các thông báo đến lượt (máy xử lý nền cũng tự gửi mỗi phút)."""
+    from .services.delivery import deliver_pending
 
-    sent, failed = send_pending()
+    result = deliver_pending(db.session)
     db.session.commit()
-    click.echo(f"Đã gửi {sent} thông báo, {failed} lỗi (giữ lại để gửi lần sau).")
+    click.echo(f"Đã gửi {result.sent} thông báo, {result.retry} chờ gửi lại, {result.failed} thất bại.")
 
 
 reports_cli = AppGroup("reports", help="Tổng hợp số liệu, chấm điểm, hồ sơ minh chứng.")
@@ -198,8 +207,11 @@ def reports_import_dossiers(unit_code: str, path: Path) -> None:
         raise click.ClickException(f"Không nhập: {len(report.errors)} lỗi. Chưa có thay đổi nào được lưu.")
     dossier_import.apply(report, unit.id, path.name, None)
     db.session.commit()
+    for warning in report.warnings[:200]:
+        click.echo(f"Cảnh báo – {warning}", err=True)
     click.echo(f"Đã nhập {unit.full_name}: {report.created} hồ sơ mới, {report.updated} cập nhật, "
-               f"{report.unchanged} không đổi.")
+               f"{report.unchanged} không đổi" + (f"; {len(report.warnings)} cảnh báo" if report.warnings else "")
+               + ".")
 
 
 @reports_cli.command("score")
@@ -223,7 +235,11 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     if as_json:
         click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
         return
-    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (đến {result.end.strftime('%d/%m/%Y')})")
+    click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (số liệu tính đến "
+               f"{result.end.strftime('%d/%m/%Y')})")
+    if result.asof is not None and result.asof.capped:
+        click.echo(f"! Ngày yêu cầu {result.asof.requested.strftime('%d/%m/%Y')} chưa đến (hoặc ngoài năm): chỉ tính "
+                   f"những gì đã có đến {result.end.strftime('%d/%m/%Y')}.")
     for note in result.discrepancies:
         click.echo(f"! {note}")
     for item in result.items:
@@ -234,6 +250,31 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     click.echo(f"TỔNG: {result.total:g}/100 – {result.level_name}")
     for reason in result.disqualified:
         click.echo(f"Không đạt chuẩn do: {reason}")
+
+
+@reports_cli.command("guidance")
+@click.option("--unit", "unit_code", required=True)
+@click.option("--year", type=int, required=True)
+@click.option("--as-of", "as_of", default=None, help="Tính đến ngày (dd/mm/yyyy); mặc định hôm nay.")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_guidance(unit_code: str, year: int, as_of: str | None, as_json: bool) -> None:
+    """Lộ trình đạt chuẩn: dự báo cuối năm, việc cần làm tuần này và con đường ngắn nhất lên mức tiếp theo."""
+    import json
+
+    from reports.scoring.guidance import guidance, guidance_lines
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    day = parse_date(as_of) if as_of else None
+    if as_of and day is None:
+        raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
+    result = guidance(db.session, unit, year, day)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        return
+    for line in guidance_lines(result):
+        click.echo(line)
 
 
 @reports_cli.command("dossier")
@@ -267,20 +308,107 @@ jobs_cli = AppGroup("jobs", help="Việc chạy nền (tạo hồ sơ minh chứ
 
 
 @jobs_cli.command("work")
-@click.option("--once", is_flag=True, help="Chạy hết hàng đợi rồi dừng (thay vì chạy liên tục).")
-def jobs_work(once: bool) -> None:
-    """Chạy các việc nền đang chờ; chạy như một dịch vụ (systemd) bên cạnh gunicorn."""
+@click.option("--once", is_flag=True, help="Chạy hết hàng đợi rồi dừng (thay vì chạy liên tục; không chạy lịch).")
+@click.option("--no-schedule", is_flag=True, help="Chỉ chạy việc nền, không chạy các việc định kỳ.")
+def jobs_work(once: bool, no_schedule: bool) -> None:
+    """Máy xử lý nền: chạy các việc nền đang chờ và các việc định kỳ (xem: jobs schedule); chạy như một dịch vụ
+    (systemd, Docker) bên cạnh gunicorn. Dừng bằng Ctrl+C hoặc SIGTERM."""
+    import signal
+
+    from reports import schedule
     from reports.background import work
 
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    scheduler = None
+    if not once and not no_schedule:
+        scheduler = schedule.start(current_app._get_current_object())
+        click.echo(f"Đã bật lịch chạy định kỳ: {', '.join(job.name for job in schedule.PERIODIC)}.")
     try:
         count = work(db.session, once=once, log=click.echo)
     except KeyboardInterrupt:  # Ctrl+C or the service manager stopping it: a running job is taken over later
         click.echo("Dừng.")
         return
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
     click.echo(f"Đã chạy {count} việc.")
 
 
+@jobs_cli.command("schedule")
+def jobs_schedule() -> None:
+    """In các việc định kỳ: chu kỳ, lần chạy gần nhất, kết quả, lần chạy tới."""
+    from reports import schedule
+
+    from .timeutil import format_datetime
+
+    outcomes = {"ok": "thành công", "failed": "LỖI", "skipped": "bỏ qua", "running": "đang chạy"}
+    for row in schedule.status(db.session):
+        minutes = int(row.job.interval.total_seconds() // 60)
+        every = f"{minutes // 60} giờ" if minutes >= 60 and minutes % 60 == 0 else f"{minutes} phút"
+        last = row.last
+        click.echo(f"{row.job.name:<14} mỗi {every:<8} "
+                   f"lần gần nhất: {format_datetime(last.started_at) if last else 'chưa chạy':<16} "
+                   f"kết quả: {outcomes[last.outcome] if last else '—':<11} "
+                   f"lần tới: {format_datetime(row.next_run)}")
+        click.echo(f"{'':<14} {row.job.label}" + (f" — {last.message}" if last and last.message else ""))
+
+
+@jobs_cli.command("run")
+@click.argument("name")
+def jobs_run(name: str) -> None:
+    """Chạy ngay một việc định kỳ (NAME như trong jobs schedule), có khóa như khi chạy theo lịch."""
+    from reports import schedule
+
+    job = schedule.BY_NAME.get(name)
+    if job is None:
+        raise click.ClickException(f"Không có việc định kỳ “{name}”. Xem: flask --app survey_app jobs schedule")
+    outcome = schedule.run_tick(db.session, job, slot=-schedule.manual_slot())
+    click.echo(f"{name}: {outcome}")
+    if outcome == "failed":
+        raise click.ClickException("Việc định kỳ bị lỗi; xem nhật ký.")
+
+
+@click.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(path: Path) -> None:
+    """Sao lưu toàn bộ (cơ sở dữ liệu, tệp đã tải lên, khóa bí mật) vào tệp PATH (.tar)."""
+    from .backup import BackupError, backup
+
+    instance = Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path)
+    try:
+        manifest = backup(db.engine, instance, path)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    rows = sum(manifest["rows"].values())
+    click.echo(f"Đã sao lưu {manifest['backend']} ({len(manifest['rows'])} bảng, {rows} dòng) vào {path} "
+               f"({path.stat().st_size} byte).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Thay toàn bộ dữ liệu hiện có (khi cơ sở dữ liệu không trống).")
+@with_appcontext
+def restore_command(path: Path, force: bool) -> None:
+    """Khôi phục từ bản sao lưu PATH; dừng web và máy xử lý nền trước. Hoặc khôi phục trọn vẹn, hoặc không đổi gì."""
+    from .backup import BackupError, restore
+
+    instance = Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path)
+    db.session.remove()
+    try:
+        report = restore(db.engine, instance, path, force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Đã khôi phục {report.backend}: {report.tables} bảng, {report.rows} dòng, phiên bản lược đồ "
+               f"{report.revision}. Số dòng từng bảng khớp bản sao lưu.")
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(reports_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(notifications_cli)

@@ -63,4 +63,15 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("HAILONG_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("HAILONG_LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_RATE_LIMIT": os.environ.get("HAILONG_PUBLIC_RATE_LIMIT", "30/60"),
+        # Outgoing messages (survey_app.services.senders): unset means that medium is not sent (kept queued).
+        "SMTP_URL": os.environ.get("HAILONG_SMTP_URL") or None,
+        "SMTP_FROM": os.environ.get("HAILONG_SMTP_FROM") or None,
+        "SMS_GATEWAY_URL": os.environ.get("HAILONG_SMS_URL") or None,
+        "SMS_GATEWAY_KEY": os.environ.get("HAILONG_SMS_KEY") or None,
+        "ZALO_GATEWAY_URL": os.environ.get("HAILONG_ZALO_URL") or None,
+        "ZALO_GATEWAY_KEY": os.environ.get("HAILONG_ZALO_KEY") or None,
+        "ZALO_TEMPLATE_ID": os.environ.get("HAILONG_ZALO_TEMPLATE") or None,
+        "NOTIFICATION_SENDER": os.environ.get("NOTIFICATION_SENDER") or None,
+        "METRICS_TOKEN": os.environ.get("HAILONG_METRICS_TOKEN") or None,
+        "LOG_FORMAT": os.environ.get("HAILONG_LOG_FORMAT", "text"),
     }

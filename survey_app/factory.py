@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
+    register_observability(app)
     register_commands(app)
     return app
 
@@ -70,15 +71,19 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from .auth.session import load_user
+    from .auth.session import register as register_session_headers
 
     login_manager.user_loader(load_user)
+    register_session_headers(app)
 
 
 def register_blueprints(app: Flask) -> None:
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
+    from .admin.onboarding import bp as onboarding_bp
     from .admin.views import bp as admin_bp
+    from .alerts.views import bp as alerts_bp
     from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
     from .dashboard.views import bp as dashboard_bp
@@ -88,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .open311.views import bp as open311_bp
+    from .openapi import bp as openapi_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
     from .scores.views_documents import bp as score_documents_bp
@@ -101,6 +107,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(openapi_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)
     app.register_blueprint(scores_bp)
@@ -113,12 +120,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(transparency_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(alerts_bp)
+    app.register_blueprint(onboarding_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .edge import register as register_edge
     from .errors import register
 
     register(app)
+    register_edge(app)  # input refused at the edge, before any view, as a 4xx
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -133,6 +144,16 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["mask_name"] = mask_name
     app.jinja_env.filters["num_vi"] = number_vi
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
+
+    def open_alert_count() -> int:
+        from flask_login import current_user
+
+        from .extensions import db
+        from .services.alerts import open_count
+
+        return open_count(db.session, current_user) if current_user.is_authenticated else 0
+
+    app.jinja_env.globals["open_alert_count"] = open_alert_count
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -147,6 +168,12 @@ def register_template_helpers(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'",
         )
         return response
+
+
+def register_observability(app: Flask) -> None:
+    from .observability import register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

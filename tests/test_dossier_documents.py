@@ -46,10 +46,12 @@ def _fill(world) -> None:
                            received_at=received, received_day=received.date(),
                            due_at=end_of_local_day(date(2026, 4, 8)),
                            settled_at=datetime(2026, 4, 10, 15, tzinfo=LOCAL_TZ)))
-    db.session.add(ScoreEntry(unit_id=unit.id, year=2026, item_code="2.3", points=2.5,
+    # entered and uploaded before the documents' as-of date (30/06): a score as of a day sees the entries of then
+    entered = datetime(2026, 6, 15, 10, tzinfo=LOCAL_TZ)
+    db.session.add(ScoreEntry(unit_id=unit.id, year=2026, item_code="2.3", points=2.5, entered_at=entered,
                               note="=HYPERLINK(\"http://x\") Sổ trực tình nguyện viên"))
     db.session.add(ScoreAttachment(unit_id=unit.id, year=2026, item_code="2.3", filename="so-truc.png",
-                                   content_type="image/png", size=len(_png()), data=_png()))
+                                   content_type="image/png", size=len(_png()), data=_png(), uploaded_at=entered))
     db.session.commit()
     refresh(db.session, full=True)
     db.session.commit()

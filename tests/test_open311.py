@@ -66,6 +66,18 @@ def test_round_trip_with_a_real_open311_client(live_server, app, world):
     again = requests.post(f"{base}/requests.json", data=payload, timeout=10)  # the app retries
     assert again.json()[0]["service_request_id"] == code
 
+    # not public until staff publish the answer: answered 404, like a request that does not exist
+    hidden = requests.get(f"{base}/requests/{code}.json", params={"jurisdiction_id": "bach-dang"}, timeout=10)
+    assert hidden.status_code == 404
+    with app.app_context():
+        from survey_app.models import User
+        from survey_app.services import cases as case_service
+
+        case = db.session.execute(select(Case).where(Case.tracking_code == code)).scalar_one()
+        staff = db.session.get(User, world["users"]["bd.canbo"])
+        case_service.answer(staff, case, "Đã vá ổ gà; liên hệ 0987.654.321 nếu còn.", publish_now=True)
+        db.session.commit()
+
     for output in ("json", "xml"):
         client = GeoReport(base, jurisdiction="bach-dang", output_format=output)
         services = client.get_service_list()
@@ -73,9 +85,11 @@ def test_round_trip_with_a_real_open311_client(live_server, app, world):
         found = client.get_service_request(code)
         item = found[0] if isinstance(found, list) else found
         assert item["service_request_id"] == code
-        assert item["status"] == "open" and item["service_code"] == "ha-tang"
+        assert item["status"] == "closed" and item["service_code"] == "ha-tang"
+        assert "Đã vá ổ gà" in item["status_notes"] and "0987.654.321" not in item["status_notes"]
+        assert item["address"] == "Phường Bạch Đằng" and "Tổ dân phố 4" not in str(item)
         assert "Ổ gà lớn" in item["description"] and "0912 345 678" not in item["description"]
-        listing = client.get_service_requests(status="open")
+        listing = client.get_service_requests(status="closed")
         listing = listing if isinstance(listing, list) else [listing]
         assert code in [r["service_request_id"] for r in listing]
     raw = requests.get(f"{base}/requests/{code}.json", params={"jurisdiction_id": "bach-dang"}, timeout=10).json()

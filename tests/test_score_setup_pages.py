@@ -119,7 +119,8 @@ def test_dossier_upload_page_all_or_nothing_and_saved_column_names(client, app, 
         "csrf_token": token, "file": (io.BytesIO(bad.encode()), "thang3.csv")}, content_type="multipart/form-data")
     html = rejected.get_data(as_text=True)
     assert rejected.status_code == 400 and "Chưa có thay đổi nào được lưu" in html
-    assert "trùng với dòng 2" in html and "Ngày “31/02/2026” không hợp lệ" in html and "Bồ câu" in html
+    assert "trùng với dòng 2" in html and "Ngày “31/02/2026” không hợp lệ" in html
+    assert "Hình thức “Bồ câu” không có trong danh sách" in html  # a warning beside the errors, not one of them
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(Dossier)).scalar() == 0
 
@@ -179,3 +180,16 @@ def test_city_admin_sets_rule_parameters_within_bounds(client, app, world, auth)
     client.post("/admin/scoring-rules/2026/2.8", data={"csrf_token": token, "params": "{}"})
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(ScoringOverride)).scalar() == 0
+
+
+def test_a_leader_sets_the_plan_s_survey_quarter_on_the_score_page(client, app, world, auth):
+    unit = world["units"]["bach-dang"]
+    auth.login("bd.admin")
+    page = client.get(f"/admin/scores/{unit}/2026").get_data(as_text=True)
+    assert 'id="survey_period"' in page and "Cả năm" in page
+    token = auth.csrf(f"/admin/scores/{unit}/2026")
+    client.post(f"/admin/scores/{unit}/2026/profile", data={"csrf_token": token, "survey_period": "q4"})
+    item = next(i for i in _score_json(client, unit)["items"] if i["code"] == "2.7.b")
+    assert "Quý IV/2026" in item["explanation"]
+    page = client.get(f"/admin/scores/{unit}/2026").get_data(as_text=True)
+    assert '<option value="q4" selected>' in page

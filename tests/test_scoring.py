@@ -177,20 +177,27 @@ def test_centre_survey_months_exclude_suspicious_responses(app, world):
 
 
 def test_annual_survey_sample_and_margin_of_error(app, world):
+    """Bạch Đằng's plan runs the annual survey in Quý IV: a commune parameter, not the table."""
+    from reports.scoring.operations import set_commune_parameter
+
     with app.app_context():
         unit = _unit(world)
         unit.population = 20000
+        table = load("5049-2026")
+        set_commune_parameter(db.session.get(User, world["users"]["bd.admin"]), unit, table, table.item("2.7.b"),
+                              "period", "q4")
         for i in range(100):
             _respond(world, "annual-friendly-government", local(2026, 10, 1 + i % 28))
         _respond(world, "annual-friendly-government", local(2026, 9, 30))  # before Quý IV: not counted
         db.session.commit()
         refresh(db.session)
         db.session.commit()
-        before = score(db.session, unit, 2026, date(2026, 9, 30)).item("2.7.b")
-        assert before.points == 0 and "chưa đến" in before.explanation
-        item = score(db.session, unit, 2026, date(2026, 12, 31)).item("2.7.b")
+        now = datetime(2027, 1, 10, tzinfo=UTC)
+        before = score(db.session, unit, 2026, date(2026, 9, 30), now=now).item("2.7.b")
+        assert before.points == 0 and before.status == "not_due" and "Chưa đến kỳ" in before.explanation
+        item = score(db.session, unit, 2026, date(2026, 12, 31), now=now).item("2.7.b")
         assert item.figures["responses"] == 100 and item.figures["required"] == 200
-        assert item.points == 1.0
+        assert item.points == 1.0 and item.status == "scored"
         assert item.figures["margin_of_error"] == pytest.approx(1.96 * (0.25 / 100) ** 0.5 * ((19900 / 19999) ** 0.5))
 
 

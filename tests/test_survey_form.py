@@ -123,15 +123,25 @@ def test_missing_csrf_is_refused_in_vietnamese(client, app, tokens):
     assert _count(app) == 0
 
 
-def test_reissued_token_shows_a_friendly_page_and_unknown_is_404(client, app, tokens, auth):
+def test_a_reissued_code_leads_to_the_centres_current_form_with_a_note_and_unknown_is_404(
+        client, app, tokens, auth):
     auth.login("bd.admin")
     with app.app_context():
         token_id = db.session.execute(select(QrToken.id).where(QrToken.token == tokens[1])).scalar()
     response = client.post(f"/admin/surveys/qr/{token_id}/reissue", data={"csrf_token": auth.csrf()})
     assert response.status_code == 302
     old = client.get(f"/q/{tokens[1]}")
-    assert old.status_code == 410
-    assert "Mã QR này đã được thay mới" in old.get_data(as_text=True)
+    assert old.status_code == 302 and old.headers["Location"].startswith(f"/q/{tokens['centre']}?")
+    page = client.get(old.headers["Location"])
+    assert page.status_code == 200 and "đã được thay mới; đây là phiếu đánh giá hiện tại" in page.get_data(as_text=True)
+    with app.app_context():  # a closed centre has no current form: the friendly page
+        from survey_app.models import ServiceCentre
+
+        old_token = db.session.execute(select(QrToken).where(QrToken.token == tokens[1])).scalar_one()
+        db.session.get(ServiceCentre, old_token.centre_id).active = False
+        db.session.commit()
+    closed = client.get(f"/q/{tokens[1]}")
+    assert closed.status_code == 410 and "Mã QR này đã được thay mới" in closed.get_data(as_text=True)
     assert client.get("/q/khongcoma").status_code == 404
 
 

@@ -68,8 +68,15 @@ def test_another_communes_qr_files_are_404(client, app, auth, tokens):
     assert response.status_code == 404
 
 
-def test_qr_export_command_writes_named_files(runner, app, world, tmp_path):
-    result = runner.invoke(args=["qr", "export", str(tmp_path)])
+def test_qr_export_refuses_without_a_public_url_and_then_prints_it_on_every_file(runner, app, world, tmp_path):
+    refused = runner.invoke(args=["qr", "export", str(tmp_path)])
+    assert refused.exit_code != 0 and "Chưa đặt HAILONG_PUBLIC_URL" in refused.output
+    assert list(tmp_path.iterdir()) == []
+    app.config["PUBLIC_BASE_URL"] = "https://hailong.haiphong.gov.vn"
+    try:
+        result = runner.invoke(args=["qr", "export", str(tmp_path)])
+    finally:
+        app.config["PUBLIC_BASE_URL"] = None
     assert result.exit_code == 0, result.output
     files = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
     folder = "bach-dang/trung-tam-pvhcc-phuong-bach-dang"
@@ -77,7 +84,11 @@ def test_qr_export_command_writes_named_files(runner, app, world, tmp_path):
                  "quay-02.png", "tat-ca-cac-quay_A4.pdf"):
         assert f"{folder}/{name}" in files
     url = (tmp_path / folder / "quay-01.url.txt").read_text().strip()
+    assert url.startswith("https://hailong.haiphong.gov.vn/q/")
     assert _decode(Image.open(tmp_path / folder / "quay-01.png")) == [url]
+    poster = pypdfium2.PdfDocument(tmp_path / folder / "quay-01_ap-phich-A4.pdf")
+    assert url.removeprefix("https://") in "".join(page.get_textpage().get_text_range() for page in poster)
+    poster.close()
 
 
 def test_blank_questionnaire_pdf_has_every_question(client, auth, world):

@@ -37,3 +37,37 @@ def test_administrator_corrections_win(app):
         assert workdays.add_working_days(date(2026, 12, 3), 1) == date(2026, 12, 5)
         assert workdays.working_days_between(date(2026, 11, 30), date(2026, 12, 6)) == [
             date(2026, 11, 30), date(2026, 12, 1), date(2026, 12, 2), date(2026, 12, 3), date(2026, 12, 5)]
+
+
+def test_a_saturday_worked_in_exchange_counts(app):
+    """The holidays calendar gives Monday 31/08/2026 off in exchange for Saturday 22/08/2026."""
+    with app.app_context():
+        assert workdays.is_working_day(date(2026, 8, 22)) and not workdays.is_working_day(date(2026, 8, 31))
+        # received Friday 21/08: the 1st working day after is Saturday 22/08, the 5th Friday 28/08
+        assert workdays.add_working_days(date(2026, 8, 21), 1) == date(2026, 8, 22)
+        assert workdays.add_working_days(date(2026, 8, 21), 5) == date(2026, 8, 27)
+        assert date(2026, 8, 22) in workdays.working_days_between(date(2026, 8, 17), date(2026, 8, 23))
+        # an administrator's correction still wins (e.g. the commune did not work that Saturday)
+        db.session.add(CalendarDay(day=date(2026, 8, 22), working=False, note="Không làm bù"))
+        db.session.commit()
+        assert workdays.add_working_days(date(2026, 8, 21), 1) == date(2026, 8, 24)
+
+
+def test_duty_roster_counts_the_swapped_saturday_and_corrections(app, world):
+    from reports.scoring.engine import score
+    from survey_app.models import AdminUnit, DutyShift
+
+    with app.app_context():
+        unit = db.session.get(AdminUnit, world["units"]["bach-dang"])
+        db.session.add(CalendarDay(day=date(2026, 8, 21), working=False, note="Nghỉ thêm"))
+        # 17–23/08: Mon–Thu worked, Fri 21 a corrected day off, Sat 22 a swapped working day
+        for day in (17, 18, 19, 20, 22):
+            for channel in ("hotline", "zalo", "facebook"):
+                db.session.add(DutyShift(unit_id=unit.id, day=date(2026, 8, day), channel=channel,
+                                         user_id=world["users"]["bd.canbo"]))
+        db.session.commit()
+        now = datetime(2026, 11, 30, 14, tzinfo=UTC)
+        item = score(db.session, unit, 2026, date(2026, 8, 23), now=now).item("1.2.b")
+        working = workdays.working_days_between(date(2026, 1, 1), date(2026, 8, 23))
+        assert date(2026, 8, 22) in working and date(2026, 8, 21) not in working
+        assert item.figures == {"working_days": len(working), "covered_days": 5}

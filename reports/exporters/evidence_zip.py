@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from reports.scoring.labels import figure_label
 from survey_app.text import slug
 
 from . import charts, survey_summary
@@ -53,7 +54,7 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
         ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     for key, value in item.figures.items():
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            ws.append([f"Số liệu: {key}", value])
+            ws.append([f"Số liệu: {figure_label(key)}", value])
     ws.column_dimensions["A"].width = 28
     ws.column_dimensions["B"].width = 100
     if item.columns:

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit
-from survey_app.timeutil import LOCAL_TZ, local_today
 
 from . import data
+from .asof import AsOf
+from .asof import as_of as period_as_of
 from .rules import RULES, Evidence, RuleContext
 from .table import Item, Table, for_year
 
@@ -31,6 +32,8 @@ class ItemScore:
     attachments: int = 0
     params: dict = field(default_factory=dict)
     evidence: object = None  # Callable[[], Evidence] | None
+    #: scored | not_due ("chưa đến kỳ": the item's period has not ended, shown apart from a failure)
+    status: str = "scored"
 
     def rows(self) -> Evidence | None:
         return self.evidence() if self.evidence else None
@@ -82,6 +85,13 @@ class Score:
     level_code: str
     disqualified: list[str]
     discrepancies: list[str]
+    #: what the score could see: the date asked for, the effective date (``end``) and the cutoff moment
+    asof: AsOf | None = None
+
+    @property
+    def as_of_date(self) -> date:
+        """The date every figure is "tính đến": the date asked for, capped at today and at 31/12."""
+        return self.end
 
     def item(self, code: str) -> ItemScore:
         return next(i for i in self.items if i.item.code == code)
@@ -89,12 +99,14 @@ class Score:
     def as_dict(self) -> dict:
         return {
             "table": self.table.id, "unit": self.unit.code, "unit_name": self.unit.full_name, "year": self.year,
-            "period": [self.start.isoformat(), self.end.isoformat()], "total": self.total,
+            "period": [self.start.isoformat(), self.end.isoformat()], "as_of": self.end.isoformat(),
+            "as_of_requested": (self.asof.requested if self.asof else self.end).isoformat(), "total": self.total,
             "level": self.level_name, "disqualified": self.disqualified, "discrepancies": self.discrepancies,
             "criteria": [{"code": c.code, "text": c.text, "max": c.max, "raw": c.raw, "points": c.points}
                          for c in self.criteria],
             "items": [{"code": s.item.code, "text": s.item.text, "max": s.item.points, "points": s.points,
-                       "source": s.source, "rule": s.item.rule, "explanation": s.explanation, "figures": s.figures,
+                       "source": s.source, "status": s.status,
+                       "rule": s.item.rule, "explanation": s.explanation, "figures": s.figures,
                        "note": s.note, "attachments": s.attachments} for s in self.items],
         }
 
@@ -104,29 +116,29 @@ def floor_to_step(value: float, step: float) -> float:
     return math.floor(value / step + 1e-9) * step
 
 
-def assessment_period(year: int, as_of: date | None = None) -> tuple[date, date, datetime]:
-    """(start, end, now): the assessment year up to ``as_of`` (today by default), and the moment deadlines are
-    judged at (the end of that last day, or the present if earlier)."""
-    start = date(year, 1, 1)
-    end = min(as_of or local_today(), date(year, 12, 31))
-    now = min(datetime.now(UTC), datetime.combine(end, time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(UTC))
-    return start, end, now
+def assessment_period(year: int, as_of_day: date | None = None, now: datetime | None = None) -> AsOf:
+    """The assessment year up to ``as_of_day`` (today by default), never past the present: see :mod:`.asof`."""
+    return period_as_of(year, as_of_day, now)
 
 
-def _context(session: Session, unit: AdminUnit, year: int, as_of: date | None) -> RuleContext:
-    start, end, now = assessment_period(year, as_of)
-    return RuleContext(session=session, unit=unit, year=year, start=start, end=end, now=now)
+def _context(session: Session, unit: AdminUnit, year: int, as_of_day: date | None, now: datetime | None
+             ) -> RuleContext:
+    return RuleContext(session=session, unit=unit, year=year, asof=period_as_of(year, as_of_day, now))
 
 
-def _item_score(ctx: RuleContext, table: Table, item: Item, entry, attachments: int, overrides: dict) -> ItemScore:
+def _item_score(ctx: RuleContext, table: Table, item: Item, entry: data.EntryAsOf | None, attachments: int,
+                overrides: dict) -> ItemScore:
     """One item: a computed item's rule with its parameters (the city's overrides win), or the staff's entry."""
     if item.mode == "computed":
         params = {**item.params, **overrides.get(item.code, {})}
         result = RULES[item.rule][0](ctx, params)
         ratio = max(0.0, min(1.0, result.ratio))
         points = floor_to_step(item.points * ratio, table.rounding_step)
-        return ItemScore(item, points, "computed", result.explanation, result.figures,
-                         entry.note if entry else "", attachments, params, result.evidence)
+        explanation = result.explanation
+        if result.status != "not_due":
+            explanation += " " + rounding_note(item.points, ratio, points, table.rounding_step)
+        return ItemScore(item, points, "computed", explanation, result.figures,
+                         entry.note if entry else "", attachments, params, result.evidence, result.status)
     if entry is not None:
         return ItemScore(item, min(item.points, max(0.0, entry.points)), "entered", entry.note or "",
                          note=entry.note, attachments=attachments)
@@ -134,35 +146,63 @@ def _item_score(ctx: RuleContext, table: Table, item: Item, entry, attachments: 
                      attachments=attachments)
 
 
+def rounding_note(max_points: float, ratio: float, points: float, step: float) -> str:
+    """How the points came from the achievement, in words a ward officer reads: "5 × 93,3% = 4,67 điểm, làm tròn
+    xuống 0,25 điểm: 4,5 điểm"."""
+    raw = max_points * ratio
+    text = f"Điểm: {_num(max_points)} × {_num(ratio * 100, 1)}% = {_num(raw, 2)}"
+    if abs(raw - points) > 1e-9:
+        text += f", làm tròn xuống {_num(step)} điểm: {_num(points)} điểm."
+    else:
+        text += " điểm."
+    return text
+
+
+def _num(value: float, digits: int = 2) -> str:
+    """A number the Vietnamese way: decimal comma, no trailing zeros."""
+    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: date | None = None,
-               table: Table | None = None) -> ItemScore:
+               table: Table | None = None, now: datetime | None = None) -> ItemScore:
     """One item's score (the same computation as :func:`score`, without running every other rule).
 
     :raises KeyError: when the table has no item ``code``.
     """
     table = table or for_year(year)
     item = table.item(code)
-    ctx = _context(session, unit, year, as_of)
-    entry = data.score_entries(session, unit.id, year).get(code)
-    attachments = data.attachment_counts(session, unit.id, year).get(code, 0)
-    return _item_score(ctx, table, item, entry, attachments, data.overrides(session, table.id))
+    ctx = _context(session, unit, year, as_of, now)
+    entry = data.score_entries(session, unit.id, year, ctx.asof).get(code)
+    attachments = data.attachment_counts(session, unit.id, year, ctx.asof).get(code, 0)
+    return _item_score(ctx, table, item, entry, attachments, _overrides(session, table, unit))
+
+
+def _overrides(session: Session, table: Table, unit: AdminUnit) -> dict[str, dict]:
+    """The city's parameter overrides, then the commune's own plan parameters (e.g. its survey quarter) on top."""
+    city = data.overrides(session, table.id)
+    commune = data.commune_parameters(session, table.id, unit.id)
+    return {code: {**city.get(code, {}), **commune.get(code, {})} for code in set(city) | set(commune)}
 
 
 def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
-          table: Table | None = None) -> Score:
+          table: Table | None = None, now: datetime | None = None) -> Score:
+    """The commune's score for ``year`` as of ``as_of`` (today by default; a later date is capped at today).
+
+    :param now: the present (default: the clock), so a test or an audit can recompute exactly.
+    """
     table = table or for_year(year)
-    ctx = _context(session, unit, year, as_of)
-    start, end = ctx.start, ctx.end
-    entries = data.score_entries(session, unit.id, year)
-    attachments = data.attachment_counts(session, unit.id, year)
-    overrides = data.overrides(session, table.id)
+    ctx = _context(session, unit, year, as_of, now)
+    entries = data.score_entries(session, unit.id, year, ctx.asof)
+    attachments = data.attachment_counts(session, unit.id, year, ctx.asof)
+    overrides = _overrides(session, table, unit)
     items = [_item_score(ctx, table, item, entries.get(item.code), attachments.get(item.code, 0), overrides)
              for item in table.items]
-    flags = data.flags(session, unit.id, year)
+    flags = data.flags(session, unit.id, year, ctx.asof)
     raised = [code for code, _ in table.disqualifiers if flags is not None and getattr(flags, code, False)]
     t = tally(table, {s.item.code: s.points for s in items}, raised)
-    return Score(table, unit, year, start, end, items, t.criteria, t.groups, t.total, t.level_name, t.level_code,
-                 t.disqualified, list(table.discrepancies))
+    return Score(table, unit, year, ctx.start, ctx.end, items, t.criteria, t.groups, t.total, t.level_name,
+                 t.level_code, t.disqualified, list(table.discrepancies), ctx.asof)
 
 
 def tally(table: Table, points: dict[str, float | None], raised_flags: list[str]) -> Tally:

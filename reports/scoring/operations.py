@@ -9,12 +9,24 @@ from sqlalchemy import select
 
 from reports.exporters.docx_layout import number_vi
 from survey_app.extensions import db
-from survey_app.models import AdminUnit, ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile, User
+from survey_app.models import (
+    AdminUnit,
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+    User,
+)
 from survey_app.services import audit
 from survey_app.services.uploads import CheckedFile
 from survey_app.text import clean
+from survey_app.timeutil import utcnow
 
-from .rules import RULES, validate_params
+from .rules import COMMUNE_PARAMS, RULES, SURVEY_PERIODS, validate_params
 from .table import Item, Table
 
 #: At most this many evidence files per item (a folder the appraisers can still read).
@@ -49,6 +61,10 @@ def enter_points(actor: User, unit: AdminUnit, year: int, item: Item, points: fl
         entry = ScoreEntry(unit_id=unit.id, year=year, item_code=item.code, points=points)
         db.session.add(entry)
     entry.points, entry.note, entry.entered_by_id = points, clean(note)[:2000], actor.id
+    entry.entered_at = utcnow()
+    # a score as of a past day reads the entry as it stood then
+    db.session.add(ScoreEntryVersion(unit_id=unit.id, year=year, item_code=item.code, points=points,
+                                     note=entry.note, entered_by_id=actor.id, entered_at=entry.entered_at))
     audit.record(actor, "score_entry", "score_entry", item.code, unit_id=unit.id,
                  detail={"year": year, "points": points})
     db.session.flush()
@@ -96,6 +112,8 @@ def set_flags(actor: User, unit: AdminUnit, year: int, hotspot: bool, discipline
     changes = audit.diff(flags, {"hotspot": bool(hotspot), "disciplined": bool(disciplined),
                                  "note": clean(note)[:2000]})
     audit.record(actor, "score_flags", "score_flags", year, unit_id=unit.id, detail=changes)
+    db.session.add(ScoreFlagsVersion(unit_id=unit.id, year=year, hotspot=bool(hotspot), disciplined=bool(disciplined),
+                                     note=clean(note)[:2000], set_by_id=actor.id, set_at=utcnow()))
     db.session.flush()
     return flags
 
@@ -147,3 +165,35 @@ def set_override(actor: User, table: Table, item: Item, params: dict) -> Scoring
     override.params, override.updated_by_id = changed, actor.id
     db.session.flush()
     return override
+
+
+def set_commune_parameter(actor: User, unit: AdminUnit, table: Table, item: Item, name: str,
+                          value: str | None) -> CommuneParameter | None:
+    """Record the commune plan's own choice for a parameter its plan may set (e.g. 2.7.b's survey period: the
+    decision sets none, so the whole year unless the plan names a quarter). ``None`` or the table's default
+    removes the choice."""
+    if item.mode != "computed" or name not in COMMUNE_PARAMS.get(item.rule or "", set()):
+        raise ScoringError(f"Mục {item.code}: đơn vị không tự đặt tham số “{name}”.")
+    if value is not None and value not in SURVEY_PERIODS:
+        raise ScoringError("Kỳ khảo sát chỉ nhận: " + ", ".join(SURVEY_PERIODS.values()) + ".")
+    row = db.session.execute(select(CommuneParameter).where(
+        CommuneParameter.unit_id == unit.id, CommuneParameter.table_id == table.id,
+        CommuneParameter.item_code == item.code)).scalar_one_or_none()
+    params = dict(row.params) if row else {}
+    if value is None or value == item.params.get(name):
+        params.pop(name, None)
+    else:
+        params[name] = value
+    audit.record(actor, "commune_parameter", "commune_parameter", item.code, unit_id=unit.id,
+                 detail={"table": table.id, name: value})
+    if not params:
+        if row is not None:
+            db.session.delete(row)
+        db.session.flush()
+        return None
+    if row is None:
+        row = CommuneParameter(unit_id=unit.id, table_id=table.id, item_code=item.code)
+        db.session.add(row)
+    row.params, row.updated_by_id = params, actor.id
+    db.session.flush()
+    return row

@@ -1,6 +1,11 @@
 """One small named function per computed item. Each returns the achievement (0–1), the figures it used, a short
-Vietnamese explanation and, on demand, the rows behind it. Parameters come from the table data (with the city
-administrator's overrides); partial credit follows achievement ("đến đâu chấm điểm đến đó")."""
+Vietnamese explanation (what counted, the weights, which rows were left out and why) and, on demand, the rows
+behind it. Parameters come from the table data (with the city administrator's overrides and the commune's own
+plan parameters); partial credit follows achievement ("đến đâu chấm điểm đến đó").
+
+Every rule sees the data through one :class:`~reports.scoring.asof.AsOf` (``ctx.asof``): only what had happened by
+the end of the as-of day, never a day that has not come yet.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +18,13 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit
+from survey_app.models.cases import CHANNEL_LABELS
+from survey_app.models.surveys import CHANNEL_LABELS as SURVEY_CHANNEL_LABELS
 from survey_app.services import workdays
 from survey_app.timeutil import format_date, format_datetime
 
 from . import data
+from .asof import AsOf
 
 
 @dataclass(frozen=True)
@@ -24,10 +32,21 @@ class RuleContext:
     session: Session
     unit: AdminUnit
     year: int
-    start: date
-    end: date
-    #: "now" for judging deadlines (the end of the period, or the present if earlier)
-    now: datetime
+    #: what the score may see (period, effective date, cutoff): the one as-of argument of every query
+    asof: AsOf
+
+    @property
+    def start(self) -> date:
+        return self.asof.start
+
+    @property
+    def end(self) -> date:
+        return self.asof.end
+
+    @property
+    def now(self) -> datetime:
+        """The moment deadlines are judged at (the end of the as-of day, or the present if earlier)."""
+        return self.asof.cutoff
 
 
 @dataclass(frozen=True)
@@ -42,18 +61,36 @@ class RuleResult:
     explanation: str
     figures: dict = field(default_factory=dict)
     evidence: Callable[[], Evidence] | None = None
+    #: scored, or not_due: the item's own period has not ended ("chưa đến kỳ"), which is not a failure
+    status: str = "scored"
 
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f}".replace(".", ",") + "%"
 
 
-def period_months(start: date, end: date) -> list[tuple[int, int, bool]]:
-    """(year, month, complete) for each month from start to end; the last may be incomplete."""
+def _weight(value: float) -> str:
+    return f"{value * 100:g}".replace(".", ",") + "%"
+
+
+def _channels(codes) -> str:
+    """Channel codes in Vietnamese words."""
+    return ", ".join(str(CHANNEL_LABELS.get(c, c)) if not hasattr(c, "label") else c.label for c in codes)
+
+
+def neighbourhood_word(unit: AdminUnit) -> str:
+    """A xã has thôn, a phường tổ dân phố; a đặc khu may have both."""
+    return {"xa": "thôn", "phuong": "tổ dân phố"}.get(unit.kind, "thôn, tổ dân phố")
+
+
+def period_months(start: date, end: date, asof: AsOf | None = None) -> list[tuple[int, int, bool]]:
+    """(year, month, complete) for each month from start to end; the last may be incomplete (with ``asof``, a
+    month is complete only once its last day is over)."""
     months, current = [], date(start.year, start.month, 1)
     while current <= end:
         last = date(current.year, current.month, calendar.monthrange(current.year, current.month)[1])
-        months.append((current.year, current.month, last <= end))
+        complete = asof.day_over(last) if asof is not None else last <= end
+        months.append((current.year, current.month, complete))
         current = last + timedelta(days=1)
     return months
 
@@ -74,75 +111,108 @@ def iso_weeks(start: date, end: date) -> list[date]:
 
 
 def suggestion_boxes(ctx: RuleContext, params: dict) -> RuleResult:
-    rows = data.boxes_with_openings(ctx.session, ctx.unit.id, ctx.start, ctx.end)
+    rows = data.boxes_with_openings(ctx.session, ctx.unit.id, ctx.asof)
+    word = neighbourhood_word(ctx.unit)
     ubnd_ok = any(kind == "ubnd" and n > 0 for _, kind, _, _, n in rows)
     opened_tdp = sum(1 for _, kind, _, _, n in rows if kind == "to_dan_pho" and n > 0)
     profile = data.profile(ctx.session, ctx.unit.id)
     neighbourhoods = profile.neighbourhoods if profile and profile.neighbourhoods else None
     share = min(1.0, opened_tdp / neighbourhoods) if neighbourhoods else 0.0
-    ratio = params["ubnd_weight"] * ubnd_ok + params["neighbourhood_weight"] * share
-    text = (f"Hòm thư tại trụ sở UBND {'có' if ubnd_ok else 'chưa có'} lần mở trong kỳ; "
-            + (f"{opened_tdp}/{neighbourhoods} tổ dân phố có hòm thư đã mở ({_pct(share)})." if neighbourhoods
-               else f"{opened_tdp} hòm thư tại tổ dân phố đã mở; chưa nhập số tổ dân phố nên chưa tính tỷ lệ."))
+    w_ubnd, w_tdp = params["ubnd_weight"], params["neighbourhood_weight"]
+    ratio = w_ubnd * ubnd_ok + w_tdp * share
+    text = (f"Hòm thư tại trụ sở UBND {'có' if ubnd_ok else 'chưa có'} lần mở trong kỳ (trọng số {_weight(w_ubnd)}); "
+            + (f"{opened_tdp}/{neighbourhoods} {word} có hòm thư đã mở ({_pct(share)}, trọng số {_weight(w_tdp)})."
+               if neighbourhoods else
+               f"{opened_tdp} hòm thư tại {word} đã mở; chưa nhập số {word} nên phần này chưa tính (trọng số "
+               f"{_weight(w_tdp)})."))
+    place = word[0].upper() + word[1:]
     return RuleResult(ratio, text, {"ubnd_opened": ubnd_ok, "neighbourhood_boxes_opened": opened_tdp,
                                     "neighbourhoods": neighbourhoods},
                       lambda: Evidence(["Loại", "Vị trí", "Ngày lắp đặt", "Số lần mở trong kỳ"],
-                                       [["Trụ sở UBND" if k == "ubnd" else "Tổ dân phố", name, format_date(d), n]
+                                       [["Trụ sở UBND" if k == "ubnd" else place, name, format_date(d), n]
                                         for _, k, name, d, n in rows]))
 
 
 def duty_roster(ctx: RuleContext, params: dict) -> RuleResult:
     channels = set(params["channels"])
     working = workdays.working_days_between(ctx.start, ctx.end)
-    by_day = data.duty_channels_by_day(ctx.session, ctx.unit.id, ctx.start, ctx.end)
+    by_day = data.duty_channels_by_day(ctx.session, ctx.unit.id, ctx.asof)
     covered = [d for d in working if channels <= by_day.get(d, set())]
     ratio = len(covered) / len(working) if working else 0.0
     missing = [d for d in working if not channels <= by_day.get(d, set())]
-    return RuleResult(ratio, f"{len(covered)}/{len(working)} ngày làm việc có đủ người trực "
-                             f"{', '.join(sorted(channels))} ({_pct(ratio)}).",
+    return RuleResult(ratio, f"{len(covered)}/{len(working)} ngày làm việc (trừ nghỉ lễ, tính cả thứ Bảy làm bù) có "
+                             f"đủ người trực {_channels(sorted(channels))} ({_pct(ratio)}).",
                       {"working_days": len(working), "covered_days": len(covered)},
                       lambda: Evidence(["Ngày làm việc chưa đủ người trực", "Kênh còn thiếu"],
-                                       [[format_date(d), ", ".join(sorted(channels - by_day.get(d, set())))]
+                                       [[format_date(d), _channels(sorted(channels - by_day.get(d, set())))]
                                         for d in missing]))
+
+
+#: how a case stood at the cutoff -> the words on the evidence sheet
+CASE_JUDGEMENTS = {"on_time": "Đúng hạn", "answered_late": "Trả lời trễ hạn",
+                   "open_past_due": "Quá hạn, chưa trả lời", "not_yet_due": "Chưa đến hạn (không tính)"}
+
+
+def case_judgement(case: data.CaseAsOf, cutoff: datetime) -> str:
+    """on_time / answered_late (answered, by or after its deadline as it stood then) / open_past_due /
+    not_yet_due (open, deadline still ahead: left out)."""
+    if case.answered_at is not None:
+        return "on_time" if case.answered_at <= case.due_at else "answered_late"
+    return "open_past_due" if case.due_at < cutoff else "not_yet_due"
 
 
 def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     channels = params["channels"]
-    months = period_months(ctx.start, ctx.end)
-    by_month = data.cases_by_month(ctx.session, ctx.unit.id, channels, ctx.start, ctx.end)
+    months = period_months(ctx.start, ctx.end, ctx.asof)
+    by_month = data.cases_by_month(ctx.session, ctx.unit.id, channels, ctx.asof)
     counted = [(y, m) for y, m, complete in months if complete or by_month.get((y, m))]
-    operating = sum(1 for ym in counted if by_month.get(ym)) / len(counted) if counted else 0.0
-    decided, on_time, answered, published = data.case_handling(ctx.session, ctx.unit.id, channels, ctx.start,
-                                                               ctx.end, ctx.now)
+    active = sum(1 for ym in counted if by_month.get(ym))
+    operating = active / len(counted) if counted else 0.0
+    cases = data.cases_as_of(ctx.session, ctx.unit.id, channels, ctx.asof)
+    judged = [case_judgement(c, ctx.now) for c in cases]
+    on_time, answered_late = judged.count("on_time"), judged.count("answered_late")
+    open_late, waiting = judged.count("open_past_due"), judged.count("not_yet_due")
+    decided = len(cases) - waiting
+    answered = on_time + answered_late
+    published = sum(1 for c in cases if c.answered_at is not None and c.published_at is not None)
     on_time_share = on_time / decided if decided else 0.0
     published_share = published / answered if answered else 0.0
-    ratio = (params["operating_weight"] * operating + params["on_time_weight"] * on_time_share
-             + params["published_weight"] * published_share)
-    text = (f"Tiếp nhận qua ứng dụng/web {sum(1 for ym in counted if by_month.get(ym))}/{len(counted)} tháng; "
-            f"trả lời đúng hạn {on_time}/{decided} ({_pct(on_time_share)}); "
-            f"công khai kết quả {published}/{answered} ({_pct(published_share)}).")
+    w_op, w_on, w_pub = params["operating_weight"], params["on_time_weight"], params["published_weight"]
+    ratio = w_op * operating + w_on * on_time_share + w_pub * published_share
+    text = (f"Tiếp nhận qua {_channels(channels)}: {active}/{len(counted)} tháng có phản ánh (trọng số {_weight(w_op)}"
+            f"); trả lời đúng hạn {on_time}/{decided} ({_pct(on_time_share)}, trọng số {_weight(w_on)}): "
+            f"{answered_late} trả lời trễ hạn, {open_late} quá hạn chưa trả lời"
+            + (f", {waiting} chưa đến hạn không tính" if waiting else "")
+            + f"; công khai kết quả {published}/{answered} ({_pct(published_share)}, trọng số {_weight(w_pub)}).")
 
     def rows() -> Evidence:
         return Evidence(["Mã", "Kênh", "Tiếp nhận", "Hạn", "Trả lời", "Đúng hạn", "Công khai"], [
-            [code, ch, format_datetime(rec), format_date(due), format_datetime(ans) if ans else "",
-             "Có" if ans and ans <= due else ("Chưa đến hạn" if not ans and due >= ctx.now else "Không"),
-             "Có" if pub else "Không"]
-            for code, ch, rec, due, ans, pub in data.case_rows(ctx.session, ctx.unit.id, channels, ctx.start, ctx.end)])
+            [c.tracking_code, _channels([c.channel]), format_datetime(c.received_at), format_date(c.due_at),
+             format_datetime(c.answered_at) if c.answered_at else "", CASE_JUDGEMENTS[j],
+             "Có" if c.published_at else "Không"]
+            for c, j in zip(cases, judged, strict=True)])
 
     return RuleResult(ratio, text, {"months": len(counted), "decided": decided, "on_time": on_time,
-                                    "answered": answered, "published": published}, rows)
+                                    "answered": answered, "published": published, "answered_late": answered_late,
+                                    "open_past_due": open_late, "not_yet_due": waiting}, rows)
 
 
 def weekly_collection(ctx: RuleContext, params: dict) -> RuleResult:
-    weeks = iso_weeks(ctx.start, ctx.end)
-    if not weeks:
-        return RuleResult(0.0, "Kỳ đánh giá chưa có tuần nào.")
-    sessions = data.collection_days(ctx.session, ctx.unit.id, weeks[0], weeks[-1] + timedelta(days=6))
+    all_weeks = iso_weeks(ctx.start, ctx.end)
+    if not all_weeks:
+        return RuleResult(0.0, "Kỳ đánh giá chưa có tuần nào.", {"weeks": 0, "weeks_with_session": 0},
+                          status="not_due")
+    sessions = data.collection_days(ctx.session, ctx.unit.id, all_weeks[0], ctx.asof)
     held = {day - timedelta(days=day.weekday()) for day, *_ in sessions}
+    # the week in progress counts once it is met: its remaining days have not come yet
+    weeks = [w for w in all_weeks if ctx.asof.day_over(w + timedelta(days=6)) or w in held]
     met = [w for w in weeks if w in held]
-    ratio = len(met) / len(weeks)
+    ratio = len(met) / len(weeks) if weeks else 0.0
+    word = neighbourhood_word(ctx.unit)
+    left_out = len(all_weeks) - len(weeks)
     return RuleResult(ratio, f"{len(met)}/{len(weeks)} tuần có ít nhất một buổi thu thập ý kiến qua MTTQ, "
-                             f"đoàn thể, tổ trưởng tổ dân phố ({_pct(ratio)}).",
+                             f"đoàn thể, {'Trưởng thôn' if word == 'thôn' else 'tổ trưởng ' + word} ({_pct(ratio)})"
+                             + ("; tuần đang diễn ra chưa có buổi nào nên chưa tính" if left_out else "") + ".",
                       {"weeks": len(weeks), "weeks_with_session": len(met)},
                       lambda: Evidence(["Tuần (từ thứ Hai)", "Số buổi", "Tổ chức"], [
                           [format_date(w), sum(1 for d, *_ in sessions if d - timedelta(days=d.weekday()) == w),
@@ -162,21 +232,23 @@ def centre_survey_months(ctx: RuleContext, params: dict) -> RuleResult:
     yearly = params["yearly_sample"].get(_kind(ctx), 150)
     monthly = math.ceil(yearly / 12)
     centres = data.active_centres(ctx.session, ctx.unit.id)
-    counts = data.responses_by_centre_month(ctx.session, ctx.unit.id, qid, ctx.start, ctx.end) if qid else {}
-    months = period_months(ctx.start, ctx.end)
-    cells, met = 0, 0
+    counts = data.responses_by_centre_month(ctx.session, ctx.unit.id, qid, ctx.asof) if qid else {}
+    months = period_months(ctx.start, ctx.end, ctx.asof)
+    cells, met, waiting = 0, 0, 0
     table = []
     for centre_id, name in centres:
         for y, m, complete in months:
             n = counts.get((centre_id, y, m), 0)
             if not complete and n < monthly:
+                waiting += 1
                 continue  # the month in progress counts once it is met
             cells += 1
             met += n >= monthly
             table.append([name, f"{m:02d}/{y}", n, monthly, "Đạt" if n >= monthly else "Chưa đạt"])
     ratio = met / cells if cells else 0.0
     text = (f"{met}/{cells} tháng-trung tâm có từ {monthly} phiếu hợp lệ trở lên (mẫu năm {yearly} phiếu cho "
-            f"{ctx.unit.kind_label.lower()}, chia đều 12 tháng; tính cả QR, máy đánh giá và phiếu giấy).")
+            f"{ctx.unit.kind_label.lower()}, chia đều 12 tháng; tính cả QR, máy đánh giá và phiếu giấy; phiếu nghi vấn "
+            "không tính)" + ("; tháng đang diễn ra chưa đủ phiếu nên chưa tính" if waiting else "") + ".")
     return RuleResult(ratio, text, {"monthly_required": monthly, "cells": cells, "met": met},
                       lambda: Evidence(["Trung tâm", "Tháng", "Số phiếu hợp lệ", "Yêu cầu", "Kết quả"], table))
 
@@ -193,48 +265,79 @@ def margin_of_error(n: int, population: int | None, z: float = 1.96) -> float | 
     return moe
 
 
+QUARTER_NAMES = {1: "Quý I", 2: "Quý II", 3: "Quý III", 4: "Quý IV"}
+
+
+def survey_period(year: int, params: dict) -> tuple[date, date, str]:
+    """(first day, last day, name) of the annual survey's period: the whole year unless the commune's plan chose a
+    quarter ("q1" … "q4"; an older ``quarter`` number is read too)."""
+    period = str(params.get("period") or "")
+    quarter = int(period[1]) if period in ("q1", "q2", "q3", "q4") else params.get("quarter") if not period else None
+    if not quarter:
+        return date(year, 1, 1), date(year, 12, 31), f"cả năm {year}"
+    first = date(year, 3 * (quarter - 1) + 1, 1)
+    last_month = 3 * quarter
+    return first, date(year, last_month, calendar.monthrange(year, last_month)[1]), f"{QUARTER_NAMES[quarter]}/{year}"
+
+
 def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
-    quarter_start = date(ctx.year, 3 * (params["quarter"] - 1) + 1, 1)
-    if ctx.end < quarter_start:
-        return RuleResult(0.0, f"Khảo sát thường niên làm trong Quý {params['quarter']} (từ "
-                               f"{format_date(quarter_start)}); kỳ đánh giá chưa đến.")
-    qid = data.questionnaire_id(ctx.session, params["questionnaire"])
+    first, last, name = survey_period(ctx.year, params)
     required = params["required"].get(_kind(ctx), 150)
-    n = data.valid_responses(ctx.session, ctx.unit.id, qid, quarter_start, ctx.end) if qid else 0
+    if ctx.end < first:
+        return RuleResult(0.0, f"Chưa đến kỳ: khảo sát thường niên làm trong {name} (từ {format_date(first)}).",
+                          {"responses": 0, "required": required, "period": [first.isoformat(), last.isoformat()]},
+                          status="not_due")
+    qid = data.questionnaire_id(ctx.session, params["questionnaire"])
+    n = data.valid_responses(ctx.session, ctx.unit.id, qid, first, ctx.asof) if qid else 0
     ratio = min(1.0, n / required) if required else 0.0
+    in_progress = not ctx.asof.day_over(last)
+    status = "not_due" if in_progress and ratio < 1 else "scored"
     moe = margin_of_error(n, ctx.unit.population)
-    text = (f"{n}/{required} phiếu hợp lệ trong Quý {params['quarter']} ({_pct(ratio)}); "
+    text = (("Chưa đến kỳ (kỳ khảo sát chưa kết thúc, chưa phải là không đạt): " if status == "not_due" else "")
+            + f"{n}/{required} phiếu hợp lệ trong kỳ khảo sát {name} ({_pct(ratio)}; phiếu nghi vấn không tính); "
             + (f"sai số tối đa ±{moe * 100:.1f}% ở độ tin cậy 95%".replace(".", ",") if moe is not None
                else "chưa có phiếu")
             + ("" if ctx.unit.population else " (chưa nhập dân số nên chưa hiệu chỉnh theo quy mô dân số)") + ".")
 
     def rows() -> Evidence:
         return Evidence(["Mã phiếu", "Thời điểm", "Kênh", "Nghi vấn"], [
-            [rid, format_datetime(at), ch, "Có" if sus else ""]
-            for rid, at, _c, ch, sus in data.response_rows(ctx.session, ctx.unit.id, qid, quarter_start, ctx.end)])
+            [rid, format_datetime(at), SURVEY_CHANNEL_LABELS.get(ch, ch), "Có (không tính)" if sus else ""]
+            for rid, at, _c, ch, sus in data.response_rows(ctx.session, ctx.unit.id, qid, first, ctx.asof)])
 
-    return RuleResult(ratio, text, {"responses": n, "required": required, "margin_of_error": moe}, rows)
+    return RuleResult(ratio, text, {"responses": n, "required": required, "margin_of_error": moe,
+                                    "period": [first.isoformat(), last.isoformat()]}, rows if qid else None, status)
 
 
 def dossiers_on_time(ctx: RuleContext, params: dict) -> RuleResult:
-    judged, late = data.dossier_counts(ctx.session, ctx.unit.id, ctx.start, ctx.end, ctx.now)
-    if not judged:
-        return RuleResult(0.0, "Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa).", {"judged": 0})
-    share = (judged - late) / judged
+    counts = data.dossier_counts(ctx.session, ctx.unit.id, ctx.asof)
+    figures = {"judged": counts.judged, "late": counts.late, "late_settled": counts.late_settled,
+               "open_past_due": counts.open_past_due, "not_yet_due": counts.not_yet_due}
+    if counts.withdrawn:
+        figures["withdrawn"] = counts.withdrawn
+    if not counts.judged:
+        text = ("Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa)." if not counts.received else
+                f"{counts.not_yet_due} hồ sơ chưa đến hạn, chưa hồ sơ nào được đánh giá.")
+        return RuleResult(0.0, text, figures, status="scored" if not counts.received else "not_due")
+    share = (counts.judged - counts.late) / counts.judged
     linear = params.get("mode") == "linear"
-    ratio = share if linear else (1.0 if late == 0 else 0.0)
-    text = (f"{judged - late}/{judged} hồ sơ giải quyết trước và đúng hạn ({_pct(share)}); {late} hồ sơ quá hạn. "
+    ratio = share if linear else (1.0 if counts.late == 0 else 0.0)
+    text = (f"{counts.judged - counts.late}/{counts.judged} hồ sơ giải quyết trước và đúng hạn ({_pct(share)}); "
+            f"{counts.late_settled} hồ sơ đã trả kết quả nhưng trễ hạn, {counts.open_past_due} hồ sơ quá hạn chưa trả"
+            + (f"; {counts.not_yet_due} hồ sơ chưa đến hạn không tính" if counts.not_yet_due else "")
+            + (f"; {counts.withdrawn} hồ sơ rút hoặc trả lại không tính" if counts.withdrawn else "") + ". "
             + ("Tính tỷ lệ thuận." if linear else "Chỉ đạt điểm khi 100% đúng hạn (“Đảm bảo 100%”)."))
-    return RuleResult(ratio, text, {"judged": judged, "late": late, "share": share},
-                      lambda: _late_evidence(ctx))
+    figures["share"] = share
+    return RuleResult(ratio, text, figures, lambda: _late_evidence(ctx))
 
 
 def _late_evidence(ctx: RuleContext) -> Evidence:
-    return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả", "Thư xin lỗi"], [
+    return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả", "Tình trạng", "Thư xin lỗi"], [
         [code, proc, format_datetime(rec), format_date(due), format_datetime(done) if done else "Chưa trả",
-         format_date(sent) if sent else "Chưa gửi"]
-        for _id, code, proc, rec, due, done, sent in data.late_dossiers(ctx.session, ctx.unit.id, ctx.start, ctx.end,
-                                                                        ctx.now)])
+         "Đã trả, trễ hạn" if done else "Quá hạn, chưa trả", format_date(sent) if sent else "Chưa gửi"]
+        for _id, code, proc, rec, due, done, sent in data.late_dossiers(ctx.session, ctx.unit.id, ctx.asof)])
+
+
+WEEKDAY_NAMES = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
 
 
 def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
@@ -242,17 +345,18 @@ def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
     if profile is None or profile.fast_track_weekday is None:
         return RuleResult(0.0, "Chưa khai báo ngày trong tuần giải quyết nhanh, trả kết quả trong ngày.")
     weekday = profile.fast_track_weekday
-    rows = [r for r in data.fast_track_dossiers(ctx.session, ctx.unit.id, ctx.start, ctx.end)
-            if workdays.to_local(r[2]).weekday() == weekday]
+    every = data.fast_track_dossiers(ctx.session, ctx.unit.id, ctx.asof)
+    rows = [r for r in every if workdays.to_local(r[2]).weekday() == weekday]
     same_day = [r for r in rows
                 if r[3] is not None and workdays.to_local(r[3]).date() == workdays.to_local(r[2]).date()]
-    names = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
+    other_days = len(every) - len(rows)
+    left_out = f" {other_days} hồ sơ giải quyết nhanh nhận vào ngày khác không tính." if other_days else ""
     if not rows:
-        return RuleResult(0.0, f"Ngày giải quyết nhanh: {names[weekday]}; chưa có hồ sơ giải quyết nhanh nào vào "
-                               "ngày này.", {"dossiers": 0})
+        return RuleResult(0.0, f"Ngày giải quyết nhanh: {WEEKDAY_NAMES[weekday]}; chưa có hồ sơ giải quyết nhanh nào "
+                               "vào ngày này." + left_out, {"dossiers": 0})
     ratio = len(same_day) / len(rows)
-    return RuleResult(ratio, f"Ngày giải quyết nhanh: {names[weekday]}; {len(same_day)}/{len(rows)} hồ sơ tiếp nhận "
-                             f"và trả kết quả trong ngày ({_pct(ratio)}).",
+    return RuleResult(ratio, f"Ngày giải quyết nhanh: {WEEKDAY_NAMES[weekday]}; {len(same_day)}/{len(rows)} hồ sơ "
+                             f"tiếp nhận và trả kết quả trong ngày ({_pct(ratio)})." + left_out,
                       {"dossiers": len(rows), "same_day": len(same_day)},
                       lambda: Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Trả kết quả", "Trong ngày"], [
                           [c, p, format_datetime(r), format_datetime(s) if s else "",
@@ -260,30 +364,43 @@ def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
 
 
 def home_service(ctx: RuleContext, params: dict) -> RuleResult:
-    rows = data.home_dossiers(ctx.session, ctx.unit.id, ctx.start, ctx.end)
+    """Served ÷ (served + still open past the due date); a request open and not yet due is left out."""
+    rows = data.home_dossiers(ctx.session, ctx.unit.id, ctx.asof)
     if not rows:
         return RuleResult(0.0, "Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà trong kỳ.", {"requests": 0})
     served = [r for r in rows if r[4] is not None]
-    ratio = len(served) / len(rows)
-    return RuleResult(ratio, f"{len(served)}/{len(rows)} yêu cầu tiếp nhận, trả kết quả tại nhà đã được phục vụ "
-                             f"({_pct(ratio)}).", {"requests": len(rows), "served": len(served)},
-                      lambda: Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả"], [
-                          [c, p, format_datetime(r), format_date(d), format_datetime(s) if s else "Chưa"]
-                          for c, p, r, d, s in rows]))
+    unserved = [r for r in rows if r[4] is None and r[3] < ctx.now]
+    waiting = len(rows) - len(served) - len(unserved)
+    judged = len(served) + len(unserved)
+    left_out = f"; {waiting} hồ sơ chưa đến hạn không tính" if waiting else ""
+    figures = {"requests": judged, "served": len(served), "not_yet_due": waiting}
+
+    def evidence() -> Evidence:
+        return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả", "Tình trạng"], [
+            [c, p, format_datetime(r), format_date(d), format_datetime(s) if s else "Chưa",
+             "Đã phục vụ" if s else ("Quá hạn, chưa phục vụ" if d < ctx.now else "Chưa đến hạn (không tính)")]
+            for c, p, r, d, s in rows])
+
+    if not judged:
+        return RuleResult(0.0, f"Chưa có yêu cầu nào đến hạn{left_out}.", figures, evidence, "not_due")
+    ratio = len(served) / judged
+    return RuleResult(ratio, f"{len(served)}/{judged} yêu cầu tiếp nhận, trả kết quả tại nhà đã được phục vụ "
+                             f"({_pct(ratio)}){left_out}.", figures, evidence)
 
 
 def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
-    judged, _late = data.dossier_counts(ctx.session, ctx.unit.id, ctx.start, ctx.end, ctx.now)
-    if not judged:
+    counts = data.dossier_counts(ctx.session, ctx.unit.id, ctx.asof)
+    if not counts.judged:
         return RuleResult(0.0, "Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa) nên chưa xác định được hồ "
                                "sơ quá hạn cần thư xin lỗi.", {"late": 0, "sent": 0, "judged": 0})
-    late = data.late_dossiers(ctx.session, ctx.unit.id, ctx.start, ctx.end, ctx.now)
+    late = data.late_dossiers(ctx.session, ctx.unit.id, ctx.asof)
     if not late:
         return RuleResult(1.0, "Không có hồ sơ quá hạn trong kỳ: không cần thư xin lỗi.", {"late": 0, "sent": 0},
                           lambda: _late_evidence(ctx))
     sent = sum(1 for row in late if row[6] is not None)
     ratio = sent / len(late)
-    return RuleResult(ratio, f"Đã gửi thư xin lỗi {sent}/{len(late)} hồ sơ quá hạn ({_pct(ratio)}).",
+    return RuleResult(ratio, f"Đã gửi thư xin lỗi {sent}/{len(late)} hồ sơ quá hạn ({_pct(ratio)}; "
+                             f"{counts.late_settled} đã trả kết quả trễ hạn, {counts.open_past_due} quá hạn chưa trả).",
                       {"late": len(late), "sent": sent}, lambda: _late_evidence(ctx))
 
 
@@ -291,13 +408,16 @@ def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
 
 
 def reception_months(ctx: RuleContext, params: dict) -> RuleResult:
-    months = period_months(ctx.start, ctx.end)
-    by_month = data.cases_by_month(ctx.session, ctx.unit.id, ["reception"], ctx.start, ctx.end)
+    months = period_months(ctx.start, ctx.end, ctx.asof)
+    by_month = data.cases_by_month(ctx.session, ctx.unit.id, ["reception"], ctx.asof)
     counted = [(y, m) for y, m, complete in months if complete or by_month.get((y, m))]
     met = [ym for ym in counted if by_month.get(ym)]
     ratio = len(met) / len(counted) if counted else 0.0
+    waiting = len(months) - len(counted)
     return RuleResult(ratio, f"{len(met)}/{len(counted)} tháng có tiếp công dân được ghi nhận trong hệ thống "
-                             f"({_pct(ratio)}).", {"months": len(counted), "months_with_reception": len(met)},
+                             f"({_pct(ratio)})" + ("; tháng đang diễn ra chưa có lượt nào nên chưa tính" if waiting
+                                                   else "") + ".",
+                      {"months": len(counted), "months_with_reception": len(met)},
                       lambda: Evidence(["Tháng", "Số lượt tiếp công dân"],
                                        [[f"{m:02d}/{y}", by_month.get((y, m), 0)] for y, m in counted]))
 
@@ -312,13 +432,19 @@ RULES: dict[str, tuple[Callable[[RuleContext, dict], RuleResult], dict]] = {
     "centre_survey_months": (centre_survey_months, {"questionnaire": (str, None, None),
                                                     "yearly_sample": (dict, 1, 100000)}),
     "annual_survey_sample": (annual_survey_sample, {"questionnaire": (str, None, None), "required": (dict, 1, 100000),
-                                                    "quarter": (int, 1, 4)}),
+                                                    "period": (str, None, None), "quarter": (int, 1, 4)}),
     "dossiers_on_time": (dossiers_on_time, {"mode": (str, None, None)}),
     "fast_track_day": (fast_track_day, {}),
     "home_service": (home_service, {}),
     "apology_letters": (apology_letters, {}),
     "reception_months": (reception_months, {}),
 }
+
+
+#: The periods a commune's plan may choose for its annual survey (2.7.b); the decision sets none, so "year".
+SURVEY_PERIODS = {"year": "Cả năm", "q1": "Quý I", "q2": "Quý II", "q3": "Quý III", "q4": "Quý IV"}
+#: rule -> the parameters a commune may set for itself (its plan's own variants), not only the city
+COMMUNE_PARAMS: dict[str, set[str]] = {"annual_survey_sample": {"period"}}
 
 
 def validate_params(rule: str, params: dict) -> list[str]:
@@ -342,6 +468,8 @@ def validate_params(rule: str, params: dict) -> list[str]:
                 break
     if rule == "dossiers_on_time" and params.get("mode") not in (None, "all_or_nothing", "linear"):
         errors.append("mode chỉ nhận all_or_nothing hoặc linear.")
+    if rule == "annual_survey_sample" and params.get("period") not in (None, *SURVEY_PERIODS):
+        errors.append("Kỳ khảo sát (period) chỉ nhận: " + ", ".join(SURVEY_PERIODS) + ".")
     weights = [v for k, v in params.items() if k.endswith("_weight")]
     if weights and abs(sum(weights) - 1) > 1e-6:
         errors.append("Các trọng số phải cộng lại bằng 1.")

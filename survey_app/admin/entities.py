@@ -49,6 +49,7 @@ def _user_values(form, obj, actor: User) -> dict:
     values = {
         "username": form.username.data.lower(),
         "full_name": form.full_name.data,
+        "email": (form.email.data or "").strip() or None,
         "role": role.value,
         "unit_id": None if role.city_wide else form.unit_id.data,
         "active": bool(form.active.data),

@@ -80,6 +80,7 @@ class UserForm(ScopedForm):
                                                         Length(min=3, max=64)])
     full_name = StringField("Họ và tên", validators=[DataRequired(REQUIRED.format("họ và tên")),
                                                      Length(max=120)])
+    email = StringField("E-mail (nhận cảnh báo; để trống nếu không dùng)", validators=[Optional(), Length(max=200)])
     role = SelectField("Vai trò")
     unit_id = SelectField("Đơn vị", coerce=lambda v: int(v) if v not in (None, "", "None") else None)
     password = PasswordField("Mật khẩu (để trống nếu không đổi)", validators=[Optional(), Length(max=256)])
@@ -92,6 +93,10 @@ class UserForm(ScopedForm):
         if user.city_wide:
             self.unit_id.choices = [(None, "— Cấp thành phố —")] + self.unit_id.choices
         return self
+
+    def validate_email(self, field):
+        if field.data and ("@" not in field.data or " " in field.data.strip()):
+            raise ValidationError("Địa chỉ e-mail không hợp lệ.")
 
     def validate_username(self, field):
         if not field.data.replace(".", "").replace("_", "").replace("-", "").isalnum() or not field.data.isascii():

@@ -11,7 +11,7 @@ from ..auth.roles import can_administer, staff_required
 from ..extensions import db
 from ..models import AdminUnit, AuditEvent, Counter, ServiceCentre, User
 from ..models.users import new_session_token
-from ..services import audit
+from ..services import audit, onboarding
 from ..services.accounts import AccountError
 from ..services.scoping import check_unit_allowed, get_scoped_or_404, scoped, visible_units
 from .entities import ENTITIES, Entity
@@ -39,8 +39,9 @@ def index():
     recent = db.session.execute(
         scoped(AuditEvent, user).order_by(AuditEvent.at.desc()).limit(10)
     ).scalars().all()
+    unit = user.unit if user.unit_id else None
     return render_template("admin/index.html", entities=ENTITIES, counts=counts, units=visible_units(user),
-                           recent=recent)
+                           recent=recent, unit=unit, checklist=onboarding.checklist(unit) if unit else None)
 
 
 @bp.route("/<slug>/")
@@ -145,4 +146,5 @@ def unit_detail(unit_id: int):
     counters = db.session.execute(
         select(Counter).where(Counter.unit_id == unit.id).order_by(Counter.centre_id, Counter.number)
     ).scalars().all()
-    return render_template("admin/unit.html", unit=unit, centres=centres, counters=counters)
+    return render_template("admin/unit.html", unit=unit, centres=centres, counters=counters,
+                           checklist=onboarding.checklist(unit))

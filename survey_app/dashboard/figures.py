@@ -160,7 +160,8 @@ def score_summary(session: Session, unit: AdminUnit, year: int) -> dict | None:
     items = [i for i in cache.data["items"] if i["code"].startswith(("2", "1.2"))]
     return {"total": cache.total, "level": cache.level, "computed_at": cache.computed_at.isoformat(),
             "computed": cache.computed_at, "items": items,
-            "criteria": [c for c in cache.data["criteria"] if c["code"] == "2"]}
+            "criteria": [c for c in cache.data["criteria"] if c["code"] == "2"],
+            "guidance": cache.data.get("guidance")}
 
 
 def collection_weeks(session: Session, unit: AdminUnit, end: date) -> list[list]:

@@ -9,6 +9,8 @@ from flask import Blueprint, Response, abort, jsonify, make_response, redirect, 
 from flask_login import current_user
 from sqlalchemy import select
 
+from reports.scoring.guidance import city_outlook
+
 from ..auth.roles import staff_required
 from ..downloads import download
 from ..extensions import db
@@ -127,14 +129,19 @@ def city():
             "appraised": lambda r: -(r.appraised or -1)}
     rows = sorted(data["rows"], key=keys.get(sort, keys["name"]))
     return with_chart_csp(render_template("dashboard/city.html", data=data, rows=rows, sort=sort,
-                                          charts=figures.city_charts(data), pct=figures.pct))
+                                          charts=figures.city_charts(data), pct=figures.pct,
+                                          outlook=city_outlook(db.session, data["year"])))
 
 
 @bp.route("/city/data.json")
 @staff_required()
 def city_json():
     data = _city_data()
+    outlook = city_outlook(db.session, data["year"])
     return jsonify({
+        "outlook": {"share_standard": outlook["share_standard"], "share_top": outlook["share_top"],
+                    "communes": [{"code": c["unit"].code, **{k: v for k, v in c.items() if k != "unit"}}
+                                 for c in outlook["communes"]]},
         "year": data["year"], "targets": data["targets"], "reach_self": data["reach_self"],
         "reach_appraised": data["reach_appraised"], "self_levels": data["self_levels"],
         "appraised_levels": data["appraised_levels"],

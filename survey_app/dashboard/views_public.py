@@ -9,11 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response, render_template, request
+from sqlalchemy import func, select
 
 from reports import dashboard as dash
 
 from ..extensions import db
 from ..inbox.common import public_rate_limited, unit_by_code
+from ..models import Case
+from ..services import public_cases
 from ..timeutil import local_today
 from . import figures
 from .views import with_chart_csp
@@ -69,6 +72,9 @@ def commune(code: str):
     q, definition = figures.questionnaire()
     months = dash.commune_satisfaction(db.session, definition, q.id, dash.Period(start, end, unit.id)).months
     fb = dash.feedback(db.session, dash.Period(start, end, unit.id))
+    # Published outcomes counted by the one public rule (a published tố cáo or private case is not "public").
+    public_count = db.session.execute(select(func.count()).select_from(public_cases.public_cases(unit.id).where(
+        Case.received_day >= start, Case.received_day <= end).subquery())).scalar()
     from reports.exporters import charts
 
     labels = [m.label for m in months]
@@ -76,5 +82,6 @@ def commune(code: str):
                                  [figures.pct(m.result.index) for m in months])
     return _cached(with_chart_csp(render_template(
         "public/transparency_unit.html", unit=unit, year=year, months=months, fb=fb, pct=figures.pct,
+        public_count=public_count,
         month_chart=("months", f"Biểu đồ chỉ số hài lòng theo tháng của {unit.full_name}.",
                      charts.embeddable_json(fig)))))

@@ -26,7 +26,8 @@ from ..timeutil import utcnow
 bp = Blueprint("dossiers", __name__, url_prefix="/admin/dossiers")
 
 
-def _page(unit: AdminUnit, errors: list[RowError] | None = None, filename: str = "", status: int = 200):
+def _page(unit: AdminUnit, errors: list[RowError] | None = None, filename: str = "", status: int = 200,
+          warnings: list[RowError] | None = None):
     imports = db.session.execute(select(DossierImport).where(DossierImport.unit_id == unit.id)
                                  .order_by(DossierImport.imported_at.desc()).limit(20)).scalars().all()
     now = utcnow()
@@ -38,6 +39,7 @@ def _page(unit: AdminUnit, errors: list[RowError] | None = None, filename: str =
     }
     saved = db.session.get(DossierColumnMapping, unit.id)
     return render_template("dossiers/index.html", unit=unit, imports=imports, totals=totals, errors=errors,
+                           warnings=warnings,
                            filename=filename, mapping=saved.mapping if saved else {},
                            labels=dossier_import.FIELD_LABELS, max_mb=dossier_import.MAX_BYTES // 1024 // 1024), status
 
@@ -61,13 +63,14 @@ def upload(unit_id: int):
     report = dossier_import.parse(file.read(dossier_import.MAX_BYTES + 1), filename, unit.id)
     if report.errors:
         db.session.rollback()
-        return _page(unit, report.errors, filename, 400)
+        return _page(unit, report.errors, filename, 400, report.warnings)
     record = dossier_import.apply(report, unit.id, filename, current_user)
     audit.record(current_user, "import", "dossier_import", record.id, unit_id=unit.id,
                  detail={"file": filename, "created": report.created, "updated": report.updated})
     db.session.commit()
-    flash(f"Đã nhập “{filename}”: {report.created} hồ sơ mới, {report.updated} cập nhật, {report.unchanged} không đổi. "
-          "Điểm sẽ cập nhật sau lần tổng hợp kế tiếp (tối đa 5 phút).", "success")
+    flash(f"Đã nhập “{filename}”: {report.created} hồ sơ mới, {report.updated} cập nhật, {report.unchanged} không đổi"
+          + (f"; {len(report.warnings)} cảnh báo (xem bên dưới)" if report.warnings else "")
+          + ". Điểm sẽ cập nhật sau lần tổng hợp kế tiếp (tối đa 5 phút).", "success")
     return redirect(url_for(".index", unit_id=unit.id), code=303)
 
 
@@ -93,8 +96,7 @@ def save_mapping(unit_id: int):
 
 def _late(unit: AdminUnit, year: int) -> list:
     """The year's overdue dossiers, judged exactly as rules 2.8 and 2.4.e judge them."""
-    start, end, now = assessment_period(year)
-    return late_dossiers(db.session, unit.id, start, end, now)
+    return late_dossiers(db.session, unit.id, assessment_period(year))
 
 
 def _letter_data(row) -> LateDossier:

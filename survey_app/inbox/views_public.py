@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Case, CaseChannel, CaseKind, CaseState
+from ..models import Case, CaseChannel, CaseKind
 from ..services import cases as case_service
+from ..services import public_cases
 from ..text import clean
 from ..timeutil import LOCAL_TZ
 from .common import categories, photos_from_request, public_rate_limited, unit_by_code
@@ -39,7 +40,7 @@ def form(unit_code: str):
             category_id=request.form.get("category_id", type=int), content=request.form.get("content", ""),
             location=values.get("location", ""), name=values.get("name", ""), phone=values.get("phone", ""),
             email=values.get("email", ""), consent_contact=bool(request.form.get("consent_contact")),
-            consent_notify=bool(request.form.get("consent_notify")),
+            consent_notify=bool(request.form.get("consent_notify")), private=bool(request.form.get("private")),
             client_id=(values.get("sid") or uuid.uuid4().hex)[:64], photos=photos_from_request(),
         )
         errors = case_service.validate(ci)
@@ -87,8 +88,15 @@ def lookup():
         if len(code) <= 16 else None
     if case is None:
         return render_template("inbox/lookup.html", case=None, code=code, not_found=True), 404
-    return render_template("inbox/lookup.html", case=case, code=code, not_found=False,
-                           public_text=case_service.public_text, ratings=case_service.RATINGS)
+    return _lookup_page(case)
+
+
+def _lookup_page(case: Case, rate_error: str | None = None, status: int = 200):
+    """The tracking page reads the case only through the public view: progress for any case, text and answer
+    only for a public one."""
+    return render_template("inbox/lookup.html", case=public_cases.tracking_view(case),
+                           public=public_cases.public_view(case), code=case.tracking_code, not_found=False,
+                           ratings=case_service.RATINGS, rate_error=rate_error), status
 
 
 @bp.route("/tra-cuu/<code>/danh-gia", methods=["POST"])
@@ -102,9 +110,7 @@ def rate(code: str):
         db.session.commit()
     except case_service.CaseError as exc:
         db.session.rollback()
-        return render_template("inbox/lookup.html", case=case, code=case.tracking_code, not_found=False,
-                               public_text=case_service.public_text, ratings=case_service.RATINGS,
-                               rate_error=str(exc)), exc.status
+        return _lookup_page(case, str(exc), exc.status)
     return redirect(url_for(".lookup", code=case.tracking_code, rated=1), code=303)
 
 
@@ -112,7 +118,7 @@ def rate(code: str):
 def public_list(unit_code: str):
     """Handled cases of a commune: question, answer and dates, never names, phones or internal notes."""
     unit = unit_by_code(unit_code)
-    query = select(Case).where(Case.unit_id == unit.id, Case.published_at.is_not(None))
+    query = public_cases.public_cases(unit.id)
     category_id = request.args.get("category", type=int)
     if category_id:
         query = query.where(Case.category_id == category_id)
@@ -129,8 +135,8 @@ def public_list(unit_code: str):
         query = query.where(Case.received_at >= start, Case.received_at < end)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
     page = max(1, request.args.get("page", 1, type=int))
-    rows = db.session.execute(
-        query.order_by(Case.published_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    rows = [public_cases.public_view(c) for c in db.session.execute(
+        query.order_by(Case.published_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()]
     return render_template("inbox/public_list.html", unit=unit, rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), categories=categories(), category_id=category_id,
-                           month=month, public_text=case_service.public_text, CaseState=CaseState)
+                           month=month)

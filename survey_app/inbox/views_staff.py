@@ -29,7 +29,7 @@ from ..models import (
     User,
 )
 from ..models.cases import OPEN_STATES, STAFF_CHANNELS
-from ..services import audit, workdays
+from ..services import audit, public_cases, workdays
 from ..services import cases as case_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..text import clean
@@ -108,6 +108,7 @@ def new():
             content=request.form.get("content", ""), received_at=received, location=values.get("location", ""),
             name=values.get("name", ""), phone=values.get("phone", ""), email=values.get("email", ""),
             consent_contact=bool(values.get("consent_contact")), consent_notify=bool(values.get("consent_notify")),
+            private=bool(values.get("private")),
             client_id=(values.get("sid") or secrets.token_hex(16))[:64], created_by=current_user,
             photos=photos_from_request())
         if received is None:
@@ -148,7 +149,9 @@ def detail(case_id: int):
                                                   User.role.in_(["commune_admin", "commune_staff"]))).scalars().all()
     return render_template("inbox/staff_case.html", case=case_row, departments=departments, staff=staff,
                            pending=case_service.pending_extension(case_row), overdue=case_service.overdue(case_row),
-                           contact_shown=request.args.get("contact") == "1" and _contact_logged(case_row))
+                           contact_shown=request.args.get("contact") == "1" and _contact_logged(case_row),
+                           public_preview=public_cases.public_text(case_row),
+                           not_public=public_cases.why_not_public(case_row))
 
 
 def _contact_logged(case_row: Case) -> bool:
@@ -174,6 +177,10 @@ ACTIONS = {
     "note": lambda c, f: case_service.add_note(current_user, c, f.get("note", "")),
     "correction": lambda c, f: case_service.add_note(current_user, c, f.get("note", ""), correction=True),
     "contact": lambda c, f: case_service.view_contact(current_user, c),
+    "public_text": lambda c, f: case_service.set_public_content(current_user, c, f.get("public_content", ""),
+                                                                f.get("reason", "")),
+    "confidential": lambda c, f: case_service.set_confidential(current_user, c, f.get("confidential") == "1",
+                                                               f.get("reason", "")),
 }
 
 

@@ -22,6 +22,7 @@ from .cases import (
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk, KioskBinding, KioskRejection
+from .operations import ScheduledRun, StaffAlert
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -37,7 +38,16 @@ from .rollups import (
     RollupState,
     ScoreCache,
 )
-from .scoring import ScoreAttachment, ScoreEntry, ScoreFlags, ScoringOverride, UnitProfile
+from .scoring import (
+    CommuneParameter,
+    ScoreAttachment,
+    ScoreEntry,
+    ScoreEntryVersion,
+    ScoreFlags,
+    ScoreFlagsVersion,
+    ScoringOverride,
+    UnitProfile,
+)
 from .surveys import (
     Channel,
     QrToken,
@@ -51,6 +61,8 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "ScheduledRun",
+    "StaffAlert",
     "AppraisalItem",
     "BackgroundJob",
     "JobStatus",
@@ -74,7 +86,10 @@ __all__ = [
     "RollupResponseMonth",
     "RollupState",
     "ScoreAttachment",
+    "CommuneParameter",
     "ScoreEntry",
+    "ScoreEntryVersion",
+    "ScoreFlagsVersion",
     "ScoreFlags",
     "ScoringOverride",
     "UnitProfile",

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -184,8 +185,15 @@ class Case(db.Model):
     transfer_due_at = mapped_column(UTCDateTime)
     answered_at = mapped_column(UTCDateTime)
     closed_at = mapped_column(UTCDateTime)
-    #: The public answer, written apart from internal notes; shown once published.
+    #: The public answer, written apart from internal notes; shown once published (scrubbed when saved).
     public_answer: Mapped[str | None] = mapped_column(Text)
+    #: The public version of the citizen's text, edited by staff before publishing (the original stays in
+    #: ``content``, for staff only). Null until staff confirm one; public pages then show the scrubbed original.
+    public_content: Mapped[str | None] = mapped_column(Text)
+    #: The citizen asked that the case not be published (the handling still counts in every figure).
+    citizen_private: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Staff marked the case confidential (e.g. it names a person): never shown on a public surface.
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at = mapped_column(UTCDateTime)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     transferred_to: Mapped[str | None] = mapped_column(String(200))
@@ -397,15 +405,36 @@ class CalendarDay(db.Model):
 
 
 class Notification(db.Model):
-    """The outbox: messages to citizens, sent by a pluggable sender (a log by default)."""
+    """The outbox: messages to citizens (and alerts to staff), sent by the senders of
+    :mod:`survey_app.services.senders`. A row is claimed (status ``sending``) by one conditional UPDATE before it
+    is sent, so two workers never send it twice; a temporary failure is retried with backoff, a permanent one
+    (or too many attempts) ends in ``failed`` with the reason, shown to staff."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("status in ('pending', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_notifications_status_next", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: The case it is about (citizen messages); null for a staff alert's e-mail.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    #: The commune whose name the message carries and whose staff see its failure.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("admin_units.id"), index=True)
+    #: email, sms or zalo.
     medium: Mapped[str] = mapped_column(String(8))
     recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
     created_at = mapped_column(UTCDateTime, default=utcnow)
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Not tried again before this moment (backoff after a temporary failure).
+    next_attempt_at = mapped_column(UTCDateTime, default=utcnow)
+    #: host:pid of the worker sending it, and when it claimed it.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at = mapped_column(UTCDateTime)
     sent_at = mapped_column(UTCDateTime)
+    failed_at = mapped_column(UTCDateTime)
+    #: The last error (Vietnamese for a permanent failure, the gateway's words otherwise).
     error: Mapped[str | None] = mapped_column(String(300))

@@ -9,6 +9,12 @@ from ..extensions import db
 from ..timeutil import utcnow
 from .types import UTCDateTime
 
+#: Channels and statuses in the words a ward officer reads.
+DOSSIER_CHANNEL_LABELS = {"online": "Trực tuyến", "direct": "Trực tiếp", "postal": "Bưu chính công ích",
+                          "home": "Tại nhà", "other": "Khác"}
+DOSSIER_STATUS_LABELS = {"open": "Đang giải quyết", "settled": "Đã trả kết quả", "withdrawn": "Rút hồ sơ / trả lại",
+                         "other": "Khác"}
+
 
 class Dossier(db.Model):
     """One TTHC dossier (hồ sơ) as the one-stop system exported it. Re-importing updates it by code."""
@@ -16,7 +22,8 @@ class Dossier(db.Model):
     __tablename__ = "dossiers"
     __table_args__ = (
         UniqueConstraint("unit_id", "code"),
-        CheckConstraint("channel in ('online', 'direct', 'postal', 'home')", name="channel"),
+        CheckConstraint("channel in ('online', 'direct', 'postal', 'home', 'other')", name="channel"),
+        CheckConstraint("status is null or status in ('open', 'settled', 'withdrawn', 'other')", name="status"),
         Index("ix_dossiers_unit_received_day", "unit_id", "received_day"),
         #: the rollup refresh finds changed rows by ``updated_at`` and recomputes whole local days
         Index("ix_dossiers_received_day", "received_day"),
@@ -36,7 +43,10 @@ class Dossier(db.Model):
     due_at = mapped_column(UTCDateTime, nullable=False)
     #: When it was settled/returned; null while still open.
     settled_at = mapped_column(UTCDateTime)
+    #: How it was filed: online, direct, postal, home (Tiêu chí 2.2), or other (a value the import did not know).
     channel: Mapped[str] = mapped_column(String(8), default="direct")
+    #: "Trạng thái" in the export when it has one: open, settled, withdrawn (rút, trả lại: not judged), other.
+    status: Mapped[str | None] = mapped_column(String(16))
     #: Handled under the weekly fast-track day (Tiêu chí 2.1).
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_imports.id"))
@@ -55,6 +65,10 @@ class DossierImport(db.Model):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     imported_at = mapped_column(UTCDateTime, default=utcnow)
+    #: the row report's warnings (what no rule needs: an unknown channel or status, a code outside the national
+    #: format), [{row, column, message}], the first ones; and how many there were
+    warnings: Mapped[list] = mapped_column(JSON, default=list)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class DossierColumnMapping(db.Model):

@@ -3,7 +3,7 @@ parameter overrides, and the commune facts some rules need."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,6 +25,23 @@ class ScoreEntry(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     entered_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ScoreEntryVersion(db.Model):
+    """Every save of a staff entry, never updated: a score as of a past day uses the entry as it stood then."""
+
+    __tablename__ = "score_entry_versions"
+    __table_args__ = (Index("ix_score_entry_versions_lookup", "unit_id", "year", "item_code", "entered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    item_code: Mapped[str] = mapped_column(String(16))
+    #: null when the entry was cleared
+    points: Mapped[float | None] = mapped_column(Float)
+    note: Mapped[str] = mapped_column(Text, default="")
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    entered_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
 class ScoreAttachment(db.Model):
@@ -60,6 +77,22 @@ class ScoreFlags(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class ScoreFlagsVersion(db.Model):
+    """Every change of the disqualifying flags, never updated (the flags as they stood on a past day)."""
+
+    __tablename__ = "score_flags_versions"
+    __table_args__ = (Index("ix_score_flags_versions_lookup", "unit_id", "year", "set_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    hotspot: Mapped[bool] = mapped_column(Boolean, default=False)
+    disciplined: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    set_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    set_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+
+
 class ScoringOverride(db.Model):
     """A city administrator's change to a rule's parameters for one table version (audited)."""
 
@@ -67,6 +100,22 @@ class ScoringOverride(db.Model):
     __table_args__ = (UniqueConstraint("table_id", "item_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    table_id: Mapped[str] = mapped_column(String(32))
+    item_code: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CommuneParameter(db.Model):
+    """A commune's own choice for a rule parameter its plan may set (e.g. the quarter of its annual survey,
+    item 2.7.b), per table version: the table itself is never edited for one commune."""
+
+    __tablename__ = "commune_parameters"
+    __table_args__ = (UniqueConstraint("unit_id", "table_id", "item_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
     table_id: Mapped[str] = mapped_column(String(32))
     item_code: Mapped[str] = mapped_column(String(16))
     params: Mapped[dict] = mapped_column(JSON, default=dict)

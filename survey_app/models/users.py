@@ -62,6 +62,8 @@ class User(UserMixin, db.Model):
     #: Login name, stored lower-case.
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
+    #: Where staff alerts are e-mailed (optional; the in-app list always has them).
+    email: Mapped[str | None] = mapped_column(String(200))
     #: scrypt hash from werkzeug (memory-hard KDF).
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20))

@@ -1,8 +1,8 @@
 """GeoReport v2 endpoints (JSON and XML). ``jurisdiction_id`` is the commune code; POST needs an API key.
 
-Spec: http://wiki.open311.org/GeoReport_v2. Errors are the spec's array of {code, description}. Responses never
-carry personal data: a request's public face is its category, text (with phones and e-mails hidden), status,
-dates and the published answer.
+Spec: http://wiki.open311.org/GeoReport_v2. Errors are the spec's array of {code, description}. GET serves only
+the public view of a case (``services.public_cases``): a case that is not public answers 404, like one that does
+not exist, and the address is the commune, never the citizen's own text.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from xml.etree import ElementTree as ET
 from flask import Blueprint, Response, jsonify, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
+from ..errors import MESSAGES
 from ..extensions import csrf, db
 from ..models import AdminUnit, ApiKey, Case, CaseCategory, CaseChannel, CaseKind
 from ..services import cases as case_service
-from ..services import ratelimit
+from ..services import public_cases, ratelimit
 from ..services.surveys import ip_hash
 from ..text import clean
-from ..timeutil import as_utc, utcnow
+from ..timeutil import as_utc, format_date, utcnow
 
 bp = Blueprint("open311", __name__, url_prefix="/open311/v2")
 csrf.exempt(bp)
@@ -40,6 +42,14 @@ class ApiError(Exception):
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return _respond([{"code": exc.status, "description": exc.description}], "errors", "error", exc.status)
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """Refusals at the edge (NUL bytes, numbers out of range) in the spec's error array too."""
+    status = exc.code or 400
+    description = exc.description if getattr(exc, "vi", False) else MESSAGES.get(status, MESSAGES[400])
+    return _respond([{"code": status, "description": description}], "errors", "error", status)
 
 
 def _format() -> str:
@@ -89,6 +99,8 @@ ATTRIBUTES = [
      [("true", "Đồng ý"), ("false", "Không")]),
     ("consent_notify", "singlevaluelist", "Người gửi đồng ý nhận thông báo tiến độ",
      [("true", "Đồng ý"), ("false", "Không")]),
+    ("private", "singlevaluelist", "Người gửi yêu cầu không công khai nội dung (vẫn được xử lý, trả lời riêng)",
+     [("true", "Không công khai"), ("false", "Cho phép công khai khi có kết quả")]),
     ("client_id", "string", "Mã duy nhất do ứng dụng sinh cho mỗi lần gửi (gửi lại không tạo trùng)", []),
 ]
 
@@ -144,18 +156,14 @@ def _iso(value: datetime | None) -> str | None:
     return as_utc(value).isoformat(timespec="seconds") if value else None
 
 
-def _request_item(case: Case) -> dict:
-    updated = case.events[-1].at if case.events else case.received_at
+def _request_item(view: public_cases.PublicCase) -> dict:
     return {
-        "service_request_id": case.tracking_code,
-        "status": "open" if case.state_enum.type == "open" else "closed",
-        "status_notes": case.public_answer if case.published_at else case.state_enum.label,
-        "service_name": case.category.name, "service_code": case.category.code,
-        "description": case_service.public_text(case.content), "agency_responsible": f"UBND {case.unit.full_name}",
-        "service_notice": f"Hạn trả lời: {case.due_at.date().isoformat()}",
-        "requested_datetime": _iso(case.received_at), "updated_datetime": _iso(updated),
-        "expected_datetime": _iso(case.due_at), "address": case.location or None, "address_id": None,
-        "zipcode": None, "lat": case.lat, "long": case.long, "media_url": None,
+        "service_request_id": view.tracking_code, "status": view.status, "status_notes": view.answer,
+        "service_name": view.category, "service_code": view.category_code, "description": view.text,
+        "agency_responsible": f"UBND {view.commune}", "service_notice": f"Hạn trả lời: {format_date(view.due_at)}",
+        "requested_datetime": _iso(view.received_at), "updated_datetime": _iso(view.updated_at),
+        "expected_datetime": _iso(view.due_at), "address": view.commune, "address_id": None,
+        "zipcode": None, "lat": None, "long": None, "media_url": None,
     }
 
 
@@ -164,8 +172,11 @@ def _parse_time(name: str) -> datetime | None:
     if not value:
         return None
     try:
-        return as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
-    except ValueError as exc:
+        parsed = as_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        if not 1900 <= parsed.year <= 9998:  # a calendar edge would overflow once shifted to the local zone
+            raise ValueError(value)
+        return parsed
+    except (ValueError, OverflowError) as exc:
         raise ApiError(400, f"{name} không đúng dạng W3C (ISO 8601). / {name} must be W3C datetime.") from exc
 
 
@@ -176,7 +187,7 @@ def requests_collection():
     unit = _jurisdiction()
     if request.method == "POST":
         return _create(unit)
-    query = select(Case).where(Case.unit_id == unit.id)
+    query = public_cases.public_cases(unit.id)
     ids = [clean(x).upper() for x in request.args.get("service_request_id", "").split(",") if clean(x)]
     if ids:
         query = query.where(Case.tracking_code.in_(ids[:MAX_LIST]))
@@ -197,7 +208,7 @@ def requests_collection():
         if end:
             query = query.where(Case.received_at <= end)
     rows = db.session.execute(query.order_by(Case.received_at.desc()).limit(MAX_LIST)).scalars().all()
-    return _respond([_request_item(c) for c in rows], "service_requests", "request")
+    return _respond([_request_item(public_cases.public_view(c)) for c in rows], "service_requests", "request")
 
 
 @bp.route("/requests/<code>.json")
@@ -207,9 +218,10 @@ def request_detail(code: str):
     unit = _jurisdiction()
     case = db.session.execute(select(Case).where(Case.unit_id == unit.id,
                                                  Case.tracking_code == clean(code).upper())).scalar_one_or_none()
-    if case is None:
+    view = public_cases.public_view(case) if case is not None else None
+    if view is None:  # not public: the same answer as no such request
         raise ApiError(404, "Không tìm thấy yêu cầu. / Request not found.")
-    return _respond([_request_item(case)], "service_requests", "request")
+    return _respond([_request_item(view)], "service_requests", "request")
 
 
 def _float(name: str) -> float | None:
@@ -245,6 +257,7 @@ def _create(unit: AdminUnit):
         lat=_float("lat"), long=_float("long"), name=name, phone=phone, email=email,
         consent_contact=consent or not (name or phone or email),
         consent_notify=request.values.get("attribute[consent_notify]") in ("true", "1", "yes"),
+        private=request.values.get("attribute[private]") in ("true", "1", "yes"),
         api_key_id=row.id, client_id=f"api:{row.id}:{client_id}" if client_id else f"api:{uuid.uuid4().hex}",
     )
     try:

@@ -11,8 +11,11 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.scoring import operations
+from reports.scoring.data import commune_parameters
 from reports.scoring.engine import score, score_item
+from reports.scoring.guidance import guidance
 from reports.scoring.operations import ScoringError
+from reports.scoring.rules import SURVEY_PERIODS
 from reports.scoring.table import Item, for_year
 
 from ..auth.roles import can_administer, can_write, staff_required
@@ -60,7 +63,8 @@ def index():
 @staff_required()
 def unit_score(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    result = score(db.session, unit, _year(year))
+    outlook = guidance(db.session, unit, _year(year))
+    result = outlook.score
     attachments: dict[str, list] = {}
     for a in db.session.execute(
             select(ScoreAttachment.id, ScoreAttachment.item_code, ScoreAttachment.filename, ScoreAttachment.size)
@@ -71,10 +75,26 @@ def unit_score(unit_id: int, year: int):
                                ).scalar_one_or_none()
     submission = db.session.execute(select(ScoreSubmission).where(
         ScoreSubmission.unit_id == unit.id, ScoreSubmission.year == year)).scalar_one_or_none()
-    return render_template("scores/score.html", result=result, unit=unit, year=year, submission=submission,
+    return render_template("scores/score.html", result=result, guidance=outlook.as_dict(), unit=unit, year=year,
+                           submission=submission,
                            units=visible_units(current_user), attachments=attachments, flags=flags,
                            profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
+                           survey_periods=SURVEY_PERIODS, survey_period=_survey_period(unit, result.table),
                            accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024)
+
+
+#: the item whose period a commune's plan may choose
+SURVEY_ITEM = "2.7.b"
+
+
+def _survey_period(unit: AdminUnit, table) -> str:
+    """The commune's chosen period for its annual survey, else the table's default (the whole year)."""
+    try:
+        item = table.item(SURVEY_ITEM)
+    except KeyError:
+        return "year"
+    chosen = commune_parameters(db.session, table.id, unit.id).get(SURVEY_ITEM, {})
+    return chosen.get("period") or item.params.get("period") or "year"
 
 
 @bp.route("/<int:unit_id>/<int:year>.json")
@@ -82,6 +102,14 @@ def unit_score(unit_id: int, year: int):
 def unit_score_json(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
     return jsonify(score(db.session, unit, _year(year)).as_dict())
+
+
+@bp.route("/<int:unit_id>/<int:year>/guidance.json")
+@staff_required()
+def unit_guidance_json(unit_id: int, year: int):
+    """The same guidance as the page and ``reports guidance --json``."""
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    return jsonify(guidance(db.session, unit, _year(year)).as_dict())
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>/rows.<fmt>")
@@ -205,6 +233,10 @@ def save_profile(unit_id: int, year: int):
         operations.set_profile(current_user, unit, neighbourhoods=_optional_int("neighbourhoods"),
                                fast_track_weekday=_optional_int("fast_track_weekday"),
                                population=_optional_int("population"))
+        period = clean(request.form.get("survey_period"))
+        table = for_year(_year(year))
+        if period and SURVEY_ITEM in {i.code for i in table.items}:
+            operations.set_commune_parameter(current_user, unit, table, table.item(SURVEY_ITEM), "period", period)
     except ScoringError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Role, User
+from ..models.users import new_session_token
 from ..text import clean
 from ..timeutil import utcnow
 from . import audit, ratelimit
@@ -71,6 +72,13 @@ def change_password(user: User, current: str, new: str) -> None:
     validate_password(new, user.username)
     user.set_password(new)
     audit.record(user, "password_change", "user", user.id)
+
+
+def end_sessions(user: User) -> None:
+    """Logout: rotate the session token the cookie embeds, so every copy of the cookie stops working (the
+    cookie is signed, not stored: only the server-side token can revoke it)."""
+    user.session_token = new_session_token()
+    audit.record(user, "logout", "user", user.id)
 
 
 def username_taken(username: str, exclude_id: int | None = None) -> bool:

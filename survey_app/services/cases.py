@@ -29,7 +29,7 @@ from ..models import (
     Role,
     User,
 )
-from ..text import clean
+from ..text import clean, scrub
 from ..timeutil import utcnow
 from . import notify, workdays
 
@@ -40,8 +40,6 @@ PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 PHONE_RE = re.compile(r"^(\+?84|0)\d{8,10}$")
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,180}\.[A-Za-z]{2,}$")
-#: Phone numbers and e-mail addresses a citizen may have typed into the text, hidden on public pages.
-_PII_IN_TEXT = re.compile(r"(\+?84|0)[\s.\-]?\d(?:[\s.\-]?\d){7,9}|[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 FORMAL_KINDS = (CaseKind.REPORT, CaseKind.PETITION, CaseKind.COMPLAINT, CaseKind.DENUNCIATION)
 LEADER_ROLES = (Role.CITY_ADMIN, Role.COMMUNE_ADMIN)
 
@@ -87,6 +85,8 @@ class CaseInput:
     email: str = ""
     consent_contact: bool = False
     consent_notify: bool = False
+    #: The citizen asks that the case never be published.
+    private: bool = False
     client_id: str | None = None
     created_by: User | None = None
     collection_session_id: int | None = None
@@ -192,7 +192,7 @@ def file_case(ci: CaseInput) -> tuple[Case, bool]:
         category_id=ci.category_id, content=ci.content, received_at=received_at, location=ci.location,
         lat=ci.lat, long=ci.long, citizen_name=ci.name or None, citizen_phone=ci.phone or None,
         citizen_email=ci.email or None, consent_contact=ci.consent_contact, consent_notify=ci.consent_notify,
-        state=CaseState.NEW.value, original_due_at=due, due_at=due,
+        citizen_private=ci.private, state=CaseState.NEW.value, original_due_at=due, due_at=due,
         transfer_due_at=workdays.deadline(received_at, transfer_days, transfer_working),
         created_by_id=ci.created_by.id if ci.created_by else None, collection_session_id=ci.collection_session_id,
         box_opening_id=ci.box_opening_id, api_key_id=ci.api_key_id, client_id=ci.client_id,
@@ -268,7 +268,7 @@ def answer(actor: User, case: Case, public_answer: str, publish_now: bool, note:
         raise CaseError(f"Nội dung trả lời quá dài (tối đa {CONTENT_MAX} ký tự).", 400, "public_answer")
     _move(case, actor, "answered", OPEN, CaseState.ANSWERED, clean(note) or None,
           {"late": utcnow() > case.due_at})
-    case.public_answer = text
+    case.public_answer = scrub(text)
     case.answered_at = utcnow()
     if publish_now:
         publish(actor, case)
@@ -279,8 +279,12 @@ def publish(actor: User, case: Case) -> None:
         raise CaseError("Chỉ công khai được phản ánh đã có câu trả lời.", 409)
     if case.published_at is not None:
         return
+    detail = {}
+    if case.public_content is None:  # staff published the preview the case page showed: the scrubbed original
+        case.public_content = scrub(case.content)
+        detail["public_content"] = "auto"
     case.published_at = utcnow()
-    _event(case, actor, "published", case.state_enum, case.state_enum)
+    _event(case, actor, "published", case.state_enum, case.state_enum, detail=detail)
     notify.on_published(case)
 
 
@@ -293,7 +297,7 @@ def reject(actor: User, case: Case, reason: str) -> None:
     if not reason:
         raise CaseError("Vui lòng ghi lý do không thụ lý.", 400, "reason")
     _move(case, actor, "rejected", OPEN, CaseState.REJECTED, reason)
-    case.public_answer = f"Không thụ lý: {reason}"
+    case.public_answer = scrub(f"Không thụ lý: {reason}")
 
 
 def merge(actor: User, case: Case, into: Case) -> None:
@@ -310,7 +314,7 @@ def transfer(actor: User, case: Case, to: str, reason: str) -> None:
     _move(case, actor, "transferred", OPEN, CaseState.TRANSFERRED, reason or None,
           {"to": to, "late": utcnow() > (case.transfer_due_at or case.due_at)})
     case.transferred_to = to
-    case.public_answer = f"Đã chuyển đến {to} theo thẩm quyền." + (f" {reason}" if reason else "")
+    case.public_answer = scrub(f"Đã chuyển đến {to} theo thẩm quyền." + (f" {reason}" if reason else ""))
 
 
 def pending_extension(case: Case) -> CaseEvent | None:
@@ -391,9 +395,35 @@ def rate(case: Case, rating: int, reason: str = "") -> None:
     _event(case, None, "rated", case.state_enum, case.state_enum, detail={"rating": rating})
 
 
-def public_text(text: str | None) -> str:
-    """Citizen text for public pages: phone numbers and e-mail addresses typed into it are hidden."""
-    return _PII_IN_TEXT.sub("[đã ẩn]", text or "")
+def set_public_content(actor: User, case: Case, text: str, reason: str) -> None:
+    """Staff confirm the public version of the citizen's text (moderation before publishing).
+
+    Personal data is scrubbed again whatever staff typed; the original ``content`` is never touched. Any change
+    beyond the automatic scrubbing needs a reason, and every confirmation is logged with it.
+    """
+    text, reason = scrub(clean(text)), clean(reason)
+    if not text:
+        raise CaseError("Bản công khai không được để trống (có thể đánh dấu “Không công khai” nếu cần).", 400,
+                        "public_content")
+    if len(text) > CONTENT_MAX:
+        raise CaseError(f"Bản công khai quá dài (tối đa {CONTENT_MAX} ký tự).", 400, "public_content")
+    automatic = scrub(case.content)
+    if text != automatic and not reason:
+        raise CaseError("Vui lòng ghi lý do chỉnh sửa bản công khai.", 400, "reason")
+    before = case.public_content
+    case.public_content = text
+    _event(case, actor, "public_text_edited", case.state_enum, case.state_enum, reason or None,
+           {"edited": text != automatic, "changed": before != text, "length": len(text)})
+
+
+def set_confidential(actor: User, case: Case, confidential: bool, reason: str) -> None:
+    """Staff mark a case confidential (never public) or lift the mark; the reason is logged."""
+    reason = clean(reason)
+    if not reason:
+        raise CaseError("Vui lòng ghi lý do.", 400, "reason")
+    case.confidential = confidential
+    _event(case, actor, "confidential" if confidential else "confidential_lifted", case.state_enum,
+           case.state_enum, reason)
 
 
 def overdue(case: Case, now: datetime | None = None) -> bool:

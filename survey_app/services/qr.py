@@ -67,6 +67,14 @@ def ensure_tokens(centres: list[ServiceCentre], questionnaire_code: str = CENTRE
     return tokens
 
 
+def current_for_centre(old: QrToken) -> QrToken | None:
+    """The centre's current code for the questionnaire of a revoked one (None when the centre is closed). The
+    centre's, not the counter's: an old poster may hang anywhere, so its answers are not put on a counter."""
+    if old.centre is None or not old.centre.active:
+        return None
+    return active_token(old.centre_id, None, old.questionnaire_id)
+
+
 def resolve(token: str) -> QrToken | None:
     if not token or len(token) > 24:
         return None

@@ -1,5 +1,8 @@
-"""Working days in Viet Nam: weekends and public holidays (Tết by the lunar calendar) excluded, with the
-administrator's corrections (extra days off, Saturdays worked in exchange) kept in ``calendar_days``."""
+"""Working days in Viet Nam: weekends and public holidays (Tết by the lunar calendar) excluded, Saturdays worked
+in exchange for a day off counted (the ``holidays`` package moves e.g. 31/08/2026 off against Saturday 22/08), and
+the administrator's corrections (extra days off, Saturdays worked) kept in ``calendar_days`` winning over both.
+
+Every deadline and every scoring rule counts working days through this module."""
 
 from __future__ import annotations
 
@@ -19,6 +22,14 @@ def _public_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("VN", years=year))
 
 
+@lru_cache(maxsize=16)
+def _swapped_working_days(year: int) -> frozenset[date]:
+    """Weekend days of ``year`` worked in exchange for a day off (a swap may cross the new year, so the
+    neighbouring years' calendars are read too)."""
+    calendar = holidays.country_holidays("VN", years=(year - 1, year, year + 1))
+    return frozenset(d for d in getattr(calendar, "weekend_workdays", ()) if d.year == year)
+
+
 def overrides(start: date, end: date) -> dict[date, bool]:
     rows = db.session.execute(
         select(CalendarDay.day, CalendarDay.working).where(CalendarDay.day >= start, CalendarDay.day <= end)
@@ -29,6 +40,8 @@ def overrides(start: date, end: date) -> dict[date, bool]:
 def is_working_day(day: date, corrections: dict[date, bool] | None = None) -> bool:
     if corrections and day in corrections:
         return corrections[day]
+    if day in _swapped_working_days(day.year):
+        return True
     return day.weekday() < 5 and day not in _public_holidays(day.year)
 
 

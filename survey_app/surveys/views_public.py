@@ -114,6 +114,9 @@ def _target_from_token(token: str):
     if row is None:
         abort(404)
     if not row.active:
+        current = qr.current_for_centre(row)
+        if current is not None:  # an old poster still works: the centre's current form, with a short note
+            return None, redirect(url_for("survey.form", token=current.token, lang=_lang(), moved=1), code=302), 302
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
     version = survey_service.current_version(row.questionnaire_id)
     if version is None or not row.centre.active or (row.counter is not None and not row.counter.active):

@@ -27,7 +27,7 @@ from ..models import (
     Role,
     ServiceCentre,
 )
-from ..services import paper_import, qr, questionnaires
+from ..services import audit, paper_import, qr, questionnaires
 from ..services import surveys as survey_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
 from ..surveys.definition import read_answers
@@ -69,6 +69,12 @@ def index():
                            short_url=qr.short_url)
 
 
+def _printed(unit_id: int, token_id: int | None) -> None:
+    """Remember that posters were downloaded for printing (the onboarding checklist asks for it)."""
+    audit.record(current_user, "download", "qr_poster", token_id, unit_id=unit_id)
+    db.session.commit()
+
+
 @bp.route("/qr/<int:token_id>.<fmt>")
 @staff_required()
 def qr_file(token_id: int, fmt: str):
@@ -78,6 +84,8 @@ def qr_file(token_id: int, fmt: str):
         return _download(qr_png(url), "image/png", f"{stem}.png")
     if fmt == "svg":
         return _download(qr_svg(url), "image/svg+xml", f"{stem}.svg")
+    if fmt in ("poster.pdf", "card.pdf"):
+        _printed(token.unit_id, token.id)
     if fmt == "poster.pdf":
         return _download(printing.poster_pdf(qr.poster_item(token)), "application/pdf", f"{stem}_A4.pdf")
     if fmt == "card.pdf":
@@ -96,6 +104,7 @@ def centre_sheet(centre_id: int):
         flash("Trung tâm chưa có quầy nào đang hoạt động.", "warning")
         return redirect(url_for(".index"))
     stem = f"{centre.unit.code}_{slug(centre.name)}_cac-quay"
+    _printed(centre.unit_id, None)
     return _download(printing.sheet_pdf(items, f"Thẻ QR các quầy – {centre.name}"), "application/pdf", f"{stem}.pdf")
 
 

@@ -1,0 +1,1 @@
+"""Staff alerts and failed deliveries (blueprint)."""

@@ -1,0 +1,118 @@
+"""Input checked at the edge, before any view runs: what no view should have to think about.
+
+- a NUL byte in the path, a query or a form field (PostgreSQL refuses it in text; nothing legitimate carries one);
+- an integer parameter outside the 32-bit range of the database's ids (``?page=``, ``?category=``,
+  ``category_id``…): every ``request.args.get(name, type=int)`` goes through :class:`EdgeArgs`;
+- JSON bodies: at most :data:`JSON_MAX_BYTES`, valid UTF-8, valid JSON, no duplicate keys, nesting at most
+  :data:`JSON_MAX_DEPTH` deep.
+
+Each refusal is a 4xx with a Vietnamese message (JSON with a code for APIs), before anything is stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask, Request, request
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+JSON_MAX_BYTES = 1024 * 1024
+JSON_MAX_DEPTH = 20
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+class BadInput(BadRequest):
+    """A 400 whose description is a Vietnamese message for people, with a stable code for programs."""
+
+    vi = True
+
+    def __init__(self, message: str, error_code: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = status
+        self.error_code = error_code
+
+
+class JsonTooLarge(RequestEntityTooLarge):
+    vi = True
+    error_code = "too_large"
+    description = f"Nội dung JSON quá lớn (tối đa {JSON_MAX_BYTES // 1024} KB)."
+
+
+class EdgeArgs(ImmutableMultiDict):
+    """Query and form values whose ``get(name, type=int)`` refuses numbers the database cannot hold."""
+
+    def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
+        if type is int:
+            value = super().get(key)
+            if isinstance(value, str) and _INTEGER.fullmatch(value):
+                digits = value.strip().lstrip("+-")
+                if len(digits) > 10 or not INT_MIN <= int(value) <= INT_MAX:
+                    raise BadInput(f"Giá trị “{key}” vượt quá giới hạn cho phép.", "number_out_of_range")
+        return super().get(key, default, type)
+
+
+class EdgeRequest(Request):
+    parameter_storage_class = EdgeArgs
+
+
+def _depth(value, limit: int) -> int:
+    """Nesting depth of parsed JSON, stopping as soon as it passes ``limit``."""
+    if limit < 0 or not isinstance(value, dict | list):
+        return 0
+    children = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    result = {}
+    for key, value in pairs:
+        if key in result:
+            raise BadInput(f"Khóa JSON “{key[:40]}” bị lặp lại.", "duplicate_key")
+        result[key] = value
+    return result
+
+
+def check_json_body() -> None:
+    """Refuse a JSON body that is too big, not UTF-8, not JSON, has duplicate keys or nests too deep."""
+    if request.content_length is not None and request.content_length > JSON_MAX_BYTES:
+        raise JsonTooLarge()
+    raw = request.get_data(cache=True)
+    if len(raw) > JSON_MAX_BYTES:
+        raise JsonTooLarge()
+    if not raw:
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput("Nội dung gửi lên không phải UTF-8 hợp lệ.", "encoding") from exc
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError as exc:
+        raise BadInput(f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp).", "too_deep") from exc
+    except ValueError as exc:
+        raise BadInput("Nội dung không phải JSON hợp lệ.", "malformed_json") from exc
+    if _depth(data, JSON_MAX_DEPTH) > JSON_MAX_DEPTH:
+        raise BadInput(f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp).", "too_deep")
+
+
+def _has_nul(values: ImmutableMultiDict) -> bool:
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)
+               if isinstance(value, str))
+
+
+def check_request() -> None:
+    if "\x00" in request.path:
+        raise BadInput("Đường dẫn chứa ký tự không hợp lệ.", "nul_byte")
+    if _has_nul(request.args) or (request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data")
+                                  and _has_nul(request.form)):
+        raise BadInput("Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL).", "nul_byte")
+    if request.is_json and request.method in ("POST", "PUT", "PATCH"):
+        check_json_body()
+
+
+def register(app: Flask) -> None:
+    app.request_class = EdgeRequest
+    app.before_request(check_request)
