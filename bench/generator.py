@@ -148,6 +148,9 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
                     "ip_hash": f"burst{offset}" if is_burst else None, "suspicious": bool(is_burst),
                     "suspicious_reason": "burst" if is_burst else None, "dossier_verified": False,
                     "paper_serial": f"G{offset:04d}{index:03d}" if channel == "paper" else None,
+                    # generated paper forms have passed the second-person check (else they would not count)
+                    "check_status": "checked" if channel == "paper" else None,
+                    "checked_at": as_utc(at) if channel == "paper" else None,
                     "dossier_code": dossier_code,
                 })
                 overall = 1 if is_burst else _scale(rng, level)
@@ -502,7 +505,9 @@ def generate_annual_survey(session: Session, year: int, per_unit: int, seed: int
             responses.append({
                 "client_id": f"{prefix}:{index}", "questionnaire_id": questionnaire.id, "version_id": version.id,
                 "unit_id": unit.id, "centre_id": centre.id, "counter_id": None, "officer_id": None,
-                "channel": rng.choice(["paper", "qr", "web"]), "answered_at": as_utc(at), "answered_day": at.date(),
+                "channel": (channel := rng.choice(["paper", "qr", "web"])), "answered_at": as_utc(at),
+                "answered_day": at.date(), "check_status": "checked" if channel == "paper" else None,
+                "checked_at": as_utc(at) if channel == "paper" else None,
                 "received_at": as_utc(at), "lang": "vi", "ip_hash": None, "suspicious": False,
                 "suspicious_reason": None, "dossier_verified": False,
                 "paper_serial": None,

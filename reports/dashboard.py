@@ -94,7 +94,7 @@ def valid_responses(session: Session, questionnaire_id: int, p: Period, by=None)
     """{group: responses (suspicious excluded)} from the response counts; group is () when ``by`` is None."""
     r = RollupResponseCount
     columns = list(by or [])
-    rows = session.execute(select(*columns, func.sum(r.responses - r.suspicious))
+    rows = session.execute(select(*columns, func.sum(r.counted))
                            .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id)
                            .group_by(*columns)).all()
     return {tuple(row[:-1]): int(row[-1] or 0) for row in rows}
@@ -103,6 +103,13 @@ def valid_responses(session: Session, questionnaire_id: int, p: Period, by=None)
 def suspicious_count(session: Session, questionnaire_id: int, p: Period) -> int:
     r = RollupResponseCount
     return int(session.execute(select(func.coalesce(func.sum(r.suspicious), 0)).where(
+        *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
+
+
+def unconfirmed_count(session: Session, questionnaire_id: int, p: Period) -> int:
+    """Paper forms stored but not counted: waiting for the second-person check, or found wrong by it."""
+    r = RollupResponseCount
+    return int(session.execute(select(func.coalesce(func.sum(r.unconfirmed), 0)).where(
         *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
 
 
@@ -123,7 +130,7 @@ def commune_satisfaction(session: Session, definition, questionnaire_id: int, p:
                            .where(*p.day_conditions(a), a.questionnaire_id == questionnaire_id)
                            .group_by(ay, am, a.centre_id, a.question_key, a.value)).all()
     ry, rm = extract("year", r.day), extract("month", r.day)
-    counted = session.execute(select(ry, rm, r.centre_id, func.sum(r.responses - r.suspicious))
+    counted = session.execute(select(ry, rm, r.centre_id, func.sum(r.counted))
                               .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id)
                               .group_by(ry, rm, r.centre_id)).all()
     total: dict = defaultdict(lambda: defaultdict(int))
@@ -223,7 +230,7 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
              .join(text, and_(text.response_id == r.id, text.question_key.in_(("comment", "overall.why")),
                               text.text.is_not(None), text.text != ""))
              .outerjoin(overall, and_(overall.c.response_id == r.id, overall.c.question_key == "overall"))
-             .where(r.questionnaire_id == questionnaire_id, r.suspicious.is_(False),
+             .where(r.questionnaire_id == questionnaire_id, r.counted,
                     r.answered_at >= local_midnight(since), r.answered_at < local_midnight(p.end + timedelta(days=1)))
              .order_by(r.answered_at.desc(), r.id.desc()).limit(limit))
     if p.unit_id is not None:
@@ -337,6 +344,8 @@ class CommuneRow:
     self_score: float | None = None
     self_level: str | None = None
     score_at: datetime | None = None
+    #: items of the self-score still blank
+    blank: int | None = None
     appraised: float | None = None
     appraised_level: str | None = None
     rated: int = 0
@@ -388,7 +397,7 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
                             .order_by(AdminUnit.name)).scalars().all()
     rows = {u.id: CommuneRow(u) for u in units}
     rm = RollupResponseMonth
-    for unit_id, n in session.execute(select(rm.unit_id, func.sum(rm.responses - rm.suspicious))
+    for unit_id, n in session.execute(select(rm.unit_id, func.sum(rm.counted))
                                       .where(*month_conditions(rm, start, end), rm.questionnaire_id == questionnaire_id)
                                       .group_by(rm.unit_id)).all():
         if unit_id in rows:
@@ -408,11 +417,12 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
     for unit_id, (open_count, _soon, overdue) in open_cases(session, None).items():
         if unit_id in rows:
             rows[unit_id].open, rows[unit_id].open_overdue = open_count, overdue
-    for unit_id, total, level, computed_at in session.execute(
-            select(ScoreCache.unit_id, ScoreCache.total, ScoreCache.level, ScoreCache.computed_at)
+    for unit_id, total, level, computed_at, blank in session.execute(
+            select(ScoreCache.unit_id, ScoreCache.total, ScoreCache.level, ScoreCache.computed_at, ScoreCache.blank)
             .where(ScoreCache.year == year)).all():  # not the cached items: totals are all this table shows
         if unit_id in rows:
             rows[unit_id].self_score, rows[unit_id].self_level, rows[unit_id].score_at = total, level, computed_at
+            rows[unit_id].blank = blank
     for sub in session.execute(select(ScoreSubmission).where(ScoreSubmission.year == year)).scalars():
         if sub.unit_id in rows and sub.locked:
             rows[sub.unit_id].appraised, rows[sub.unit_id].appraised_level = sub.appraised_total, sub.appraised_level
@@ -428,7 +438,7 @@ def city_trend(session: Session, definition, questionnaire_id: int, start: date,
                                      .group_by(a.year, a.month, a.question_key)).all())
     r = RollupResponseMonth
     responses = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
-        select(r.year, r.month, func.sum(r.responses - r.suspicious))
+        select(r.year, r.month, func.sum(r.counted))
         .where(*month_conditions(r, start, end), r.questionnaire_id == questionnaire_id).group_by(r.year, r.month))}
     c = RollupCaseMonth
     cases = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(

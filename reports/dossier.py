@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit, RollupCase, ScoreAttachment, ScoreSubmission, ServiceCentre
+from survey_app.services import legal
 from survey_app.services.surveys import current_version, definition_of, questionnaire_by_code
 from survey_app.timeutil import local_today
 
@@ -33,7 +34,9 @@ from .exporters.model import (
     UnitHead,
 )
 from .queries import SurveyFilter, response_count
+from .scoring import provenance
 from .scoring.engine import Score, score
+from .scoring.rules import survey_period
 from .surveys import summarise
 
 Progress = Callable[[int, str], None]
@@ -55,6 +58,9 @@ def score_doc(session: Session, result: Score, with_rows: bool = True, with_file
     items = []
     for s in result.items:
         evidence = s.rows() if with_rows else None
+        if evidence is not None:  # each row says where it came from ("Nguồn"), for the appraisers
+            evidence = provenance.with_sources(session, result.unit.id, s.item.rule, s.params, result.start,
+                                               result.end, evidence)
         items.append(ItemLine(
             code=s.item.code, text=s.item.text, max=s.item.points, points=s.points, source=s.source,
             explanation=s.explanation, evidence=s.item.evidence, criterion=s.item.criterion, group=s.item.group,
@@ -70,14 +76,27 @@ def score_doc(session: Session, result: Score, with_rows: bool = True, with_file
         decision=result.table.decision, items=items,
         groups=[GroupLine(g.code, g.text, g.criterion, g.max, g.points) for g in result.groups],
         criteria=[CriterionLine(c.code, c.text, c.max, c.points) for c in result.criteria],
-        total=result.total, level=result.level_name, disqualified=list(result.disqualified),
-        discrepancies=list(result.discrepancies), appraised=appraised)
+        total=result.total, level=result.level_name, disqualified=list(result.disqualified), appraised=appraised,
+        level_code=result.level_code, citations=legal.citations(result.end))
 
 
-def survey_blocks(session: Session, unit: AdminUnit, year: int, end: date) -> list[SurveyBlock]:
-    """The centre questionnaire over the year (whole commune, then each centre) and the Quý IV questionnaire."""
+def annual_survey_start(result: Score) -> date:
+    """Where the annual questionnaire's period starts: item 2.7.b's "period" (the whole year unless the commune's
+    plan chose a quarter), as the rule itself reads it."""
+    try:
+        params = result.item("2.7.b").params
+    except StopIteration:
+        params = {}
+    return survey_period(result.year, params)[0]
+
+
+def survey_blocks(session: Session, unit: AdminUnit, year: int, end: date,
+                  annual_from: date | None = None) -> list[SurveyBlock]:
+    """The centre questionnaire over the year (whole commune, then each centre) and the annual questionnaire over
+    item 2.7.b's period (``annual_from``: the whole year by default)."""
     blocks: list[SurveyBlock] = []
-    plan = [("centre-service", date(year, 1, 1), True), ("annual-friendly-government", date(year, 10, 1), False)]
+    plan = [("centre-service", date(year, 1, 1), True),
+            ("annual-friendly-government", annual_from or date(year, 1, 1), False)]
     centres = session.execute(select(ServiceCentre.id, ServiceCentre.name).where(
         ServiceCentre.unit_id == unit.id).order_by(ServiceCentre.name)).all()
     for code, start, per_centre in plan:
@@ -118,7 +137,8 @@ def feedback_figures(session: Session, unit: AdminUnit, start: date, end: date) 
 def collect(session: Session, unit: AdminUnit, year: int, as_of: date | None = None) -> DossierBundle:
     result = score(session, unit, year, as_of)
     doc = score_doc(session, result)
-    return DossierBundle(score=doc, surveys=survey_blocks(session, unit, year, result.end),
+    surveys = survey_blocks(session, unit, year, result.end, annual_survey_start(result))
+    return DossierBundle(score=doc, surveys=surveys,
                          feedback=feedback_figures(session, unit, result.start, result.end),
                          generated_on=local_today())
 
@@ -147,8 +167,8 @@ def build(bundle: DossierBundle, progress: Progress | None = None) -> dict[str, 
     files[names["report"]] = report_docx.bao_cao(bundle)
     files[names["submission"]] = report_docx.to_trinh(bundle)
     report(8, "Bảng tổng hợp khảo sát")
-    files[names["survey_xlsx"]] = survey_summary.xlsx(doc.unit, doc.year, bundle.surveys)
-    files[names["survey_docx"]] = survey_summary.docx(doc.unit, doc.year, bundle.surveys)
+    files[names["survey_xlsx"]] = survey_summary.xlsx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations)
+    files[names["survey_docx"]] = survey_summary.docx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations)
     with charts.Renderer() as renderer:
         files[names["evidence"]] = evidence_zip.build(bundle, renderer, report)
     report(98, "Đóng gói")

@@ -104,6 +104,12 @@ def _dirty_days(session: Session, since) -> list[date]:
     days: set[date] = set()
     days.update(session.execute(select(SurveyResponse.answered_day).where(
         SurveyResponse.received_at > since).distinct()).scalars())
+    #: a later screen of a QR form adds answers to a response stored earlier
+    days.update(session.execute(select(SurveyResponse.answered_day).where(
+        SurveyResponse.changed_at > since).distinct()).scalars())
+    #: a paper form's second-person check changes whether it counts
+    days.update(session.execute(select(SurveyResponse.answered_day).where(
+        SurveyResponse.checked_at > since).distinct()).scalars())
     days.update(session.execute(select(Case.received_day).where(Case.updated_at > since).distinct()).scalars())
     days.update(session.execute(select(Dossier.received_day).where(Dossier.updated_at > since).distinct()).scalars())
     return sorted(days)
@@ -116,14 +122,16 @@ def _insert_responses(session: Session, day_filter) -> None:
         ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"],
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
-        .where(r.suspicious.is_(False), a.value.is_not(None), day_filter(r.answered_day))
+        .where(r.counted, a.value.is_not(None), day_filter(r.answered_day))
         .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)
         .order_by(r.unit_id, r.answered_day)))
     suspicious = _count_if(r.suspicious.is_(True))
+    unconfirmed = _count_if(and_(r.suspicious.is_(False), r.unconfirmed))
     session.execute(insert(RollupResponseCount).from_select(
-        ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "responses", "suspicious"],
+        ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "responses", "suspicious",
+         "unconfirmed"],
         select(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id, func.count(),
-               suspicious)
+               suspicious, unconfirmed)
         .where(day_filter(r.answered_day))
         .group_by(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id)))
     _insert_ratings(session, day_filter)
@@ -136,7 +144,7 @@ GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
 def _insert_ratings(session: Session, day_filter) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
     r, overall = SurveyResponse, aliased(SurveyAnswer)
-    base = [r.suspicious.is_(False), day_filter(r.answered_day), overall.question_key == OVERALL,
+    base = [r.counted, day_filter(r.answered_day), overall.question_key == OVERALL,
             overall.value.between(1, 5)]
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 
@@ -173,7 +181,8 @@ def _refresh_months(session: Session, days: list[date] | None) -> None:
             (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key"],
              {"satisfied": func.sum(case((d.value.in_((4, 5)), d.count), else_=0)),
               "valid": func.sum(case((d.value.between(1, 5), d.count), else_=0))}),
-            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], plain(c, ["responses", "suspicious"])),
+            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], plain(c, ["responses", "suspicious",
+                                                                                  "unconfirmed"])),
             (RollupCaseMonth, k, ["unit_id"], plain(k, ["received", "answered", "answered_on_time", "published",
                                                         "rated", "rated_unhappy"]))):
         year, month = extract("year", daily.day), extract("month", daily.day)
@@ -301,6 +310,7 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
             row = ScoreCache(unit_id=unit.id, year=year)
             session.add(row)
         row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
+        row.blank = len(result.blank)
         session.commit()
         done += 1
     return done

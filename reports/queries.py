@@ -28,12 +28,16 @@ class SurveyFilter:
     start: date | None = None
     end: date | None = None
     include_suspicious: bool = False
+    #: Paper forms not (yet) confirmed by the second-person check are left out unless asked for.
+    include_unconfirmed: bool = False
 
     def conditions(self) -> list:
         r = SurveyResponse
         conds = [r.questionnaire_id == self.questionnaire_id]
         if not self.include_suspicious:
             conds.append(r.suspicious.is_(False))
+        if not self.include_unconfirmed:
+            conds.append(~r.unconfirmed)
         if self.unit_ids is not None:
             conds.append(r.unit_id.in_(self.unit_ids))
         if self.centre_id is not None:

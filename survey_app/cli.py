@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from .extensions import db
 from .models import AdminUnit, Role
+from .numbers import number_vi, size_vi
 
 
 def resolve_unit(code: str) -> AdminUnit:
@@ -233,7 +234,9 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
         raise click.ClickException("Ngày --as-of không hợp lệ (dd/mm/yyyy).")
     result = score(db.session, unit, year, day)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=1, default=str))
+        from reports.scoring.provenance import score_dict
+
+        click.echo(json.dumps(score_dict(db.session, result), ensure_ascii=False, indent=1, default=str))
         return
     click.echo(f"{result.table.title} – {unit.full_name} – năm {year} (số liệu tính đến "
                f"{result.end.strftime('%d/%m/%Y')})")
@@ -243,11 +246,11 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     for note in result.discrepancies:
         click.echo(f"! {note}")
     for item in result.items:
-        points = "  –  " if item.points is None else f"{item.points:5.2f}"
-        click.echo(f"{item.item.code:<9} {points}/{item.item.points:<4g} {item.explanation}")
+        points = "  –  " if item.points is None else f"{number_vi(item.points, 2, keep_zeros=True):>5}"
+        click.echo(f"{item.item.code:<9} {points}/{number_vi(item.item.points):<4} {item.explanation}")
     for criterion in result.criteria:
-        click.echo(f"{criterion.text}: {criterion.points:g}/{criterion.max:g}")
-    click.echo(f"TỔNG: {result.total:g}/100 – {result.level_name}")
+        click.echo(f"{criterion.text}: {number_vi(criterion.points)}/{number_vi(criterion.max)}")
+    click.echo(f"TỔNG: {number_vi(result.total)}/100 – {result.level_name}")
     for reason in result.disqualified:
         click.echo(f"Không đạt chuẩn do: {reason}")
 
@@ -299,8 +302,8 @@ def reports_dossier(unit_code: str, year: int, out_dir: Path, as_of: str | None)
     files = build(bundle, lambda percent, message: click.echo(f"  {percent:3d}% {message}", err=True))
     for name, data in files.items():
         (out_dir / name).write_bytes(data)
-        click.echo(f"{out_dir / name}\t{len(data)} byte")
-    click.echo(f"Đã ghi {len(files)} tệp: {unit.full_name}, năm {year}, {bundle.score.total:g}/100 – "
+        click.echo(f"{out_dir / name}\t{size_vi(len(data))}")
+    click.echo(f"Đã ghi {len(files)} tệp: {unit.full_name}, năm {year}, {number_vi(bundle.score.total)}/100 – "
                f"{bundle.score.level}.")
 
 

@@ -2,7 +2,8 @@
 
 - a NUL byte in the path, a query or a form field (PostgreSQL refuses it in text; nothing legitimate carries one);
 - an integer parameter outside the 32-bit range of the database's ids (``?page=``, ``?category=``,
-  ``category_id``…): every ``request.args.get(name, type=int)`` goes through :class:`EdgeArgs`;
+  ``category_id``…): every ``request.args.get(name, type=int)`` goes through :class:`EdgeArgs`, and every
+  ``<int:…>`` path segment through :class:`BoundedInt`;
 - JSON bodies: at most :data:`JSON_MAX_BYTES`, valid UTF-8, valid JSON, no duplicate keys, nesting at most
   :data:`JSON_MAX_DEPTH` deep.
 
@@ -17,9 +18,11 @@ import re
 from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
-JSON_MAX_BYTES = 1024 * 1024
+#: Kiosk batches are small; a few MB still lets one oversized comment be rejected as its own item.
+JSON_MAX_BYTES = 4 * 1024 * 1024
 JSON_MAX_DEPTH = 20
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 
@@ -52,6 +55,13 @@ class EdgeArgs(ImmutableMultiDict):
                 if len(digits) > 10 or not INT_MIN <= int(value) <= INT_MAX:
                     raise BadInput(f"Giá trị “{key}” vượt quá giới hạn cho phép.", "number_out_of_range")
         return super().get(key, default, type)
+
+
+class BoundedInt(IntegerConverter):
+    """``<int:…>`` in routes: an id beyond the database's 32-bit range matches no route (404), never a query."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class EdgeRequest(Request):

@@ -78,6 +78,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .edge import BoundedInt
+
+    app.url_map.converters["int"] = BoundedInt  # before any route is added: ids beyond the database's range 404
     from kiosk.views import bp as kiosk_bp
     from kiosk.views_staff import bp as kiosk_staff_bp
 
@@ -92,18 +95,21 @@ def register_blueprints(app: Flask) -> None:
     from .inbox.views_public import bp as feedback_bp
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
+    from .legal.views import bp as legal_bp
     from .open311.views import bp as open311_bp
     from .openapi import bp as openapi_bp
     from .public.views import bp as public_bp
     from .scores.views import bp as scores_bp
     from .scores.views_documents import bp as score_documents_bp
     from .scores.views_rules import bp as scoring_rules_bp
+    from .surveys.views_paper import bp as paper_batches_bp
     from .surveys.views_public import bp as survey_bp
     from .surveys.views_staff import bp as survey_staff_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(survey_bp)
     app.register_blueprint(survey_staff_bp)
+    app.register_blueprint(paper_batches_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
     app.register_blueprint(open311_bp)
@@ -116,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(score_documents_bp)
     app.register_blueprint(appraisal_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(legal_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(transparency_bp)
     app.register_blueprint(auth_bp)
@@ -133,17 +140,21 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from reports.exporters.docx_layout import number_vi
-
-    from . import timeutil
+    from . import labels, numbers, timeutil
+    from .services import legal
     from .text import mask_name, mask_phone
 
     app.jinja_env.filters["date_vn"] = timeutil.format_date
     app.jinja_env.filters["datetime_vn"] = timeutil.format_datetime
     app.jinja_env.filters["mask_phone"] = mask_phone
     app.jinja_env.filters["mask_name"] = mask_name
-    app.jinja_env.filters["num_vi"] = number_vi
+    app.jinja_env.filters["num_vi"] = numbers.number_vi
+    app.jinja_env.filters["pct_vi"] = numbers.percent_vi
+    app.jinja_env.filters["size_vi"] = numbers.size_vi
+    app.jinja_env.globals["interval_vi"] = numbers.interval_vi
+    app.jinja_env.filters["vi"] = labels.label
     app.jinja_env.globals["current_year"] = lambda: timeutil.local_today().year
+    app.jinja_env.globals["cite"] = legal.cite  # a legal text as in force today, from the registry
 
     def open_alert_count() -> int:
         from flask_login import current_user

@@ -62,7 +62,8 @@ def base_app(database_url, session_tmp):
         upgrade()
         app.config["BUILTIN_ROWS"] = {
             table: set(db.session.execute(text(f"SELECT id FROM {table}")).scalars())
-            for table in ("questionnaires", "questionnaire_versions", "case_categories", "deadline_rules")
+            for table in ("questionnaires", "questionnaire_versions", "case_categories", "deadline_rules",
+                          "legal_citations")
         }
         db.session.remove()
     yield app

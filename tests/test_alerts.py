@@ -165,3 +165,10 @@ def test_a_staff_member_gets_an_email_address_and_failed_messages_are_shown_to_t
     client.post("/logout", data={"csrf_token": csrf_from(page)})
     auth.login("hb.admin")
     assert "Máy chủ thư từ chối" not in client.get("/admin/alerts/").get_data(as_text=True)
+
+
+def test_city_roles_reach_the_alerts_page_from_the_menu(client, world, auth):
+    auth.login("admin")
+    home = client.get("/admin/").get_data(as_text=True)
+    assert 'href="/admin/alerts/"' in home
+    assert client.get("/admin/alerts/").status_code == 200

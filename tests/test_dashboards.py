@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from reports.jobs import refresh, refresh_scores
 from reports.queries import SurveyFilter
+from reports.scoring.engine import score
 from reports.surveys import summarise
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, Officer, ServiceCentre, SurveyAnswer, SurveyResponse
@@ -81,6 +82,11 @@ def test_a_commune_sees_only_itself_and_the_city_sees_all(client, app, filled, a
     city = client.get("/dashboard/city/data.json?year=2026").json
     assert {c["code"] for c in city["communes"]} == {"bach-dang", "hoa-binh"}
     assert all(c["self_score"] is not None for c in city["communes"])
+    with app.app_context():  # how many items each commune still has to score, as the engine counts them
+        for c in city["communes"]:
+            unit = db.session.execute(select(AdminUnit).where(AdminUnit.code == c["code"])).scalar_one()
+            assert c["blank_items"] == len(score(db.session, unit, 2026).blank) > 0
+    assert "Mục chưa chấm" in client.get("/dashboard/city?year=2026").get_data(as_text=True)
     assert city["targets"]["standard"] == 0.8
     assert client.get(f"/dashboard/{other}").status_code == 200  # drill-down, read-only
     book = load_workbook(io.BytesIO(client.get("/dashboard/city/data.xlsx?year=2026").data))
@@ -111,7 +117,7 @@ def test_dashboards_in_chromium_at_tablet_and_desktop_width(live_server, browser
     unit = filled["units"]["bach-dang"]
     for username, path, name in (("bd.canbo", f"/dashboard/{unit}{QUERY}", "dashboard-commune"),
                                  ("admin", "/dashboard/city?year=2026", "dashboard-city")):
-        for width, label in ((820, "tablet"), (1366, "desktop")):
+        for width, label in ((390, "phone"), (820, "tablet"), (1366, "desktop")):
             context = browser.new_context(viewport={"width": width, "height": 1000}, locale="vi-VN")
             page = context.new_page()
             errors = []
@@ -128,6 +134,19 @@ def test_dashboards_in_chromium_at_tablet_and_desktop_width(live_server, browser
             assert page.locator("figure[data-chart][aria-label]").count() == charts  # text alternatives
             scroll = page.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width + 1, f"{name} scrolls sideways at {width}px"
+            if width < 600:
+                # no toolbar over the titles; titles, tick labels and the right-hand axis inside each chart
+                outside = page.evaluate("""() => [...document.querySelectorAll('figure[data-chart]')].flatMap(f => {
+                    const box = f.getBoundingClientRect();
+                    const bar = f.querySelector('.modebar');
+                    const shown = bar && getComputedStyle(bar).display !== 'none' && bar.getBoundingClientRect().width;
+                    return [...f.querySelectorAll('.gtitle, .xtick text, .ytick text, .y2tick text')]
+                        .filter(t => { const r = t.getBoundingClientRect();
+                                       return r.width && (r.left < box.left - 1 || r.right > box.right + 1); })
+                        .map(t => f.dataset.chart + ': ' + t.textContent)
+                        .concat(shown ? [f.dataset.chart + ': toolbar'] : []);
+                })""")
+                assert not outside, outside
             if backend == "sqlite":
                 save_screenshot(f"{name}-{label}.png", page)
             context.close()

@@ -139,7 +139,8 @@ def test_cli_writes_every_document_with_the_computed_figures(runner, app, world,
     for criterion in expected.criteria:
         assert f"{criterion.text.split(':')[0]} đạt {criterion.points:g}".replace(".", ",") in report
     assert "I. CÔNG TÁC CHỈ ĐẠO, TRIỂN KHAI" in report and "III. PHƯƠNG HƯỚNG" in report and "[Nêu" in report
-    assert "Kính gửi: Sở Nội vụ" in _docx_text((tmp_path / names["submission"]).read_bytes())
+    assert "Kính gửi: Chủ tịch Ủy ban nhân dân thành phố Hải Phòng (qua Sở Nội vụ)" in _docx_text(
+        (tmp_path / names["submission"]).read_bytes())
 
     # the evidence ZIP: a folder per criterion, a workbook per item, the staff's file, an index
     with zipfile.ZipFile(tmp_path / names["evidence"]) as archive:
@@ -176,6 +177,59 @@ def test_a_commune_with_no_data_gets_a_dossier_of_zeros(app, world):
         assert "00_Muc-luc.docx" in archive.namelist()
 
 
+def test_documents_name_their_date_show_blank_items_and_never_print_staff_notes(app, world):
+    """Finding 8: a commune far below the standard is not asked to be recognised "đạt chuẩn"; the table's note about
+    Tiêu chí 2 (25 against 24) stays on staff pages; every document names the as-of date and the blank items."""
+    with app.app_context():
+        unit = db.session.get(AdminUnit, world["units"]["hoa-binh"])
+        result = score(db.session, unit, 2026, AS_OF)
+        bundle = collect(db.session, unit, 2026, AS_OF)
+        files = build(bundle)
+    blank = [s.item.code for s in result.items if s.source == "missing"]
+    assert result.level_code == "khong_dat" and blank and result.discrepancies
+    blank_text = f"còn {len(blank)}/69 mục chưa chấm: {', '.join(blank)}"
+    names = file_names("hoa-binh", 2026)
+    request = _docx_text(files[names["submission"]])
+    assert "công nhận" not in request and "đề nghị thẩm định" not in request
+    assert "chưa đạt chuẩn" in request and "báo cáo kết quả tự đánh giá" in request
+    assert "số liệu tính đến ngày 30/06/2026" in request and blank_text in request
+    report = _docx_text(files[names["report"]])
+    assert "cộng lại 25" not in report and "Ghi chú:" not in report
+    assert "số liệu tính đến ngày 30/06/2026" in report and blank_text in report
+    for name in ("table_docx",):
+        text = _docx_text(files[names[name]])
+        assert "số liệu tính đến ngày 30/06/2026" in text and blank_text in text and "cộng lại 25" not in text
+    book = load_workbook(io.BytesIO(files[names["table_xlsx"]]))
+    assert book.sheetnames == ["Bảng tự chấm điểm"]
+    heading = book.active.cell(3, 1).value
+    assert "số liệu tính đến ngày 30/06/2026" in heading and blank_text in heading
+    assert "cộng lại 25" not in _pdf_text(files[names["table_pdf"]])
+    assert "Số liệu tính đến ngày 30/06/2026" in _docx_text(files[names["survey_docx"]])
+    survey = load_workbook(io.BytesIO(files[names["survey_xlsx"]])).active
+    assert "Số liệu tính đến ngày 30/06/2026" in survey.cell(2, 1).value
+    assert "61/2018" not in request + report
+    survey_text = _docx_text(files[names["survey_docx"]])  # TT 01's indicators only as a reference scale, said so
+    assert ("theo Thang tham chiếu: chín chỉ tiêu 2/1/0 điểm của Thông tư 01/2018/TT-VPCP (đã hết hiệu lực"
+            in survey_text)
+    assert "theo Phương pháp SIPAS hiện hành của Bộ Nội vụ" in survey_text and "1001/QĐ-BNV" not in survey_text
+
+
+def test_the_request_asks_for_recognition_only_at_a_level_of_the_standard(app, world):
+    from dataclasses import replace
+
+    from reports.exporters import report_docx
+
+    with app.app_context():
+        unit = db.session.get(AdminUnit, world["units"]["hoa-binh"])
+        bundle = collect(db.session, unit, 2026, AS_OF)
+    reached = replace(bundle, score=replace(bundle.score, total=86.5, level="Mức 2", level_code="muc_2"))
+    text = _docx_text(report_docx.to_trinh(reached))
+    assert "Về việc đề nghị thẩm định, công nhận phường Hòa Bình đạt chuẩn mô hình" in text and "(Mức 2)" in text
+    assert "công nhận phường Hòa Bình đạt chuẩn mô hình “Chính quyền thân thiện” năm 2026, Mức 2." in text
+    disqualified = replace(reached, score=replace(reached.score, disqualified=["Có cán bộ bị kỷ luật"]))
+    assert "công nhận" not in _docx_text(report_docx.to_trinh(disqualified))
+
+
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is installed by `python3 dev.py test`")
 def test_word_files_open_in_libreoffice_with_every_diacritic(app, world, tmp_path, backend):
     with app.app_context():
@@ -195,9 +249,9 @@ def test_word_files_open_in_libreoffice_with_every_diacritic(app, world, tmp_pat
                    check=True, capture_output=True, timeout=180)
     report = _poppler_text(tmp_path / "bao-cao.pdf")
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in report and "phường Bạch Đằng" in report
-    assert "Kết quả tự rà soát, đánh giá đến ngày 30/06/2026" in report
+    assert "số liệu tính đến ngày 30/06/2026" in report
     letter = _poppler_text(tmp_path / "thu-xin-loi.pdf")
-    assert "THƯ XIN LỖI" in letter and "TRE-01" in letter and "chân thành xin lỗi" in letter
+    assert "VĂN BẢN XIN LỖI" in letter and "TRE-01" in letter and "chân thành xin lỗi" in letter
     assert "BẢNG TỰ CHẤM ĐIỂM" in _poppler_text(tmp_path / "bang-diem.pdf")
     if backend == "sqlite":
         for name in ("bao-cao", "bang-diem", "thu-xin-loi"):

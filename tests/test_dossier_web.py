@@ -106,11 +106,11 @@ def test_apology_letters_for_overdue_dossiers_count_for_item_2_4_e(client, app, 
     assert 'id="letters-sent">0/2<' in page and "QH-0" in page
     one = client.get(f"/admin/dossiers/{unit}/letters/{ids[0]}.docx")
     text = _text(one.data)
-    assert "THƯ XIN LỖI" in text and "QH-0" in text and "Chứng thực bản sao" in text and "09/03/2026" in text
+    assert "VĂN BẢN XIN LỖI" in text and "QH-0" in text and "Chứng thực bản sao" in text and "09/03/2026" in text
     token = auth.csrf(f"/admin/dossiers/{unit}/late?year=2026")
     batch = client.post(f"/admin/dossiers/{unit}/letters", data={
         "csrf_token": token, "year": "2026", "action": "download", "dossier_id": [str(i) for i in ids]})
-    assert _text(batch.data).count("THƯ XIN LỖI") == 2
+    assert _text(batch.data).count("VĂN BẢN XIN LỖI") == 2
     future = client.post(f"/admin/dossiers/{unit}/letters", data={
         "csrf_token": token, "year": "2026", "action": "sent", "sent_on": "01/01/2099", "dossier_id": str(ids[0])},
         follow_redirects=True)
@@ -124,13 +124,63 @@ def test_apology_letters_for_overdue_dossiers_count_for_item_2_4_e(client, app, 
     assert client.get(f"/admin/dossiers/{unit}/letters/{other}.docx").status_code == 404
 
 
+def test_the_letter_for_an_open_overdue_dossier_apologises_and_asks_to_extend(client, app, world, auth):
+    """TT 03/2025's Mẫu 04 as provincial copies give it: apology and request to extend, with the new date and the
+    reason staff typed; the form named from the legal registry; a bad date is refused with a Vietnamese message."""
+    from datetime import timedelta
+
+    from survey_app.timeutil import local_today
+
+    unit = world["units"]["bach-dang"]
+    with app.app_context():
+        received = datetime(2026, 3, 2, 9, tzinfo=LOCAL_TZ)
+        open_late = Dossier(unit_id=unit, code="MO-1", procedure="Cấp giấy phép xây dựng", field="Xây dựng",
+                            received_at=received, received_day=received.date(),
+                            due_at=end_of_local_day(date(2026, 3, 6)))
+        db.session.add(open_late)
+        db.session.commit()
+        dossier_id = open_late.id
+    auth.login("bd.canbo")
+    page = client.get(f"/admin/dossiers/{unit}/late?year=2026").get_data(as_text=True)
+    assert "Mẫu số 04 “Văn bản xin lỗi và đề nghị gia hạn thời gian giải quyết”" in page and "01/2018" not in page
+    new_due = local_today() + timedelta(days=5)
+    token = auth.csrf(f"/admin/dossiers/{unit}/late?year=2026")
+    letter = client.post(f"/admin/dossiers/{unit}/letters", data={
+        "csrf_token": token, "year": "2026", "action": "download", "dossier_id": str(dossier_id),
+        "new_due": new_due.strftime("%d/%m/%Y"), "reason": "Chờ ý kiến của cơ quan chuyên môn cấp trên"})
+    text = _text(letter.data)
+    assert "VĂN BẢN XIN LỖI VÀ ĐỀ NGHỊ GIA HẠN THỜI GIAN GIẢI QUYẾT HỒ SƠ" in text and "MO-1" in text
+    assert f"đề nghị được gia hạn thời gian giải quyết hồ sơ đến ngày {new_due.strftime('%d/%m/%Y')}" in text
+    assert "Lý do: Chờ ý kiến của cơ quan chuyên môn cấp trên." in text and "xin lỗi" in text
+    assert "Thông tư 03/2025/TT-VPCP" in text and "01/2018" not in text
+    blank = _text(client.get(f"/admin/dossiers/{unit}/letters/{dossier_id}.docx").data)
+    assert "[…/…/…]" in blank and "[nêu lý do chậm giải quyết]" in blank
+    past = client.post(f"/admin/dossiers/{unit}/letters", data={
+        "csrf_token": token, "year": "2026", "action": "download", "dossier_id": str(dossier_id),
+        "new_due": "01/01/2020"}, follow_redirects=True)
+    assert "Ngày hẹn trả mới không hợp lệ" in past.get_data(as_text=True)
+
+
 def test_city_appraisal_end_to_end(client, app, world, auth):
     unit = world["units"]["bach-dang"]
     auth.login("bd.admin")
     token = auth.csrf(f"/admin/scores/{unit}/2026")
     client.post(f"/admin/scores/{unit}/2026/items/2.3", data={"csrf_token": token, "points": "3"})
     client.post(f"/admin/scores/{unit}/2026/items/2.5", data={"csrf_token": token, "points": "1"})
-    sent = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token}, follow_redirects=True)
+    from reports.scoring.table import load
+
+    items = load("5049-2026").items
+    blank = sum(1 for i in items if i.mode == "entered") - 2  # every entered item but the two just entered
+    page = client.get(f"/admin/scores/{unit}/2026").get_data(as_text=True)
+    assert f"Còn {blank}/{len(items)} mục chưa chấm" in page
+    asked = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and f'id="blank-count">{blank}/{len(items)}<' in html and "#item-1.1.a.1" in html
+    assert "Vẫn gửi thành phố thẩm định" in html and '#item-2.3"' not in html and '#item-2.4.a"' in html
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(ScoreSubmission)).scalar() == 0  # not sent yet
+    sent = client.post(f"/admin/appraisal/submit/{unit}/2026", data={"csrf_token": token, "confirm_blank": "1"},
+                       follow_redirects=True)
     assert "Đã gửi bảng tự chấm điểm" in sent.get_data(as_text=True)
     with app.app_context():
         own = db.session.execute(select(ScoreSubmission)).scalar_one().self_total

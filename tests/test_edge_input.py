@@ -50,6 +50,8 @@ def test_staff_pages_refuse_huge_page_numbers_too(client, world, auth):
     auth.login("bd.canbo")
     assert client.get(f"/admin/inbox/?page={HUGE}").status_code == 400
     assert client.get(f"/admin/inbox/?category={HUGE}").status_code == 400
+    assert client.get(f"/admin/inbox/{HUGE}").status_code == 404  # an id beyond the database's range
+    assert client.get("/admin/inbox/4294967296").status_code == 404
 
 
 @pytest.mark.parametrize("value", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "0001-01-01",

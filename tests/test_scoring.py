@@ -289,7 +289,7 @@ def test_cli_refresh_and_score_json(runner, app, world):
                                  "31/12/2026", "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["unit"] == "bach-dang" and data["items"][0]["code"] == "1.1.a"
+    assert data["unit"] == "bach-dang" and data["items"][0]["code"] == "1.1.a.1"
     assert next(i for i in data["items"] if i["code"] == "2.8")["points"] == 5.0
     bad = runner.invoke(args=["reports", "score", "--unit", "khong-co", "--year", "2026"])
     assert bad.exit_code != 0 and "Không tìm thấy" in bad.output

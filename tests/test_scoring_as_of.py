@@ -418,3 +418,29 @@ def test_staff_entries_and_flags_are_read_as_they_stood(app, world):
         if year == 2026:
             current = score(db.session, unit, 2026)
             assert current.item("2.5").points == 0.5 and current.level_name == "Không đạt chuẩn"
+
+
+def test_responses_stored_or_checked_after_the_date_are_not_known_at_it(app, world):
+    """A kiosk tap queued offline and stored weeks later, and a paper form checked weeks later, both answered in
+    June: the rollups group them under June, but a score as of 30/06 cannot have known them."""
+    from reports.jobs import refresh
+    from survey_app.models import SurveyResponse
+    from tests.test_scoring import _respond
+
+    with app.app_context():
+        unit = db.session.get(AdminUnit, world["units"]["bach-dang"])
+        for _ in range(3):
+            _respond(world, "annual-friendly-government", local(2026, 6, 10))
+        db.session.flush()
+        queued, keyed, known = db.session.execute(select(SurveyResponse).order_by(SurveyResponse.id)).scalars()
+        known.received_at = as_utc(local(2026, 6, 10))  # stored as answered (a QR form)
+        queued.received_at = as_utc(local(2026, 8, 1))
+        keyed.channel, keyed.check_status = "paper", "checked"
+        keyed.received_at, keyed.checked_at = as_utc(local(2026, 6, 11)), as_utc(local(2026, 8, 2))
+        db.session.commit()
+        refresh(db.session, full=True)
+        db.session.commit()
+        june = score(db.session, unit, 2026, date(2026, 6, 30)).item("2.7.b")
+        august = score(db.session, unit, 2026, date(2026, 8, 31)).item("2.7.b")
+        assert june.figures["responses"] == 1 and august.figures["responses"] == 3
+        assert len(june.rows().rows) == 2  # the evidence lists what was stored by then (the paper form was)

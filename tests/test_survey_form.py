@@ -17,6 +17,18 @@ def _form(client, token, **params):
     return html, {"csrf_token": csrf_from(html), "sid": sid}
 
 
+def _steps(client, token, hidden, answers_by_step: dict[int, dict], last_go: str = "send"):
+    """Answer the given screens in order through the plain (JS-off) multi-step form; return the last response."""
+    numbers = sorted(answers_by_step)
+    response = None
+    for index, number in enumerate(numbers):
+        go = "next" if index < len(numbers) - 1 else last_go
+        data = {**hidden, "step": str(number), "go": go, **answers_by_step[number]}
+        response = client.post(f"/q/{token}", data=data)
+        assert response.status_code == 303, response.get_data(as_text=True)[:2000]
+    return response
+
+
 def _responses(app):
     with app.app_context():
         return db.session.execute(select(SurveyResponse).order_by(SurveyResponse.id)).scalars().all()
@@ -36,11 +48,16 @@ def test_form_shows_the_centre_and_prefills_nothing(client, tokens):
 
 def test_a_valid_submission_is_stored_once_with_its_origin(client, app, tokens, world):
     _, hidden = _form(client, tokens[2])
-    data = {**hidden, "q-overall": "5", "q-staff.polite": "4", "q-improve": ["1", "4"], "q-comment": "Tốt 👍"}
-    response = client.post(f"/q/{tokens[2]}", data=data)
-    assert response.status_code == 303
+    first = client.post(f"/q/{tokens[2]}", data={**hidden, "step": "1", "go": "next", "q-overall": "5"})
+    assert first.status_code == 303
+    assert "step=2" in first.headers["Location"] and hidden["sid"] in first.headers["Location"]
+    assert _count(app) == 1  # stored at the first "Gửi": the citizen may stop on any later screen
+    # screen 4 is the staff part, screen 8 what should improve; a retry of a screen changes nothing
+    response = _steps(client, tokens[2], hidden, {4: {"q-staff.polite": "4"},
+                                                  8: {"q-improve": ["1", "4"], "q-comment": "Tốt 👍"}})
     assert "/thanks" in response.headers["Location"]
-    again = client.post(f"/q/{tokens[2]}", data=data)  # a double tap or a retry
+    again = client.post(f"/q/{tokens[2]}", data={**hidden, "step": "8", "go": "send", "q-improve": ["1", "4"],
+                                                 "q-comment": "Tốt 👍"})
     assert again.status_code == 303
     stored = _responses(app)
     assert len(stored) == 1
@@ -53,18 +70,60 @@ def test_a_valid_submission_is_stored_once_with_its_origin(client, app, tokens, 
     assert answers == {("overall", 5, None), ("staff.polite", 4, None), ("improve", 1, None), ("improve", 4, None),
                        ("comment", None, "Tốt 👍")}
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Cảm ơn Ông/Bà!" in thanks and "SIPAS" in thanks
+    assert thanks.split("<main")[1].count("Cảm ơn") == 1 and "SIPAS" in thanks  # said once
+    assert "/phan-anh/bach-dang" in thanks and "/minh-bach/bach-dang" in thanks
+
+
+def test_send_now_stores_the_overall_rating_alone(client, app, tokens):
+    html, hidden = _form(client, tokens[1])
+    assert html.index('name="q-overall"') < html.index("Gửi ngay")
+    assert 'name="q-staff.polite"' not in html  # one part per screen
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "1", "go": "send", "q-overall": "4"})
+    assert "/thanks" in response.headers["Location"]
+    (stored,) = _responses(app)
+    with app.app_context():
+        assert [(a.question_key, a.value) for a in db.session.merge(stored).answers] == [("overall", 4)]
+
+
+def test_a_later_screen_shows_what_was_kept_and_a_changed_answer_replaces_it(client, app, tokens):
+    _, hidden = _form(client, tokens[1])
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "2", "q-overall.why": "Chờ lâu"},
+                                       2: {"q-access.seating": "3"}}, last_go="next")
+    page = client.get(f"/q/{tokens[1]}", query_string={"step": 2, "sid": hidden["sid"]}).get_data(as_text=True)
+    assert "Phần 2/9" in page and '<progress' in page and 'value="3" checked' in page
+    # back on the first screen the citizen changes the rating: the follow-up no longer applies
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "5"}})
+    (stored,) = _responses(app)
+    with app.app_context():
+        answers = {(a.question_key, a.value, a.text) for a in db.session.merge(stored).answers}
+    assert answers == {("overall", 5, None), ("access.seating", 3, None)}
+
+
+def test_a_later_screen_without_a_started_response_is_refused(client, app, tokens):
+    _, hidden = _form(client, tokens[1])
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "3", "go": "send", "q-procedure.posted": "4"})
+    assert response.status_code == 409
+    assert "quét lại mã QR" in response.get_data(as_text=True)
+    assert client.get(f"/q/{tokens[1]}", query_string={"step": 3, "sid": "khong-co"}).status_code == 303
+    assert _count(app) == 0
 
 
 def test_missing_required_answer_keeps_the_other_answers(client, app, tokens):
     _, hidden = _form(client, tokens[1])
-    response = client.post(f"/q/{tokens[1]}", data={**hidden, "q-staff.polite": "2", "q-comment": "Chờ <lâu>"})
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "1", "q-overall.why": "Chờ <lâu>"})
+    assert response.status_code == 400
+    assert "Vui lòng trả lời câu này." in response.get_data(as_text=True)
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "4"}}, last_go="next")
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "8", "q-improve": ["2", "99"],
+                                                    "q-comment": "Chờ <lâu>"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Vui lòng trả lời câu này." in html
+    assert "Câu trả lời không hợp lệ." in html
     assert 'value="2" checked' in html
     assert "Chờ &lt;lâu&gt;" in html  # kept and escaped
-    assert _count(app) == 0
+    (stored,) = _responses(app)
+    with app.app_context():
+        assert [a.question_key for a in db.session.merge(stored).answers] == ["overall"]
 
 
 def test_out_of_range_and_oversized_answers_are_refused(client, app, tokens):
@@ -72,16 +131,20 @@ def test_out_of_range_and_oversized_answers_are_refused(client, app, tokens):
     response = client.post(f"/q/{tokens[1]}", data={**hidden, "q-overall": "9"})
     assert response.status_code == 400
     assert "Câu trả lời không hợp lệ." in response.get_data(as_text=True)
-    response = client.post(f"/q/{tokens[1]}", data={**hidden, "q-overall": "4", "q-comment": "á" * 100_000})
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "q-overall": "2", "q-overall.why": "á" * 100_000})
+    assert response.status_code == 400
+    assert "Nội dung quá dài (tối đa 1000 ký tự)." in response.get_data(as_text=True)
+    assert _count(app) == 0
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "4"}}, last_go="next")
+    response = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "8", "q-comment": "á" * 100_000})
     assert response.status_code == 400
     assert "Nội dung quá dài (tối đa 2000 ký tự)." in response.get_data(as_text=True)
-    assert _count(app) == 0
 
 
 def test_nfd_text_is_stored_as_nfc(client, app, tokens):
     _, hidden = _form(client, tokens[1])
     nfd = unicodedata.normalize("NFD", "Cán bộ hướng dẫn tận tình")
-    client.post(f"/q/{tokens[1]}", data={**hidden, "q-overall": "5", "q-comment": nfd})
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "5"}, 8: {"q-comment": nfd}})
     with app.app_context():
         text = db.session.execute(select(SurveyAnswer.text).where(SurveyAnswer.question_key == "comment")).scalar()
     assert text == unicodedata.normalize("NFC", nfd)
@@ -174,3 +237,26 @@ def test_per_dossier_qr_is_single_use_and_verified(client, app, tokens, auth, wo
     assert len(stored) == 1 and stored[0].dossier_verified and stored[0].counter_id == world["counters"]["bach-dang"][0]
     forged = citizen.get(path[:-3] + "xyz")
     assert forged.status_code == 410
+
+
+def test_a_later_screen_marks_its_day_for_the_refresh_and_keeps_the_first_storing_time(client, app, tokens):
+    """received_at stays the moment the response was first stored (a score as of a date may know it from then);
+    changed_at tells the incremental refresh that the day's answers changed."""
+    from reports.jobs import refresh
+    from survey_app.models import RollupResponse
+
+    _, hidden = _form(client, tokens[1])
+    _steps(client, tokens[1], hidden, {1: {"q-overall": "4"}}, last_go="next")
+    with app.app_context():
+        refresh(db.session)
+        db.session.commit()
+        (first,) = db.session.execute(select(SurveyResponse.received_at, SurveyResponse.changed_at)).all()
+        assert first.changed_at is None
+    _steps(client, tokens[1], hidden, {2: {"q-access.seating": "5"}})
+    with app.app_context():
+        (later,) = db.session.execute(select(SurveyResponse.received_at, SurveyResponse.changed_at)).all()
+        assert later.received_at == first.received_at and later.changed_at > first.received_at
+        refresh(db.session)
+        db.session.commit()
+        keys = set(db.session.execute(select(RollupResponse.question_key)).scalars())
+    assert {"overall", "access.seating"} <= keys

@@ -146,7 +146,7 @@ def test_paper_import_template_round_trip_all_or_nothing(client, app, auth, worl
     buffer = io.BytesIO()
     wb.save(buffer)
     data = {"csrf_token": auth.csrf("/admin/surveys/paper/import"), "centre_id": world["centres"]["bach-dang"],
-            "file": (io.BytesIO(buffer.getvalue()), "phieu.xlsx")}
+            "file": (io.BytesIO(buffer.getvalue()), "phieu.xlsx"), "scans": (io.BytesIO(_scan_pdf()), "lo.pdf")}
     response = client.post("/admin/surveys/paper/import", data=data, content_type="multipart/form-data")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
@@ -157,13 +157,34 @@ def test_paper_import_template_round_trip_all_or_nothing(client, app, auth, worl
     buffer = io.BytesIO()
     wb.save(buffer)
     data["file"] = (io.BytesIO(buffer.getvalue()), "phieu.xlsx")
-    response = client.post("/admin/surveys/paper/import", data=data, content_type="multipart/form-data")
-    assert response.status_code == 303
-    assert _count(app) == 2
+    data["scans"] = (io.BytesIO(b"GIF89a not a scan"), "lo.pdf")
+    no_scan = client.post("/admin/surveys/paper/import", data=data, content_type="multipart/form-data")
+    assert no_scan.status_code == 400 and "không được chấp nhận" in no_scan.get_data(as_text=True)
+    assert _count(app) == 0
     data["file"] = (io.BytesIO(buffer.getvalue()), "phieu.xlsx")
+    data["scans"] = (io.BytesIO(_scan_pdf()), "lo.pdf")
+    response = client.post("/admin/surveys/paper/import", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303 and "/admin/surveys/paper/batches/" in response.headers["Location"]
+    assert _count(app) == 2
+    with app.app_context():
+        from survey_app.models import PaperBatch
+
+        batch = db.session.execute(select(PaperBatch)).scalar_one()
+        assert (batch.source, batch.status, batch.import_filename) == ("import", "submitted", "phieu.xlsx")
+        assert [s.content_type for s in batch.scans] == ["application/pdf"]
+        assert {r.check_status for r in db.session.execute(select(SurveyResponse)).scalars()} == {"pending"}
+    data["file"] = (io.BytesIO(buffer.getvalue()), "phieu.xlsx")
+    data["scans"] = (io.BytesIO(_scan_pdf()), "lo.pdf")
     repeat = client.post("/admin/surveys/paper/import", data=data, content_type="multipart/form-data")
     assert repeat.status_code == 400 and "đã được nhập trước đây" in repeat.get_data(as_text=True)
     assert _count(app) == 2
+
+
+def _scan_pdf() -> bytes:
+    """A one-page PDF, as a scanner writes it (made by Pillow)."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 80), "white").save(buffer, "PDF")
+    return buffer.getvalue()
 
 
 def test_paper_import_rejects_unreadable_files(client, app, auth, world):
@@ -221,5 +242,5 @@ def test_results_page_shows_indices_for_the_own_commune_only(client, app, auth, 
                                           "q-staff.polite": "5"})
     auth.login("bd.canbo")
     html = client.get("/admin/surveys/results").get_data(as_text=True)
-    assert "1 phiếu hợp lệ" in html and "100.0%" in html
+    assert "1 phiếu hợp lệ" in html and "100,0%" in html
     assert client.get(f"/admin/surveys/results?unit_id={world['units']['hoa-binh']}").status_code == 404

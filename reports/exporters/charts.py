@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import warnings
 
+from survey_app.numbers import number_vi
+
 Spec = dict
 
 FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif"
@@ -23,10 +25,11 @@ PALETTE = [BRAND, OK, "#0b4fb3", "#8a5a00", GREY, "#6b21a8", "#0e7490", "#be185d
            "#0369a1", "#a16207"]
 
 
-def _fmt(value: float | None) -> str:
+def _fmt(value: float | None, digits: int = 2) -> str:
+    """A bar's label: as many decimals as the value needs, up to ``digits`` (points on the 0,25 step keep two)."""
     if value is None:
         return ""
-    return (f"{value:.1f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}").replace(".", ",")
+    return number_vi(value, digits)
 
 
 def figure(title: str, traces: list[dict], x_title: str = "", y_title: str = "", **layout) -> Spec:
@@ -73,7 +76,7 @@ def count_and_index(title: str, labels: list[str], counts: dict[str, list[int]],
 def share_bars(title: str, labels: list[str], shares: list[float | None], counts: list[int]) -> Spec:
     """Horizontal bars of a percentage per category (long Vietnamese labels stay readable), n in the hover."""
     trace = {"type": "bar", "orientation": "h", "y": labels, "x": [s or 0 for s in shares],
-             "marker": {"color": BRAND}, "text": [_fmt(s) for s in shares], "textposition": "outside",
+             "marker": {"color": BRAND}, "text": [_fmt(s, 1) for s in shares], "textposition": "outside",
              "cliponaxis": False, "customdata": counts,
              "hovertemplate": "%{y}: %{x:.1f}% (%{customdata} ý kiến)<extra></extra>"}
     return figure(title, [trace], xaxis={"range": [0, 105], "title": {"text": "%"}},

@@ -20,6 +20,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm, Pt
 
+from survey_app.numbers import number_vi, percent_vi  # noqa: F401  (re-exported for the document builders)
+
 FONT = "Times New Roman"
 BODY_PT = 14
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -254,15 +256,3 @@ def to_bytes(document) -> bytes:
     return buffer.getvalue()
 
 
-def number_vi(value: float | None, digits: int = 2) -> str:
-    """12.5 -> "12,5" (Vietnamese decimal comma); None -> "—"."""
-    if value is None:
-        return "—"
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:.0f}"
-    return text.replace(".", ",")
-
-
-def percent_vi(share: float | None, digits: int = 1) -> str:
-    if share is None:
-        return "chưa có dữ liệu"
-    return f"{share * 100:.{digits}f}".replace(".", ",") + "%"

@@ -95,9 +95,40 @@ class ScoreDoc:
     total: float
     level: str
     disqualified: list[str] = field(default_factory=list)
-    discrepancies: list[str] = field(default_factory=list)
     #: (label, points) when the city has appraised it
     appraised: tuple[float, str] | None = None
+    #: the table's level code ("khong_dat" below the standard)
+    level_code: str = ""
+    #: legal citations in force on the as-of date, by registry key (documents name no text themselves)
+    citations: dict[str, str] = field(default_factory=dict)
+    # The table's administrative notes (e.g. Tiêu chí 2's 25 against 24) are for staff pages only: documents
+    # have no field to print them from.
+
+    @property
+    def blank(self) -> list[ItemLine]:
+        """Items nobody has scored yet (shown on every document until the dossier is complete)."""
+        return [i for i in self.items if i.source == "missing"]
+
+    @property
+    def reached(self) -> bool:
+        """Whether the level reached is a level of the standard (Mức 1–4), so the commune may ask for recognition."""
+        return self.level_code not in ("", "khong_dat") and not self.disqualified
+
+    def cite(self, key: str, fallback: str = "") -> str:
+        return self.citations.get(key) or fallback
+
+    @property
+    def as_of_text(self) -> str:
+        """"số liệu tính đến ngày dd/mm/yyyy" — the engine's effective date, never after the day it was made."""
+        return f"số liệu tính đến ngày {self.as_of.strftime('%d/%m/%Y')}"
+
+    @property
+    def blank_text(self) -> str:
+        """"còn 3/69 mục chưa chấm: 1.1.a.1, …" (empty when every item is scored)."""
+        blank = self.blank
+        if not blank:
+            return ""
+        return f"còn {len(blank)}/{len(self.items)} mục chưa chấm: " + ", ".join(i.code for i in blank)
 
     def items_of(self, criterion: str) -> list[ItemLine]:
         return [i for i in self.items if i.criterion == criterion]

@@ -91,13 +91,13 @@ def bao_cao(bundle: DossierBundle) -> bytes:
     for criterion in doc.criteria:
         dl.paragraph(document, f"- {criterion.text}: {dl.number_vi(criterion.max)} điểm;", indent_first=True)
     p = dl.paragraph(document, indent_first=True)
-    dl.add_run(p, f"Kết quả tự rà soát, đánh giá đến ngày {doc.as_of.strftime('%d/%m/%Y')}, {unit.in_text} đạt ")
+    dl.add_run(p, f"Kết quả tự rà soát, đánh giá ({doc.as_of_text}), {unit.in_text} đạt ")
     dl.add_run(p, f"{dl.number_vi(doc.total)}/100 điểm, xếp loại {doc.level}", bold=True)
     dl.add_run(p, ".")
     for reason in doc.disqualified:
         dl.paragraph(document, f"Đơn vị thuộc trường hợp không đạt chuẩn: {reason}.", bold=True, indent_first=True)
-    for note in doc.discrepancies:
-        dl.paragraph(document, f"Ghi chú: {note}.", italic=True, indent_first=True, size=12)
+    if doc.blank:
+        dl.paragraph(document, f"Bảng điểm chưa hoàn thiện: {doc.blank_text}.", bold=True, indent_first=True)
 
     dl.paragraph(document, "2. Kết quả thực hiện theo từng tiêu chí", bold=True)
     _criterion_paragraphs(document, bundle)
@@ -136,29 +136,45 @@ def bao_cao(bundle: DossierBundle) -> bytes:
 
 
 def to_trinh(bundle: DossierBundle) -> bytes:
+    """The Chairman's Tờ trình to the city's Chairman (through Sở Nội vụ), as QĐ 5049 lists it in the dossier. Its
+    request follows the level reached: recognition is asked only for Mức 1–4; below the standard (or disqualified)
+    it reports the self-assessment without asking to be recognised."""
     doc = bundle.score
     unit = doc.unit
     document = dl.new_document()
     dl.header(document, unit.issuer, f"      /TTr-{unit.issuer.symbol}", None)
-    dl.title(document, "Tờ trình", f"Về việc đề nghị thẩm định, công nhận {unit.in_text} đạt chuẩn mô hình "
-                                   f"{MODEL} năm {doc.year}")
-    dl.paragraph(document, "Kính gửi: Sở Nội vụ thành phố Hải Phòng.", bold=True, align="center")
+    if doc.reached:
+        subject = (f"Về việc đề nghị thẩm định, công nhận {unit.in_text} đạt chuẩn mô hình {MODEL} năm {doc.year} "
+                   f"({doc.level})")
+    else:
+        subject = f"Về việc báo cáo kết quả tự đánh giá, chấm điểm mô hình {MODEL} năm {doc.year}"
+    dl.title(document, "Tờ trình", subject)
+    dl.paragraph(document, "Kính gửi: Chủ tịch Ủy ban nhân dân thành phố Hải Phòng (qua Sở Nội vụ).", bold=True,
+                 align="center")
     dl.paragraph(document, f"Căn cứ {doc.decision};", indent_first=True)
     dl.paragraph(document, "[Căn cứ Kế hoạch số …/KH-UBND ngày …/…/… của Ủy ban nhân dân "
                            f"{unit.kind_label.lower()} về triển khai thực hiện mô hình {MODEL};]",
                  indent_first=True, placeholder=True)
     p = dl.paragraph(document, indent_first=True)
     dl.add_run(p, f"Ủy ban nhân dân {unit.in_text} đã tổ chức tự đánh giá, chấm điểm kết quả thực hiện các tiêu chí "
-                  f"mô hình {MODEL} năm {doc.year}. Kết quả: đạt ")
+                  f"mô hình {MODEL} năm {doc.year} ({doc.as_of_text}). Kết quả: đạt ")
     dl.add_run(p, f"{dl.number_vi(doc.total)}/100 điểm, xếp loại {doc.level}", bold=True)
     dl.add_run(p, " (" + "; ".join(f"{c.text.split(':')[0]}: {dl.number_vi(c.points)}/{dl.number_vi(c.max)} điểm"
                                    for c in doc.criteria) + ").")
+    if doc.blank:
+        dl.paragraph(document, f"Bảng điểm chưa hoàn thiện: {doc.blank_text}.", indent_first=True, bold=True)
     if doc.disqualified:
         dl.paragraph(document, "Đơn vị thuộc trường hợp không đạt chuẩn: " + "; ".join(doc.disqualified) + ".",
                      indent_first=True, bold=True)
-    dl.paragraph(document, f"Ủy ban nhân dân {unit.in_text} kính đề nghị Sở Nội vụ thành phố thẩm định, trình Ủy ban "
-                           f"nhân dân thành phố xem xét, công nhận {unit.in_text} đạt chuẩn mô hình {MODEL} năm "
-                           f"{doc.year}.", indent_first=True)
+    if doc.reached:
+        dl.paragraph(document, f"Ủy ban nhân dân {unit.in_text} kính trình Chủ tịch Ủy ban nhân dân thành phố xem "
+                               f"xét, giao Sở Nội vụ thẩm định, công nhận {unit.in_text} đạt chuẩn mô hình {MODEL} "
+                               f"năm {doc.year}, {doc.level}.", indent_first=True)
+    else:
+        dl.paragraph(document, f"Kết quả tự đánh giá của {unit.in_text} chưa đạt chuẩn mô hình {MODEL} năm "
+                               f"{doc.year}. Ủy ban nhân dân {unit.in_text} kính báo cáo Chủ tịch Ủy ban nhân dân "
+                               "thành phố (qua Sở Nội vụ) kết quả tự đánh giá để tổng hợp, thẩm định; đơn vị tiếp "
+                               "tục khắc phục các nội dung chưa đạt.", indent_first=True)
     dl.paragraph(document, "Hồ sơ kèm theo gồm:", indent_first=True)
     for number, part in enumerate([f"Báo cáo kết quả thực hiện mô hình {MODEL} năm {doc.year};",
                                    "Bảng tự chấm điểm;",
@@ -166,7 +182,7 @@ def to_trinh(bundle: DossierBundle) -> bytes:
                                    "Tài liệu minh chứng, sắp xếp theo thứ tự từng tiêu chí (mỗi tiêu chí một tập)."],
                                   start=1):
         dl.paragraph(document, f"{number}. {part}", indent_first=True)
-    dl.paragraph(document, "Kính đề nghị Sở Nội vụ thành phố xem xét./.", indent_first=True)
-    dl.recipients_and_signature(document, ["Như trên;", "UBND thành phố (để báo cáo);", "Lưu: VT, VHXH."],
+    dl.paragraph(document, "Kính trình Chủ tịch Ủy ban nhân dân thành phố xem xét./.", indent_first=True)
+    dl.recipients_and_signature(document, ["Như trên;", "Sở Nội vụ thành phố;", "Lưu: VT, VHXH."],
                                 ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"))
     return dl.to_bytes(document)

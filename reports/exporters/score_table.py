@@ -54,7 +54,7 @@ def xlsx(doc: ScoreDoc) -> bytes:
     heading, subtitle = title_lines(doc)
     ws.append([heading])
     ws.append([subtitle])
-    ws.append([f"({doc.decision}; số liệu tính đến ngày {doc.as_of.strftime('%d/%m/%Y')})"])
+    ws.append([f"({doc.decision}; {_status(doc)})"])
     ws.append([])
     ws.append(HEADERS)
     header_row = ws.max_row
@@ -89,12 +89,6 @@ def xlsx(doc: ScoreDoc) -> bytes:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if doc.discrepancies:
-        notes = wb.create_sheet("Ghi chú")
-        notes.append(["Ghi chú về bảng điểm"])
-        for note in doc.discrepancies:
-            notes.append([safe_cell(note)])
-        notes.column_dimensions["A"].width = 120
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -105,8 +99,7 @@ def docx(doc: ScoreDoc) -> bytes:
     dl.header(document, doc.unit.issuer, f"      /BTCĐ-{doc.unit.issuer.symbol}", None)
     heading, subtitle = title_lines(doc)
     dl.title(document, heading, subtitle)
-    dl.paragraph(document, f"(Theo {doc.decision}; số liệu tính đến ngày {doc.as_of.strftime('%d/%m/%Y')})",
-                 italic=True, align="center", size=13)
+    dl.paragraph(document, f"(Theo {doc.decision}; {_status(doc)})", italic=True, align="center", size=13)
     widths = [1.3, 7.0, 1.6, 1.6, 5.0]
     table = dl.grid_table(document, HEADERS, widths, size=11)
     for kind, values in rows(doc):
@@ -114,8 +107,6 @@ def docx(doc: ScoreDoc) -> bytes:
                  values[3] if isinstance(values[3], str) else dl.number_vi(values[3]), values[4]]
         dl.add_row(table, shown, widths, bold=kind != "item", size=11,
                    aligns=["center", "left", "center", "center", "left"])
-    for note in doc.discrepancies:
-        dl.paragraph(document, f"Ghi chú: {note}.", italic=True, size=12)
     dl.recipients_and_signature(document, ["Sở Nội vụ thành phố (để thẩm định)", "Lưu: VT, VHXH."],
                                 ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"))
     return dl.to_bytes(document)
@@ -143,8 +134,7 @@ def pdf(doc: ScoreDoc) -> bytes:
                                  author=doc.unit.full_name)
     heading, subtitle = title_lines(doc)
     story = [Paragraph(heading, centre_title), Paragraph(_escape(subtitle), centre),
-             Paragraph(_escape(f"({doc.decision}; số liệu tính đến ngày {doc.as_of.strftime('%d/%m/%Y')})"),
-                       centre), Spacer(1, 6)]
+             Paragraph(_escape(f"({doc.decision}; {_status(doc)})"), centre), Spacer(1, 6)]
     data = [[Paragraph(h, strong) for h in HEADERS]]
     styles = [("GRID", (0, 0), (-1, -1), 0.4, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP"),
               ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEEEEE"))]
@@ -161,6 +151,11 @@ def pdf(doc: ScoreDoc) -> bytes:
     story.append(table)
     template.build(story)
     return buffer.getvalue()
+
+
+def _status(doc: ScoreDoc) -> str:
+    """The date the figures are as of, and how many items are still blank (until the table is complete)."""
+    return "; ".join(filter(None, [doc.as_of_text, doc.blank_text]))
 
 
 def _escape(text: str) -> str:

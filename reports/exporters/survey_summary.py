@@ -3,18 +3,21 @@
 Per questionnaire and scope (the whole commune, then each centre): the number of responses, then for each SIPAS
 element and each of its criteria the valid answers n, the distribution over the five levels, the satisfaction index
 (share of "Hài lòng" + "Rất hài lòng") with its 95% Wilson interval and the mean score; the element and overall
-indices; the TT 01/2018 indicator scores and the QĐ 766 ratio where the questionnaire has them.
+indices; TT 01's indicator scores (a reference scale) and the QĐ 766 ratio where the questionnaire has them.
+The texts cited come from the legal registry (``citations``, by key) as in force on the as-of date.
 """
 
 from __future__ import annotations
 
 import io
+from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from reports.metrics.sipas import CriterionIndex
+from survey_app.numbers import interval_vi
 
 from . import docx_layout as dl
 from .cells import safe_cell
@@ -31,7 +34,7 @@ def _pct(share: float | None) -> float | None:
 def criterion_values(label: str, c: CriterionIndex) -> list:
     ci = c.ci
     return [label, c.n, c.distribution[5], c.distribution[4], c.distribution[3], c.distribution[2],
-            c.distribution[1], _pct(c.share), f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}" if ci else MISSING,
+            c.distribution[1], _pct(c.share), interval_vi(ci[0], ci[1]).rstrip("%") if ci else MISSING,
             round(c.mean, 2) if c.mean is not None else None]
 
 
@@ -49,16 +52,30 @@ def block_rows(block: SurveyBlock) -> list[tuple[str, list]]:
     return out
 
 
-def block_notes(block: SurveyBlock) -> list[str]:
+def method_text(citations: dict[str, str]) -> str:
+    sipas = citations.get("sipas") or "phương pháp SIPAS hiện hành của Bộ Nội vụ"
+    return (f"Chỉ số hài lòng theo {sipas}: tỷ lệ ý kiến “Hài lòng” và “Rất hài lòng” trên tổng số ý kiến hợp lệ của "
+            "từng tiêu chí; chỉ số yếu tố là trung bình các tiêu chí; chỉ số chung là trung bình các yếu tố; "
+            "khoảng tin cậy Wilson 95%. Phiếu nghi vấn không được tính.")
+
+
+def as_of_text(as_of: date | None) -> str:
+    return f"Số liệu tính đến ngày {as_of.strftime('%d/%m/%Y')}." if as_of else ""
+
+
+def block_notes(block: SurveyBlock, citations: dict[str, str] | None = None) -> list[str]:
+    citations = citations or {}
     notes = [f"Số phiếu hợp lệ: {block.responses}; phiếu nghi vấn (loại khỏi chỉ số): {block.suspicious}."]
     if block.qd766 is not None and block.qd766.ratio is not None:
-        notes.append(f"Tỷ lệ hài lòng theo QĐ 766/QĐ-TTg: {dl.percent_vi(block.qd766.ratio)} "
+        notes.append(f"Tỷ lệ hài lòng theo {citations.get('service_index') or 'Bộ chỉ số phục vụ người dân'}: "
+                     f"{dl.percent_vi(block.qd766.ratio)} "
                      f"({block.qd766.rated - block.qd766.dissatisfied}/{block.qd766.rated}); "
                      f"điểm {dl.number_vi(block.qd766.points)}/6.")
     if block.tt01 is not None and block.tt01.indicators:
         parts = [f"chỉ tiêu {i.number} – {i.name}: {dl.number_vi(i.score, 1) if i.score is not None else MISSING}"
                  for i in block.tt01.indicators]
-        notes.append("Chỉ tiêu theo TT 01/2018/TT-VPCP (điểm trung bình mỗi hồ sơ, tối đa 2): " + "; ".join(parts)
+        scale = citations.get("evaluation_scale") or "thang tham chiếu chín chỉ tiêu 2/1/0 điểm"
+        notes.append(f"Chỉ tiêu theo {scale} (điểm trung bình mỗi hồ sơ, tối đa 2): " + "; ".join(parts)
                      + (f"; xếp loại {block.tt01.unit_band}." if block.tt01.unit_band else "."))
     return notes
 
@@ -68,15 +85,15 @@ def block_title(block: SurveyBlock) -> str:
             f"{block.end.strftime('%d/%m/%Y')})")
 
 
-def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
+def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | None = None,
+         citations: dict[str, str] | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp khảo sát"
     bold = Font(bold=True)
     ws.append([f"BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG NĂM {year} – {unit.full_name.upper()}"])
     ws.cell(1, 1).font = Font(bold=True, size=13)
-    ws.append(["Phương pháp: chỉ số SIPAS (QĐ 2640/QĐ-BNV 2017, QĐ 1001/QĐ-BNV 2023) – tỷ lệ ý kiến “Hài lòng” và "
-               "“Rất hài lòng” trên số ý kiến hợp lệ; khoảng tin cậy Wilson 95%."])
+    ws.append([safe_cell(f"{as_of_text(as_of)} Phương pháp: {method_text(citations or {})}".strip())])
     if not blocks:
         ws.append([MISSING])
     for block in blocks:
@@ -92,7 +109,7 @@ def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
             if kind != "criterion":
                 for cell in ws[ws.max_row]:
                     cell.font = bold
-        for note in block_notes(block):
+        for note in block_notes(block, citations):
             ws.append([safe_cell(note)])
     ws.column_dimensions["A"].width = 70
     for index in range(2, len(HEADERS) + 1):
@@ -102,15 +119,15 @@ def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
     return buffer.getvalue()
 
 
-def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
+def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | None = None,
+         citations: dict[str, str] | None = None) -> bytes:
     document = dl.new_document(landscape=True)
     dl.header(document, unit.issuer, f"      /BTH-{unit.issuer.symbol}", None)
     dl.title(document, "Bảng tổng hợp kết quả khảo sát, đánh giá",
              f"Sự hài lòng của người dân, tổ chức năm {year} – {unit.full_name}")
-    dl.paragraph(document, "Chỉ số hài lòng theo phương pháp SIPAS (QĐ 2640/QĐ-BNV 2017, QĐ 1001/QĐ-BNV 2023): tỷ lệ "
-                 "ý kiến “Hài lòng” và “Rất hài lòng” trên tổng số ý kiến hợp lệ của từng tiêu chí; chỉ số yếu tố là "
-                 "trung bình các tiêu chí; chỉ số chung là trung bình các yếu tố. Phiếu nghi vấn không được tính.",
-                 size=12, indent_first=True)
+    if as_of:
+        dl.paragraph(document, f"({as_of_text(as_of)[:-1]})", italic=True, align="center", size=13)
+    dl.paragraph(document, method_text(citations or {}), size=12, indent_first=True)
     if not blocks:
         dl.paragraph(document, f"Trong kỳ {MISSING} khảo sát.", italic=True)
     widths = [8.0, 1.6, 1.5, 1.5, 1.5, 1.5, 1.5, 1.8, 2.4, 1.6]
@@ -122,7 +139,7 @@ def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock]) -> bytes:
                                    for v in values[1:]]
             dl.add_row(table, shown, widths, bold=kind != "criterion", size=10,
                        aligns=["left"] + ["center"] * 9)
-        for note in block_notes(block):
+        for note in block_notes(block, citations):
             dl.paragraph(document, note, italic=True, size=12)
     dl.recipients_and_signature(document, ["Sở Nội vụ thành phố", "Lưu: VT, VHXH."],
                                 ("NGƯỜI LẬP BIỂU",))

@@ -1,13 +1,14 @@
-"""Survey indices from answer counts: SIPAS shares, TT 01/2018 indicator points, the QĐ 766 ratio.
+"""Survey indices from answer counts: SIPAS shares, TT 01's indicator points (a reference scale), the QĐ 766 ratio.
 
 Pure functions over counts (no Flask, no database), so the screen, the exports and the scores share them.
 
-* SIPAS (QĐ 2640/QĐ-BNV 2017, method renewed by QĐ 1001/QĐ-BNV 2023): a criterion's index is the share of
+* SIPAS (the Ministry of Home Affairs' current method; registry key "sipas"): a criterion's index is the share of
   valid answers that are "Hài lòng" (4) or "Rất hài lòng" (5); "Không có ý kiến" (0) is not a valid answer.
   An element's index is the mean of its criteria's indices; the overall SIPAS index is the mean of the elements.
 * Wilson score interval at 95% on every share.
-* TT 01/2018/TT-VPCP Điều 13: each indicator scores 2 / 1 / 0 per dossier; indicator score = points ÷ answers,
-  one decimal.
+* TT 01's nine indicators (Điều 13; the circular was replaced by TT 03/2025/TT-VPCP, which has no successor
+  indicators, so they are kept as a reference scale, registry key "evaluation_scale"): each indicator scores
+  2 / 1 / 0 per dossier; indicator score = points ÷ answers, one decimal.
 * QĐ 766/QĐ-TTg: satisfaction ratio = (rated − dissatisfied) ÷ rated, full 6 points at 90%.
 """
 
@@ -115,9 +116,9 @@ def sipas(definition, counts: Mapping[str, Mapping[int, int]], responses: int, l
     return SipasResult(responses=responses, elements=elements, quick=quick)
 
 
-# -- TT 01/2018 ----------------------------------------------------------------------------------------------
+# -- TT 01 (reference scale) ------------------------------------------------------------------------------
 
-#: Indicator numbers in TT 01/2018 Điều 13 for the indicators citizens answer.
+#: Indicator numbers in TT 01's Điều 13 for the indicators citizens answer.
 TT01_INDICATORS = {"time": 1, "contacts": 3, "agencies": 4, "attitude": 7}
 TT01_NAMES = {
     "time": "Thời gian giải quyết so với quy định",

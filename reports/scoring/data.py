@@ -141,25 +141,49 @@ def active_centres(session: Session, unit_id: int) -> list[tuple[int, str]]:
         ServiceCentre.unit_id == unit_id, ServiceCentre.active.is_(True)).order_by(ServiceCentre.name)).all()
 
 
+def _unknown_at_cutoff(unit_id: int, questionnaire: int, start: date, asof: AsOf) -> list:
+    """Responses the rollups count today (grouped by the day they were answered) that were not yet known at the
+    cutoff: stored after it (a kiosk tap queued offline, a paper form keyed later) or a paper form checked after
+    it. Subtracted from the rollups' counts, so a score as of D counts what was known at the end of D."""
+    r = SurveyResponse
+    return [r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.answered_day >= start,
+            r.answered_day <= asof.end, r.counted,
+            or_(r.received_at > asof.cutoff, and_(r.channel == "paper", r.checked_at > asof.cutoff))]
+
+
 def responses_by_centre_month(session: Session, unit_id: int, questionnaire: int, asof: AsOf) -> dict[tuple, int]:
-    """{(centre id, year, month): valid responses} from the rollups (suspicious ones excluded)."""
+    """{(centre id, year, month): valid responses known at the cutoff} from the rollups (suspicious ones and paper
+    forms not yet checked excluded)."""
     r = RollupResponseCount
     year, month = extract("year", r.day), extract("month", r.day)
     rows = session.execute(
-        select(r.centre_id, year, month, func.sum(r.responses - r.suspicious))
+        select(r.centre_id, year, month, func.sum(r.counted))
         .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= asof.start, r.day <= asof.end)
         .group_by(r.centre_id, year, month)
     ).all()
-    return {(int(c), int(y), int(m)): int(n) for c, y, m, n in rows}
+    counts = {(int(c), int(y), int(m)): int(n) for c, y, m, n in rows}
+    s = SurveyResponse
+    late_year, late_month = extract("year", s.answered_day), extract("month", s.answered_day)
+    for c, y, m, n in session.execute(
+            select(s.centre_id, late_year, late_month, func.count())
+            .where(*_unknown_at_cutoff(unit_id, questionnaire, asof.start, asof))
+            .group_by(s.centre_id, late_year, late_month)):
+        key = (int(c), int(y), int(m))
+        counts[key] = max(0, counts.get(key, 0) - int(n))
+    return counts
 
 
 def valid_responses(session: Session, unit_id: int, questionnaire: int, start: date, asof: AsOf) -> int:
-    """Valid responses from ``start`` (e.g. the first day of the survey's period) to the end of the period."""
+    """Valid responses known at the cutoff from ``start`` (e.g. the first day of the survey's period) to the end of
+    the period."""
     r = RollupResponseCount
-    return int(session.execute(
-        select(func.coalesce(func.sum(r.responses - r.suspicious), 0))
+    now = int(session.execute(
+        select(func.coalesce(func.sum(r.counted), 0))
         .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= start, r.day <= asof.end)
     ).scalar())
+    later = int(session.execute(select(func.count()).select_from(SurveyResponse)
+                                .where(*_unknown_at_cutoff(unit_id, questionnaire, start, asof))).scalar())
+    return max(0, now - later)
 
 
 def response_rows(session: Session, unit_id: int, questionnaire: int, start: date, asof: AsOf) -> list[tuple]:
@@ -168,7 +192,7 @@ def response_rows(session: Session, unit_id: int, questionnaire: int, start: dat
                SurveyResponse.suspicious)
         .where(SurveyResponse.unit_id == unit_id, SurveyResponse.questionnaire_id == questionnaire,
                SurveyResponse.answered_day >= start, SurveyResponse.answered_day <= asof.end,
-               SurveyResponse.answered_at <= asof.cutoff)
+               SurveyResponse.answered_at <= asof.cutoff, SurveyResponse.received_at <= asof.cutoff)
         .order_by(SurveyResponse.answered_at)
     ).all()
 

@@ -96,12 +96,19 @@ class Score:
     def item(self, code: str) -> ItemScore:
         return next(i for i in self.items if i.item.code == code)
 
+    @property
+    def blank(self) -> list[ItemScore]:
+        """Items nobody has scored yet: shown on the score page, the city dashboard and every document, and
+        listed for confirmation before the score is sent for appraisal."""
+        return [i for i in self.items if i.source == "missing"]
+
     def as_dict(self) -> dict:
         return {
             "table": self.table.id, "unit": self.unit.code, "unit_name": self.unit.full_name, "year": self.year,
             "period": [self.start.isoformat(), self.end.isoformat()], "as_of": self.end.isoformat(),
             "as_of_requested": (self.asof.requested if self.asof else self.end).isoformat(), "total": self.total,
             "level": self.level_name, "disqualified": self.disqualified, "discrepancies": self.discrepancies,
+            "blank": [s.item.code for s in self.blank],
             "criteria": [{"code": c.code, "text": c.text, "max": c.max, "raw": c.raw, "points": c.points}
                          for c in self.criteria],
             "items": [{"code": s.item.code, "text": s.item.text, "max": s.item.points, "points": s.points,
@@ -170,7 +177,7 @@ def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: d
 
     :raises KeyError: when the table has no item ``code``.
     """
-    table = table or for_year(year)
+    table = (table or for_year(year)).for_unit_kind(unit.kind)
     item = table.item(code)
     ctx = _context(session, unit, year, as_of, now)
     entry = data.score_entries(session, unit.id, year, ctx.asof).get(code)
@@ -191,7 +198,7 @@ def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = Non
 
     :param now: the present (default: the clock), so a test or an audit can recompute exactly.
     """
-    table = table or for_year(year)
+    table = (table or for_year(year)).for_unit_kind(unit.kind)
     ctx = _context(session, unit, year, as_of, now)
     entries = data.score_entries(session, unit.id, year, ctx.asof)
     attachments = data.attachment_counts(session, unit.id, year, ctx.asof)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from survey_app.models import AdminUnit
 from survey_app.models.cases import CHANNEL_LABELS
 from survey_app.models.surveys import CHANNEL_LABELS as SURVEY_CHANNEL_LABELS
+from survey_app.numbers import percent_vi
 from survey_app.services import workdays
 from survey_app.timeutil import format_date, format_datetime
 
@@ -66,7 +67,7 @@ class RuleResult:
 
 
 def _pct(value: float) -> str:
-    return f"{value * 100:.1f}".replace(".", ",") + "%"
+    return percent_vi(value)
 
 
 def _weight(value: float) -> str:
@@ -295,7 +296,7 @@ def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
     moe = margin_of_error(n, ctx.unit.population)
     text = (("Chưa đến kỳ (kỳ khảo sát chưa kết thúc, chưa phải là không đạt): " if status == "not_due" else "")
             + f"{n}/{required} phiếu hợp lệ trong kỳ khảo sát {name} ({_pct(ratio)}; phiếu nghi vấn không tính); "
-            + (f"sai số tối đa ±{moe * 100:.1f}% ở độ tin cậy 95%".replace(".", ",") if moe is not None
+            + (f"sai số tối đa ±{percent_vi(moe)} ở độ tin cậy 95%" if moe is not None
                else "chưa có phiếu")
             + ("" if ctx.unit.population else " (chưa nhập dân số nên chưa hiệu chỉnh theo quy mô dân số)") + ".")
 

@@ -3,12 +3,19 @@
 Pure: no Flask, no database. A table whose items do not add up to their declared group is accepted with the
 discrepancy reported (the source itself may not add up, as Tiêu chí 2 of 5049/2025: items 25, declared 24);
 the score then caps the group at its declared maximum.
+
+The file follows the decision's wording and points; wherever the project's reading departs from it or fills a
+gap, the item, group or criterion carries ``notes`` naming the source (seed file and line) — for administrators,
+never printed in a document. Words that differ between a xã and a phường (thôn / tổ dân phố) are placeholders
+(``{thon_tdp}``) resolved per unit kind by :meth:`Table.for_unit_kind`. Every rule parameter has its legal basis
+in ``param_spec`` (the decision, article and effective date, or "tham số của thành phố").
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +24,20 @@ TABLES = Path(__file__).resolve().parent / "tables"
 
 class TableError(ValueError):
     """The file is not a usable table (Vietnamese message)."""
+
+
+#: Where a parameter's value comes from: the decision, a law, the city, or the commune's own plan.
+PARAM_BASES = {"decision": "Quyết định", "law": "Văn bản pháp luật", "city": "Thành phố",
+               "plan": "Kế hoạch của đơn vị"}
+PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+
+
+@dataclass(frozen=True)
+class Note:
+    """Where the project's reading departs from the decision or fills a gap, with its source."""
+
+    text: str
+    source: str
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,49 @@ class Item:
     params: dict = field(default_factory=dict, hash=False, compare=False)
     group: str = ""
     criterion: str = ""
+    notes: tuple[Note, ...] = ()
+    #: the legal basis of a computed item's rule (citation, effective date, source)
+    rule_basis: dict = field(default_factory=dict, hash=False, compare=False)
+    #: parameter name -> {basis, citation, effective?, source, label?, values?, commune?}
+    param_spec: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def param_bases(self, params: dict | None = None) -> list[dict]:
+        """Each parameter with its value (in words) and legal basis, for the explanation beside the score."""
+        values = self.params if params is None else params
+        return [{"name": name, "value": values.get(name), "value_text": _value_text(values.get(name), spec),
+                 "basis_label": PARAM_BASES[spec["basis"]], "effective_vn": date_vn(spec.get("effective")), **spec}
+                for name, spec in self.param_spec.items()]
+
+    @property
+    def basis_text(self) -> str:
+        """The rule's legal basis in one line ("… (hiệu lực từ 11/12/2025)"), empty for entered items."""
+        if not self.rule_basis:
+            return ""
+        effective = date_vn(self.rule_basis.get("effective"))
+        return self.rule_basis["citation"] + (f" (hiệu lực từ {effective})" if effective else "")
+
+
+def date_vn(iso: str | None) -> str:
+    """An ISO date from the table file as dd/mm/yyyy."""
+    if not iso:
+        return ""
+    year, month, day = iso.split("-")
+    return f"{day}/{month}/{year}"
+
+
+KIND_WORDS = {"phuong": "phường", "xa": "xã", "dac_khu": "đặc khu"}
+
+
+def _value_text(value, spec: dict) -> str:
+    """A parameter's value as a person reads it: labels for coded values, kinds of unit in words."""
+    labels = spec.get("values") or {}
+    if isinstance(value, dict):
+        return ", ".join(f"{KIND_WORDS.get(k, k)} {_value_text(v, spec)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}".replace(".", ",")
+    return str(labels.get(value, value)) if value is not None else "—"
 
 
 @dataclass(frozen=True)
@@ -38,6 +102,7 @@ class Group:
     text: str
     points: float
     items: tuple[Item, ...]
+    notes: tuple[Note, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,6 +111,7 @@ class Criterion:
     text: str
     points: float
     groups: tuple[Group, ...]
+    notes: tuple[Note, ...] = ()
 
     @property
     def items(self) -> list[Item]:
@@ -71,10 +137,35 @@ class Table:
     levels: tuple[Level, ...]
     disqualifiers: tuple[tuple[str, str], ...]
     discrepancies: tuple[str, ...]
+    wording: dict = field(default_factory=dict, hash=False, compare=False)
+    effective: str = ""
+    unit_kind: str = ""
 
     @property
     def items(self) -> list[Item]:
         return [i for c in self.criteria for i in c.items]
+
+    def notes(self) -> list[tuple[str, Note]]:
+        """(code, note) for every criterion, group and item that departs from the decision or fills a gap."""
+        found: list[tuple[str, Note]] = []
+        for c in self.criteria:
+            found += [(f"Tiêu chí {c.code}", n) for n in c.notes]
+            for g in c.groups:
+                found += [(g.code, n) for n in g.notes]
+                found += [(i.code, n) for i in g.items for n in i.notes]
+        return found
+
+    def for_unit_kind(self, kind: str) -> Table:
+        """The table worded for a xã, a phường or a đặc khu (thôn / tổ dân phố, Trưởng thôn / Tổ trưởng)."""
+        words = self.wording.get(kind) or self.wording.get("default") or {}
+
+        def say(text: str) -> str:
+            return PLACEHOLDER.sub(lambda m: words.get(m.group(1), m.group(0)), text)
+
+        criteria = tuple(replace(c, groups=tuple(
+            replace(g, text=say(g.text), items=tuple(replace(i, text=say(i.text)) for i in g.items))
+            for g in c.groups)) for c in self.criteria)
+        return replace(self, criteria=criteria, unit_kind=kind)
 
     def item(self, code: str) -> Item:
         for item in self.items:
@@ -90,6 +181,46 @@ def _number(value, where: str) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
         raise TableError(f"{where}: điểm phải là số không âm")
     return float(value)
+
+
+def _notes(raw: dict, where: str) -> tuple[Note, ...]:
+    notes = raw.get("notes", [])
+    if not isinstance(notes, list) or any(not isinstance(n, dict) or not n.get("text") or not n.get("source")
+                                          for n in notes):
+        raise TableError(f"{where}: mỗi ghi chú phải có nội dung (text) và nguồn (source)")
+    return tuple(Note(n["text"], n["source"]) for n in notes)
+
+
+def _param_spec(raw: dict, code: str, params: dict) -> dict:
+    """Every parameter of a rule must say where its value comes from (no number without its basis)."""
+    spec = raw.get("param_spec", {})
+    for name in params:
+        entry = spec.get(name)
+        if not isinstance(entry, dict):
+            raise TableError(f"Mục {code}: tham số “{name}” chưa ghi căn cứ (param_spec)")
+        if entry.get("basis") not in PARAM_BASES or not entry.get("citation") or not entry.get("source"):
+            raise TableError(f"Mục {code}: căn cứ của tham số “{name}” phải có basis "
+                             f"({', '.join(PARAM_BASES)}), citation và source")
+        if entry["basis"] in ("decision", "law") and not entry.get("effective"):
+            raise TableError(f"Mục {code}: căn cứ của tham số “{name}” phải có ngày hiệu lực (effective)")
+    unknown = set(spec) - set(params)
+    if unknown:
+        raise TableError(f"Mục {code}: param_spec có tham số không dùng: {', '.join(sorted(unknown))}")
+    return dict(spec)
+
+
+def _check_wording(raw: dict, texts: list[str]) -> dict:
+    wording = raw.get("wording", {})
+    used = {m for text in texts for m in PLACEHOLDER.findall(text)}
+    for kind, words in wording.items():
+        if kind == "note":
+            continue
+        missing = used - set(words)
+        if missing:
+            raise TableError(f"Cách gọi cho “{kind}” thiếu: {', '.join(sorted(missing))}")
+    if used and "default" not in wording:
+        raise TableError("Bảng có từ thay theo loại đơn vị nhưng thiếu cách gọi mặc định (wording.default)")
+    return wording
 
 
 def parse_table(raw: dict, known_rules: set[str] | None = None) -> Table:
@@ -121,16 +252,23 @@ def parse_table(raw: dict, known_rules: set[str] | None = None) -> Table:
                     raise TableError(f"Mục {code}: cách chấm “{mode}” không hợp lệ")
                 if mode == "computed" and known_rules is not None and i.get("rule") not in known_rules:
                     raise TableError(f"Mục {code}: không có quy tắc tính “{i.get('rule')}”")
+                params = dict(i.get("params", {}))
+                if mode == "computed" and not i.get("rule_basis"):
+                    raise TableError(f"Mục {code}: quy tắc tính chưa ghi căn cứ (rule_basis)")
                 items.append(Item(code=code, text=i["text"], points=_number(i["points"], f"mục {code}"),
                                   evidence=i.get("evidence", ""), mode=mode, rule=i.get("rule"),
-                                  params=dict(i.get("params", {})), group=str(g["code"]), criterion=str(c["code"])))
-            group = Group(str(g["code"]), g["text"], _number(g["points"], f"nhóm {g['code']}"), tuple(items))
+                                  params=params, group=str(g["code"]), criterion=str(c["code"]),
+                                  notes=_notes(i, f"Mục {code}"), rule_basis=dict(i.get("rule_basis", {})),
+                                  param_spec=_param_spec(i, code, params)))
+            group = Group(str(g["code"]), g["text"], _number(g["points"], f"nhóm {g['code']}"), tuple(items),
+                          _notes(g, f"Nhóm {g['code']}"))
             item_sum = sum(i.points for i in items)
             if abs(item_sum - group.points) > 1e-9:
                 discrepancies.append(
                     f"Nhóm {group.code}: các mục cộng lại {item_sum:g} điểm, nhóm ghi {group.points:g}")
             groups.append(group)
-        criterion = Criterion(str(c["code"]), c["text"], _number(c["points"], f"tiêu chí {c['code']}"), tuple(groups))
+        criterion = Criterion(str(c["code"]), c["text"], _number(c["points"], f"tiêu chí {c['code']}"), tuple(groups),
+                              _notes(c, f"Tiêu chí {c['code']}"))
         group_sum = sum(g.points for g in groups)
         if abs(group_sum - criterion.points) > 1e-9:
             discrepancies.append(
@@ -143,11 +281,12 @@ def parse_table(raw: dict, known_rules: set[str] | None = None) -> Table:
     levels = tuple(Level(str(lv["code"]), lv["name"], _number(lv["min"], f"mức {lv['code']}")) for lv in levels_raw)
     if not levels or min(lv.min for lv in levels) != 0:
         raise TableError("Các mức xếp loại phải có một mức bắt đầu từ 0 điểm")
+    texts = [g.text for c in criteria for g in c.groups] + [i.text for c in criteria for i in c.items]
     return Table(
         id=table_id, title=raw.get("title", ""), decision=raw.get("decision", ""), year=int(raw.get("year", 0)),
         total=total, rounding_step=step, criteria=tuple(criteria), levels=levels,
         disqualifiers=tuple((d["code"], d["text"]) for d in raw.get("disqualifiers", [])),
-        discrepancies=tuple(discrepancies),
+        discrepancies=tuple(discrepancies), wording=_check_wording(raw, texts), effective=raw.get("effective", ""),
     )
 
 

@@ -47,8 +47,13 @@ def _submission(year: int, unit_id: int) -> ScoreSubmission:
 def submit(unit_id: int, year: int):
     """The commune's leader sends the current self-score to the city (again, until the city locks it)."""
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    result = score(db.session, unit, _year(year))
+    if result.blank and request.form.get("confirm_blank") != "1":
+        # items nobody scored count as 0: list them and ask before sending (nothing is sent yet)
+        return render_template("appraisal/confirm_submit.html", unit=unit, year=year, result=result,
+                               blank=result.blank)
     try:
-        submission = appraisal.submit(db.session, current_user, score(db.session, unit, _year(year)))
+        submission = appraisal.submit(db.session, current_user, result)
     except ScoringError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -18,6 +18,7 @@ from reports.scoring.appraisal import targets_for
 from reports.scoring.table import for_year
 
 from ..models import AdminUnit, ScoreCache
+from ..numbers import interval_vi, percent_vi
 from ..services.surveys import current_version, definition_of, questionnaire_by_code
 
 QUESTIONNAIRE = "centre-service"
@@ -83,6 +84,7 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
         "unit": unit, "start": start, "end": end, "centre_id": centre_id, "overall": overall,
         "responses": whole.responses,
         "suspicious": dash.suspicious_count(session, q.id, period), "months": months, "centres": centres,
+        "unconfirmed": dash.unconfirmed_count(session, q.id, period),
         "breakdowns": breakdowns, "lowest": lowest, "feedback": fb, "channels": channels, "tables": tables,
         "comments": dash.recent_comments(session, q.id, period, negative_only),
         "negative_only": negative_only, "definition": definition,
@@ -90,7 +92,7 @@ def commune(session: Session, unit: AdminUnit, start: date, end: date, centre_id
 
 
 def _ci(ci) -> str:
-    return f"{ci[0] * 100:.1f}–{ci[1] * 100:.1f}".replace(".", ",") if ci else ""
+    return interval_vi(ci[0], ci[1]).rstrip("%") if ci else ""
 
 
 def commune_charts(data: dict) -> list[tuple[str, str, str]]:
@@ -103,13 +105,14 @@ def commune_charts(data: dict) -> list[tuple[str, str, str]]:
                                  y_title="Số phiếu")
     last = next((m for m in reversed(months) if m.result.index is not None), None)
     out.append(("months", "Biểu đồ chỉ số hài lòng theo tháng. " + (
-        f"Tháng {last.label}: {pct(last.result.index)}% với {last.responses} phiếu." if last else "Chưa có dữ liệu."),
+        f"Tháng {last.label}: {percent_vi(last.result.index)} với {last.responses} phiếu." if last
+        else "Chưa có dữ liệu."),
                 charts.embeddable_json(fig)))
     element_fig = charts.bar("Chỉ số hài lòng theo yếu tố (SIPAS)", [e.name for e in data["overall"].elements],
                              [pct(e.index) or 0 for e in data["overall"].elements], y_title="%", color=charts.OK)
     element_fig["layout"]["yaxis"]["range"] = [0, 105]
     out.append(("elements", "Biểu đồ chỉ số hài lòng theo 5 yếu tố SIPAS: " + "; ".join(
-        f"{e.name} {pct(e.index)}%" for e in data["overall"].elements if e.index is not None) + ".",
+        f"{e.name} {percent_vi(e.index)}" for e in data["overall"].elements if e.index is not None) + ".",
                 charts.embeddable_json(element_fig)))
     for dimension in ("counter", "officer", "channel", "field", "group.age"):
         items = data["breakdowns"][dimension]
@@ -118,7 +121,8 @@ def commune_charts(data: dict) -> list[tuple[str, str, str]]:
         fig = charts.share_bars(f"Hài lòng, rất hài lòng theo {dash.DIMENSIONS[dimension].lower()} (%)",
                                 [b.label for b in items], [pct(b.share) for b in items], [b.rating.n for b in items])
         out.append((dimension, f"Biểu đồ tỷ lệ hài lòng theo {dash.DIMENSIONS[dimension].lower()}: " + "; ".join(
-            f"{b.label} {pct(b.share)}% ({b.rating.n} ý kiến)" for b in items[:8]) + ".", charts.embeddable_json(fig)))
+            f"{b.label} {percent_vi(b.share)} ({b.rating.n} ý kiến)" for b in items[:8]) + ".",
+            charts.embeddable_json(fig)))
     weekly = data["feedback"].weekly
     if weekly:
         weeks = sorted(weekly)
@@ -135,6 +139,7 @@ def commune_json(data: dict, score: dict | None) -> dict:
     return {
         "unit": data["unit"].code, "start": data["start"].isoformat(), "end": data["end"].isoformat(),
         "centre_id": data["centre_id"], "responses": data["responses"], "suspicious": data["suspicious"],
+        "unconfirmed_paper": data["unconfirmed"],
         "sipas_index": data["overall"].index,
         "elements": {e.key: e.index for e in data["overall"].elements},
         "months": [{"month": m.label, "responses": m.responses, "index": m.result.index} for m in data["months"]],
@@ -209,9 +214,9 @@ def city(session: Session, year: int, start: date, end: date) -> dict:
     tables = [
         Table("communes", "Các xã, phường, đặc khu",
               ["Mã", "Đơn vị", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh", "Trả lời đúng hạn (%)", "Tự chấm",
-               "Thẩm định", "Xếp loại"],
+               "Mục chưa chấm", "Thẩm định", "Xếp loại"],
               [[r.unit.code, r.unit.full_name, r.responses, pct(r.satisfaction), r.cases, pct(r.on_time_share),
-                r.self_score, r.appraised, r.level or ""] for r in rows]),
+                r.self_score, r.blank, r.appraised, r.level or ""] for r in rows]),
         Table("trend", "Xu hướng toàn thành phố theo tháng", ["Tháng", "Số phiếu", "Chỉ số hài lòng (%)", "Phản ánh"],
               [[label, n, pct(index), cases] for label, n, index, cases in trend]),
         Table("levels", f"Phân bố xếp loại năm {year}", ["Xếp loại", "Theo điểm tự chấm", "Theo kết quả thẩm định"],

@@ -147,7 +147,8 @@ def city_json():
         "appraised_levels": data["appraised_levels"],
         "communes": [{"code": r.unit.code, "name": r.unit.full_name, "responses": r.responses,
                       "satisfaction": r.satisfaction, "cases": r.cases, "on_time_share": r.on_time_share,
-                      "self_score": r.self_score, "appraised": r.appraised, "level": r.level} for r in data["rows"]],
+                      "self_score": r.self_score, "blank_items": r.blank, "appraised": r.appraised,
+                      "level": r.level} for r in data["rows"]],
         "trend": [{"month": t[0], "responses": t[1], "index": t[2], "cases": t[3]} for t in data["trend"]],
     })
 

@@ -1,5 +1,6 @@
 """The public transparency page (no login): survey results and feedback handling of every commune, as the city's
-plans ask ("Kết quả khảo sát được tổng hợp, công khai") and NĐ 61/2018 (Điều 32) requires for evaluation results.
+plans ask ("Kết quả khảo sát được tổng hợp, công khai") and the one-stop regime
+(registry key "one_stop") requires for evaluation results.
 Only aggregate figures; nothing about a person. Also serves the Plotly library from the installed package."""
 
 from __future__ import annotations

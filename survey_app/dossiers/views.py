@@ -17,7 +17,7 @@ from ..auth.roles import can_write, staff_required
 from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, ApologyLetter, Dossier, DossierColumnMapping, DossierImport
-from ..services import audit, dossier_import
+from ..services import audit, dossier_import, legal
 from ..services.scoping import get_scoped_or_404
 from ..services.units_import import RowError
 from ..text import clean, slug
@@ -99,12 +99,33 @@ def _late(unit: AdminUnit, year: int) -> list:
     return late_dossiers(db.session, unit.id, assessment_period(year))
 
 
-def _letter_data(row) -> LateDossier:
+def _letter_data(row, new_due=None, reason: str = "") -> LateDossier:
     from ..timeutil import to_local
 
     _id, code, procedure, received, due, settled, _sent = row
     return LateDossier(code=code, procedure=procedure, received_at=to_local(received), due_on=to_local(due).date(),
-                       settled_at=to_local(settled) if settled else None)
+                       settled_at=to_local(settled) if settled else None, new_due=new_due, reason=reason)
+
+
+class LetterInputError(ValueError):
+    """The new due date or the reason typed for a letter is not usable (Vietnamese message)."""
+
+
+def _extension(values) -> tuple:
+    """(new due date, reason) for Mẫu 04's request to extend; both optional (blank: highlighted in the letter).
+
+    :raises LetterInputError: a date that is not dd/mm/yyyy or lies before today, or a reason over 300 characters.
+    """
+    from ..timeutil import local_today, parse_date
+
+    raw = clean(values.get("new_due"))
+    new_due = parse_date(raw) if raw else None
+    if raw and (new_due is None or new_due < local_today()):
+        raise LetterInputError("Ngày hẹn trả mới không hợp lệ (dd/mm/yyyy, không trước hôm nay).")
+    reason = clean(values.get("reason"))
+    if len(reason) > 300:
+        raise LetterInputError("Lý do chậm giải quyết tối đa 300 ký tự.")
+    return new_due, reason
 
 
 def _year_arg() -> int:
@@ -125,7 +146,7 @@ def late(unit_id: int):
     from ..timeutil import local_today
 
     return render_template("dossiers/late.html", unit=unit, year=year, rows=rows, today=local_today(),
-                           sent=sum(1 for r in rows if r[6] is not None))
+                           sent=sum(1 for r in rows if r[6] is not None), form=legal.citation("apology_form"))
 
 
 @bp.route("/<int:unit_id>/letters/<int:dossier_id>.docx")
@@ -138,7 +159,12 @@ def letter(unit_id: int, dossier_id: int):
     row = next((r for r in _late(unit, dossier.received_day.year) if r[0] == dossier.id), None)
     if row is None:
         abort(404)  # only overdue dossiers get a letter
-    data = letters.letter(unit_head(unit), _letter_data(row))
+    try:
+        new_due, reason = _extension(request.args)
+    except LetterInputError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".late", unit_id=unit.id, year=dossier.received_day.year), code=303)
+    data = letters.letter(unit_head(unit), _letter_data(row, new_due, reason), form=legal.cite("apology_form"))
     return _docx(data, f"thu-xin-loi_{unit.code}_{slug(dossier.code)}.docx")
 
 
@@ -160,7 +186,13 @@ def letters_action(unit_id: int):
         flash("Chưa chọn hồ sơ quá hạn nào.", "error")
         return back
     if request.form.get("action") == "download":
-        data = letters.batch(unit_head(unit), [_letter_data(r) for r in rows])
+        try:
+            new_due, reason = _extension(request.form)
+        except LetterInputError as exc:
+            flash(str(exc), "error")
+            return back
+        data = letters.batch(unit_head(unit), [_letter_data(r, new_due, reason) for r in rows],
+                             form=legal.cite("apology_form"))
         return _docx(data, f"thu-xin-loi_{unit.code}_{year}_{len(rows)}-ho-so.docx")
     sent_on = parse_date(request.form.get("sent_on"))
     if sent_on is None or sent_on > local_today() or sent_on.year < year:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..labels import KIND_HINTS
 from ..models import Case, CaseChannel, CaseKind
 from ..services import cases as case_service
 from ..services import public_cases
@@ -58,6 +59,7 @@ def form(unit_code: str):
             return redirect(url_for(".filed", code=case.tracking_code), code=303)
         status = 400
     return render_template("inbox/public_form.html", unit=unit, categories=categories(), kinds=PUBLIC_KINDS,
+                           kind_hints=KIND_HINTS,
                            errors=errors, values=values, sid=values.get("sid") or uuid.uuid4().hex), status
 
 

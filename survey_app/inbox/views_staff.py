@@ -73,6 +73,12 @@ def index():
     q = clean(request.args.get("q"))[:100]
     if q:
         query = query.where(or_(Case.tracking_code == q.upper(), Case.content.contains(q)))
+    if request.args.get("mine"):
+        query = query.where(Case.assignee_id == current_user.id)
+    if request.args.get("overdue"):
+        query = query.where(Case.state.in_(OPEN_STATES), Case.due_at < now)
+    if request.args.get("review"):
+        query = query.where(Case.state.in_(OPEN_STATES), Case.citizen_rating == case_service.DISSATISFIED)
     # overdue first, then due within three days, then answered late, then the rest by deadline
     urgency = case(
         (and_(Case.state.in_(OPEN_STATES), Case.due_at < now), 0),
@@ -87,7 +93,61 @@ def index():
     return render_template("inbox/staff_list.html", rows=rows, total=total, page=page,
                            pages=max(1, -(-total // PAGE_SIZE)), state=state, now=now, soon=now + DUE_SOON,
                            categories=categories(), channels=list(CaseChannel), states=list(CaseState),
-                           answered_late=case_service.answered_late)
+                           answered_late=case_service.answered_late, days_overdue=case_service.days_overdue,
+                           needs_review=case_service.needs_review, assignees=_assignees(),
+                           departments=_departments())
+
+
+def _assignees() -> list[User]:
+    """Who can be given cases from the visible communes (the bulk "giao xử lý" list)."""
+    units = [u.id for u in visible_units(current_user)]
+    return db.session.execute(select(User).where(User.unit_id.in_(units), User.active.is_(True),
+                                                 User.role.in_(["commune_admin", "commune_staff"]))
+                              .order_by(User.full_name)).scalars().all()
+
+
+def _departments() -> list[Department]:
+    units = [u.id for u in visible_units(current_user)]
+    return db.session.execute(select(Department).where(Department.unit_id.in_(units), Department.active.is_(True))
+                              .order_by(Department.name)).scalars().all()
+
+
+BULK = {"close": "Đóng", "assign": "Giao xử lý", "mine": "Giao cho tôi"}
+
+
+@bp.route("/bulk", methods=["POST"])
+@staff_required(can_write)
+def bulk():
+    """Bulk assign or close: the first post shows what will happen to which cases; the confirmation does it."""
+    action = request.form.get("action", "")
+    ids = request.form.getlist("case_id", type=int)[:200]
+    if action not in BULK or not ids:
+        flash("Vui lòng chọn ít nhất một phản ánh và một thao tác.", "error")
+        return redirect(url_for(".index"), code=303)
+    rows = db.session.execute(scoped(Case, current_user).where(Case.id.in_(ids)).order_by(Case.id)).scalars().all()
+    department_id = request.form.get("department_id", type=int)
+    assignee_id = current_user.id if action == "mine" else request.form.get("assignee_id", type=int)
+    if action == "assign" and not (department_id or assignee_id):
+        flash("Vui lòng chọn phòng ban hoặc cán bộ để giao.", "error")
+        return redirect(url_for(".index"), code=303)
+    if request.form.get("confirm") != "1":
+        return render_template("inbox/bulk_confirm.html", rows=rows, action=action, label=BULK[action],
+                               department=db.session.get(Department, department_id) if department_id else None,
+                               assignee=db.session.get(User, assignee_id) if assignee_id else None,
+                               department_id=department_id, assignee_id=assignee_id)
+    if action == "close":
+        done, left = case_service.close_many(current_user, rows)
+        reasons = [(c, "chưa có câu trả lời") for c in left]
+    else:
+        done, reasons = case_service.assign_many(current_user, rows, department_id, assignee_id)
+    audit.record(current_user, "bulk_close" if action == "close" else "bulk_assign", "case", None,
+                 unit_id=None if current_user.city_wide else current_user.unit_id,
+                 detail={"cases": [c.id for c in done]})
+    db.session.commit()
+    flash(f"{BULK[action]}: {len(done)} phản ánh." + (
+        f" Không thực hiện được {len(reasons)}: " + "; ".join(f"{c.tracking_code} ({why})" for c, why in reasons[:10])
+        if reasons else ""), "success" if not reasons else "warning")
+    return redirect(url_for(".index"), code=303)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -21,8 +21,14 @@ from .cases import (
 )
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
+<<<<<<< HEAD
 from .kiosks import Kiosk, KioskBinding, KioskRejection
+=======
+from .kiosks import Kiosk
+from .legal import LegalCitation
+>>>>>>> main
 from .operations import ScheduledRun, StaffAlert
+from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
 from .rollups import (
     JobLock,
@@ -50,6 +56,7 @@ from .scoring import (
 )
 from .surveys import (
     Channel,
+    CheckStatus,
     QrToken,
     Questionnaire,
     QuestionnaireVersion,
@@ -61,6 +68,10 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "BatchStatus",
+    "CheckStatus",
+    "PaperBatch",
+    "PaperBatchScan",
     "ScheduledRun",
     "StaffAlert",
     "AppraisalItem",
@@ -107,8 +118,12 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+<<<<<<< HEAD
     "KioskBinding",
     "KioskRejection",
+=======
+    "LegalCitation",
+>>>>>>> main
     "Notification",
     "SuggestionBox",
     "AuditEvent",

@@ -166,7 +166,7 @@ class Case(db.Model):
     location: Mapped[str] = mapped_column(String(300), default="")
     lat: Mapped[float | None] = mapped_column()
     long: Mapped[float | None] = mapped_column()
-    # -- personal data (NĐ 13/2023): optional, only with consent, masked in lists -------------------------------
+    # -- personal data (registry key "personal_data"): optional, only with consent, masked in lists ----------
     citizen_name: Mapped[str | None] = mapped_column(String(120))
     citizen_phone: Mapped[str | None] = mapped_column(String(20))
     citizen_email: Mapped[str | None] = mapped_column(String(200))
@@ -378,10 +378,12 @@ class ApiKey(db.Model):
 
 
 class DeadlineRule(db.Model):
-    """How many (working) days a step may take for a kind of case; editable data, defaults from the laws."""
+    """How many (working) days a step may take for a kind of case, while a text is in force (effective-dated
+    data in the legal registry, ``survey_app.services.legal``): a change of law adds rows, never edits history."""
 
     __tablename__ = "deadline_rules"
-    __table_args__ = (UniqueConstraint("kind", "step"),)
+    __table_args__ = (UniqueConstraint("kind", "step", "valid_from"),
+                      CheckConstraint("valid_to is null or valid_to >= valid_from", name="valid_period"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -389,8 +391,17 @@ class DeadlineRule(db.Model):
     step: Mapped[str] = mapped_column(String(16))
     days: Mapped[int] = mapped_column(Integer)
     working_days: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: The legal basis, shown to staff.
+    #: The legal basis (text and article), shown to staff.
     basis: Mapped[str] = mapped_column(String(200), default="")
+    #: First day the rule applies (judged by the date the case was received).
+    valid_from = mapped_column(Date, nullable=False)
+    #: Last day the rule applies (empty: still in force).
+    valid_to = mapped_column(Date)
+    #: Where the figure was checked (a publication, the project's domain notes).
+    source: Mapped[str] = mapped_column(String(300), default="")
+    #: False where the current text could not be confirmed: the figure is kept and staff are told.
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
+    note: Mapped[str] = mapped_column(Text, default="")
 
 
 class CalendarDay(db.Model):

@@ -36,7 +36,7 @@ class Kiosk(db.Model):
     centre_id: Mapped[int] = mapped_column()
     counter_id: Mapped[int | None] = mapped_column()
     name: Mapped[str] = mapped_column(String(120))
-    #: 3 levels (Rất hài lòng / Hài lòng / Không hài lòng, as TT 01/2018 kiosks) or 5 (the SIPAS scale).
+    #: 3 levels (Rất hài lòng / Hài lòng / Không hài lòng, as one-stop counters' kiosks) or 5 (the SIPAS scale).
     scale: Mapped[int] = mapped_column(Integer, default=3)
     #: SHA-256 of the one-time pairing code, and when it stops working.
     pairing_hash: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -7,6 +7,7 @@ recomputes and inserts them again from a GROUP BY over the raw rows, so a rerun 
 from __future__ import annotations
 
 from sqlalchemy import JSON, Date, Float, Index, Integer, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -14,8 +15,8 @@ from .types import UTCDateTime
 
 
 class RollupResponse(db.Model):
-    """Answers per day × centre × questionnaire × question × value (suspicious responses excluded): the SIPAS
-    indices of any period and centre are sums over these rows."""
+    """Answers per day × centre × questionnaire × question × value (suspicious responses and unchecked paper forms
+    excluded): the SIPAS indices of any period and centre are sums over these rows."""
 
     __tablename__ = "rollup_responses"
     #: covering the dashboards' reads (one commune, a range of days): answered from the index alone
@@ -52,8 +53,8 @@ class RollupAnswerMonth(db.Model):
 
 
 class RollupResponseMonth(db.Model):
-    """Responses per month × commune × questionnaire (suspicious ones counted apart): the city-wide pages' counts
-    (a rollup of :class:`RollupResponseCount`)."""
+    """Responses per month × commune × questionnaire (suspicious and unchecked paper ones counted apart): the
+    city-wide pages' counts (a rollup of :class:`RollupResponseCount`)."""
 
     __tablename__ = "rollup_response_months"
     __table_args__ = (Index("ix_rollup_response_months_year_month", "year", "month", "questionnaire_id"),)
@@ -65,11 +66,19 @@ class RollupResponseMonth(db.Model):
     questionnaire_id: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
     suspicious: Mapped[int] = mapped_column(Integer)
+    #: paper forms not confirmed by the second-person check (pending or marked wrong), suspicious ones not again
+    unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @hybrid_property
+    def counted(self) -> int:
+        """The responses the indices and scores count (the same rule as ``SurveyResponse.counted``)."""
+        return self.responses - self.suspicious - self.unconfirmed
 
 
 class RollupRating(db.Model):
     """The overall (quick) rating per day × centre × questionnaire × one breakdown: counter, officer, channel,
-    procedure field (through the rated dossier) or a respondent-group answer; suspicious responses excluded."""
+    procedure field (through the rated dossier) or a respondent-group answer; suspicious responses and unchecked
+    paper forms excluded."""
 
     __tablename__ = "rollup_ratings"
     __table_args__ = (Index("ix_rollup_ratings_covering", "unit_id", "dimension", "questionnaire_id", "day", "key",
@@ -89,7 +98,8 @@ class RollupRating(db.Model):
 
 
 class RollupResponseCount(db.Model):
-    """Responses per day × centre × counter × channel × questionnaire (suspicious ones counted apart)."""
+    """Responses per day × centre × counter × channel × questionnaire (suspicious and unchecked paper ones counted
+    apart)."""
 
     __tablename__ = "rollup_response_counts"
     __table_args__ = (Index("ix_rollup_response_counts_unit_day", "unit_id", "day"),)
@@ -103,6 +113,13 @@ class RollupResponseCount(db.Model):
     questionnaire_id: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
     suspicious: Mapped[int] = mapped_column(Integer)
+    #: paper forms not confirmed by the second-person check (pending or marked wrong), suspicious ones not again
+    unconfirmed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    @hybrid_property
+    def counted(self) -> int:
+        """The responses the indices and scores count (the same rule as ``SurveyResponse.counted``)."""
+        return self.responses - self.suspicious - self.unconfirmed
 
 
 class RollupCase(db.Model):
@@ -188,6 +205,8 @@ class ScoreCache(db.Model):
     level: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict] = mapped_column(JSON)
     computed_at = mapped_column(UTCDateTime, nullable=False)
+    #: How many items were still blank (nobody had scored them) when computed.
+    blank: Mapped[int | None] = mapped_column(Integer)
 
 
 class RollupState(db.Model):

@@ -21,8 +21,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -53,6 +56,14 @@ CHANNEL_LABELS = {
     Channel.KIOSK: "Máy tính bảng",
     Channel.PAPER: "Phiếu giấy",
 }
+
+
+class CheckStatus(StrEnum):
+    """A keyed paper form's second-person check: it counts only once ``checked``."""
+
+    PENDING = "pending"
+    CHECKED = "checked"
+    REJECTED = "rejected"
 
 
 class Questionnaire(db.Model):
@@ -131,10 +142,18 @@ class SurveyResponse(db.Model):
         #: A paper form is keyed in once (its serial number within the commune).
         UniqueConstraint("questionnaire_id", "unit_id", "paper_serial"),
         CheckConstraint("channel in ('qr', 'web', 'kiosk', 'paper')", name="channel"),
+        CheckConstraint("check_status is null or (channel = 'paper' and check_status in "
+                        "('pending', 'checked', 'rejected'))", name="check_status"),
+        #: the second person is never the keyer
+        CheckConstraint("checked_by_id is null or entered_by_id is null or checked_by_id <> entered_by_id",
+                        name="second_person"),
+        #: the incremental refresh finds the days a check changed
+        Index("ix_survey_responses_checked_at", "checked_at"),
         Index("ix_survey_responses_unit_answered", "unit_id", "answered_at"),
         #: the rollup refresh recomputes whole local days
         Index("ix_survey_responses_answered_day", "answered_day"),
         Index("ix_survey_responses_received", "received_at"),
+        Index("ix_survey_responses_changed_at", "changed_at"),
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
         Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
         Index("ix_survey_responses_iphash_answered", "ip_hash", "answered_at"),
@@ -154,8 +173,10 @@ class SurveyResponse(db.Model):
     answered_at = mapped_column(UTCDateTime, nullable=False)
     #: The local (Asia/Ho_Chi_Minh) day of ``answered_at``: grouping by day is a plain column on every backend.
     answered_day = mapped_column(Date, nullable=False)
-    #: When the server stored it.
+    #: When the server first stored it: what a score as of a date may know (a queued kiosk tap arrives later).
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    #: When a later screen of the same form last added answers (the refresh recomputes that day); null if never.
+    changed_at = mapped_column(UTCDateTime)
     dossier_code: Mapped[str | None] = mapped_column(String(64))
     #: True when the dossier code came from a signed per-dossier QR (proven holder).
     dossier_verified: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -174,6 +195,40 @@ class SurveyResponse(db.Model):
     #: "clock-untrusted" (a kiosk time that could not be converted reliably), "dossier-dropped" (the dossier
     #: code was already rated, the rating kept without it), "stale-screen" (tapped on a superseded kiosk setup).
     review_flags: Mapped[str | None] = mapped_column(String(120))
+    #: Paper forms: the batch (lô phiếu giấy) it was keyed in with, and its second-person check.
+    paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batches.id"), index=True)
+    #: pending | checked | rejected for paper forms (see :class:`CheckStatus`); null for the other channels.
+    check_status: Mapped[str | None] = mapped_column(String(8))
+    #: Who checked it against the scan (never the keyer) and when; null for forms keyed before the check existed.
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    checked_at = mapped_column(UTCDateTime)
+    #: Why the checker marked it wrong.
+    check_note: Mapped[str | None] = mapped_column(String(300))
+    #: A form marked wrong frees its serial (so the corrected form can be keyed again) and keeps it here.
+    rejected_serial: Mapped[str | None] = mapped_column(String(32))
+
+    @hybrid_property
+    def unconfirmed(self) -> bool:
+        """A paper form not (yet) confirmed by the second-person check: excluded like a suspicious response."""
+        return self.channel == Channel.PAPER.value and self.check_status != CheckStatus.CHECKED.value
+
+    @unconfirmed.inplace.expression
+    @classmethod
+    def _unconfirmed_expression(cls):
+        return and_(cls.channel == Channel.PAPER.value,
+                    or_(cls.check_status.is_(None), cls.check_status != CheckStatus.CHECKED.value))
+
+    @hybrid_property
+    def counted(self) -> bool:
+        """The one rule for what indices, rollups, dashboards and scores count: not suspicious, and a paper form
+        only once checked."""
+        return not self.suspicious and not self.unconfirmed
+
+    @counted.inplace.expression
+    @classmethod
+    def _counted_expression(cls):
+        return and_(cls.suspicious.is_(False),
+                    or_(cls.channel != Channel.PAPER.value, cls.check_status == CheckStatus.CHECKED.value))
 
     answers: Mapped[list[SurveyAnswer]] = relationship(back_populates="response", cascade="all, delete-orphan")
     version: Mapped[QuestionnaireVersion] = relationship()

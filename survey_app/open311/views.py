@@ -21,7 +21,7 @@ from ..errors import MESSAGES
 from ..extensions import csrf, db
 from ..models import AdminUnit, ApiKey, Case, CaseCategory, CaseChannel, CaseKind
 from ..services import cases as case_service
-from ..services import public_cases, ratelimit
+from ..services import legal, public_cases, ratelimit
 from ..services.surveys import ip_hash
 from ..text import clean
 from ..timeutil import as_utc, format_date, utcnow
@@ -95,7 +95,7 @@ def _service(category: CaseCategory) -> dict:
 ATTRIBUTES = [
     ("kind", "singlevaluelist", "Loại: gop_y (góp ý, có thể ẩn danh), phan_anh, kien_nghi (cần họ tên và liên hệ)",
      [("gop_y", "Góp ý"), ("phan_anh", "Phản ánh"), ("kien_nghi", "Kiến nghị")]),
-    ("consent_contact", "singlevaluelist", "Người gửi đồng ý cho dùng thông tin liên hệ để trả lời (NĐ 13/2023)",
+    ("consent_contact", "singlevaluelist", "Người gửi đồng ý cho dùng thông tin liên hệ để trả lời ({personal_data})",
      [("true", "Đồng ý"), ("false", "Không")]),
     ("consent_notify", "singlevaluelist", "Người gửi đồng ý nhận thông báo tiến độ",
      [("true", "Đồng ý"), ("false", "Không")]),
@@ -116,7 +116,8 @@ def service_definition(code: str):
         raise ApiError(404, "Không có dịch vụ này. / Unknown service_code.")
     attributes = [
         {"variable": True, "code": attr, "datatype": kind, "required": False, "datatype_description": "",
-         "order": order, "description": text, "values": [{"key": k, "name": n} for k, n in values]}
+         "order": order, "description": text.format(personal_data=legal.cite("personal_data")),
+         "values": [{"key": k, "name": n} for k, n in values]}
         for order, (attr, kind, text, values) in enumerate(ATTRIBUTES, start=1)
     ]
     if _format() == "json":

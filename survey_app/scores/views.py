@@ -10,9 +10,9 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 from sqlalchemy import select
 
-from reports.scoring import operations
+from reports.scoring import operations, provenance
 from reports.scoring.data import commune_parameters
-from reports.scoring.engine import score, score_item
+from reports.scoring.engine import assessment_period, score, score_item
 from reports.scoring.guidance import guidance
 from reports.scoring.operations import ScoringError
 from reports.scoring.rules import SURVEY_PERIODS
@@ -101,7 +101,7 @@ def _survey_period(unit: AdminUnit, table) -> str:
 @staff_required()
 def unit_score_json(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    return jsonify(score(db.session, unit, _year(year)).as_dict())
+    return jsonify(provenance.score_dict(db.session, score(db.session, unit, _year(year))))
 
 
 @bp.route("/<int:unit_id>/<int:year>/guidance.json")
@@ -116,7 +116,7 @@ def unit_guidance_json(unit_id: int, year: int):
 @staff_required()
 def item_rows(unit_id: int, year: int, code: str, fmt: str):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    if fmt not in ("csv", "html"):
+    if fmt not in ("csv", "html", "json"):
         abort(404)
     try:
         item = score_item(db.session, unit, _year(year), code)
@@ -125,6 +125,14 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
     evidence = item.rows()
     if evidence is None:
         abort(404)
+    period = assessment_period(year)
+    start, end = period.start, period.end
+    evidence = provenance.with_sources(db.session, unit.id, item.item.rule, item.params, start, end, evidence)
+    share = provenance.survey_paper_share(db.session, unit.id, item.item.rule, item.params, start, end, evidence)
+    if fmt == "json":
+        return jsonify({"unit": unit.code, "year": year, "code": item.item.code, "points": item.points,
+                        "explanation": item.explanation, "columns": evidence.columns, "rows": evidence.rows,
+                        "paper_share": share.as_dict() if share else None})
     if fmt == "csv":
         from reports.exporters.cells import safe_cell
 
@@ -135,7 +143,7 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
             writer.writerow([safe_cell(v) for v in row])
         return download(("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv",
                         f"{unit.code}_{year}_{code}.csv", cache_control=None)
-    return render_template("scores/rows.html", unit=unit, year=year, item=item, evidence=evidence)
+    return render_template("scores/rows.html", unit=unit, year=year, item=item, evidence=evidence, share=share)
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>", methods=["POST"])

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, redirect, url_for
 from flask_login import current_user
 
 from reports import background
-from reports.dossier import collect, score_doc, survey_blocks, unit_head
+from reports.dossier import annual_survey_start, collect, score_doc, survey_blocks, unit_head
 from reports.exporters import report_docx, score_table, survey_summary
 from reports.scoring.engine import score
 
@@ -16,7 +16,7 @@ from ..auth.roles import can_write, staff_required
 from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit
-from ..services import audit
+from ..services import audit, legal
 from ..services.scoping import get_scoped_or_404
 
 bp = Blueprint("score_documents", __name__, url_prefix="/admin/scores")
@@ -47,9 +47,9 @@ def document(unit_id: int, year: int, name: str):
         data = {"xlsx": score_table.xlsx, "docx": score_table.docx, "pdf": score_table.pdf}[name.rsplit(".", 1)[1]](doc)
     elif name.startswith("bang-tong-hop-khao-sat"):
         result = score(db.session, unit, year)
-        blocks = survey_blocks(db.session, unit, year, result.end)
+        blocks = survey_blocks(db.session, unit, year, result.end, annual_survey_start(result))
         writer = survey_summary.xlsx if name.endswith(".xlsx") else survey_summary.docx
-        data = writer(unit_head(unit), year, blocks)
+        data = writer(unit_head(unit), year, blocks, result.end, legal.citations(result.end))
     else:
         bundle = collect(db.session, unit, year)
         data = (report_docx.bao_cao if name.startswith("bao-cao") else report_docx.to_trinh)(bundle)

@@ -16,7 +16,8 @@ from reports.scoring.table import for_year
 
 from ..auth.roles import staff_required
 from ..extensions import db
-from ..models import Role
+from ..labels import RULE_PARAMS, RULE_VALUES
+from ..models import CaseChannel, Role
 
 bp = Blueprint("scoring_rules", __name__, url_prefix="/admin/scoring-rules")
 
@@ -30,12 +31,59 @@ def _city_admin(user) -> bool:
 def index(year: int):
     if not 2020 <= year <= 2100:
         abort(404)
-    table = for_year(year)
+    table = for_year(year).for_unit_kind("default")  # the decision's own words (thôn, tổ dân phố)
     current = overrides(db.session, table.id)
     items = [(item, {**item.params, **current.get(item.code, {})}, current.get(item.code), RULES[item.rule][1])
              for item in table.items if item.mode == "computed"]
     return render_template("scores/rules.html", table=table, year=year, items=items, json=json,
-                           editable=_city_admin(current_user))
+                           editable=_city_admin(current_user), param_labels=RULE_PARAMS, rule_values=RULE_VALUES,
+                           channel_choices=[(c.value, c.label) for c in CaseChannel], choice_params=CHOICES)
+
+
+#: Text parameters that take one of a few codes (shown as a list with Vietnamese words).
+CHOICES = {"mode": ("all_or_nothing", "linear"), "questionnaire": ("centre-service", "annual-friendly-government"),
+           "period": ("year", "q1", "q2", "q3", "q4")}
+
+
+def _plain(message: str) -> str:
+    """The rules' messages name parameters and values by code: say them in words."""
+    for code, (words, _unit) in RULE_PARAMS.items():
+        message = message.replace(f"“{code}”", f"“{words}”").replace(f"{code} chỉ nhận", f"“{words}” chỉ nhận")
+    for code, words in RULE_VALUES.items():
+        message = message.replace(code, f"“{words}”")
+    return message
+
+
+def _number(raw: str, kind: type) -> int | float:
+    """'0,25' or '0.25' (a Vietnamese keyboard types the comma); an int parameter refuses a fraction."""
+    value = float(raw.replace(" ", "").replace(",", "."))
+    if kind is int:
+        if value != int(value):
+            raise ValueError(raw)
+        return int(value)
+    return value
+
+
+def _params_from_fields(item) -> dict:
+    """The form's fields as parameters; a parameter kept only in JSON (a table by size) is left as it is."""
+    schema = RULES[item.rule][1]
+    params: dict = {}
+    for name, (kind, _low, _high) in schema.items():
+        if kind is list:
+            params[name] = request.form.getlist(name)
+        elif kind is dict or name not in request.form:
+            continue
+        elif kind in (int, float):
+            raw = request.form.get(name, "").strip()
+            if raw:
+                try:
+                    params[name] = _number(raw, kind)
+                except ValueError:
+                    words = RULE_PARAMS.get(name, (name, ""))[0]
+                    raise ScoringError(f"“{words}” phải là một số{' nguyên' if kind is int else ''}.") from None
+        else:
+            params[name] = request.form.get(name, "").strip()
+    return params
 
 
 @bp.route("/<int:year>/<code>", methods=["POST"])
@@ -47,7 +95,11 @@ def save(year: int, code: str):
     except KeyError:
         abort(404)
     try:
-        params = json.loads(request.form.get("params") or "{}")
+        if request.form.get("form") == "fields":
+            current = overrides(db.session, table.id).get(item.code, {})
+            params = {**current, **_params_from_fields(item)}
+        else:
+            params = json.loads(request.form.get("params") or "{}")
         operations.set_override(current_user, table, item, params)
     except json.JSONDecodeError:
         db.session.rollback()
@@ -55,7 +107,7 @@ def save(year: int, code: str):
         return redirect(url_for(".index", year=year) + f"#rule-{code}", code=303)
     except ScoringError as exc:
         db.session.rollback()
-        flash(f"Mục {code}: {exc}", "error")
+        flash(f"Mục {code}: {_plain(str(exc))}", "error")
         return redirect(url_for(".index", year=year) + f"#rule-{code}", code=303)
     db.session.commit()
     flash(f"Đã lưu tham số mục {code}; điểm của mọi đơn vị dùng tham số mới từ lần tính sau.", "success")

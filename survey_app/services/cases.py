@@ -24,14 +24,13 @@ from ..models import (
     CaseEvent,
     CaseKind,
     CaseState,
-    DeadlineRule,
     Department,
     Role,
     User,
 )
 from ..text import clean, scrub
 from ..timeutil import utcnow
-from . import notify, workdays
+from . import legal, notify, workdays
 
 CONTENT_MAX = 5000
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -153,10 +152,10 @@ def _photo_problem(photo: Photo) -> str | None:
     return None
 
 
-def rule_days(kind: str, step: str) -> tuple[int, bool]:
-    row = db.session.execute(
-        select(DeadlineRule).where(DeadlineRule.kind == kind, DeadlineRule.step == step)
-    ).scalar_one_or_none()
+def rule_days(kind: str, step: str, received_at: datetime | None = None) -> tuple[int, bool]:
+    """(days, working days?) of the rule in force on the day the case was received (the legal registry)."""
+    on = workdays.to_local(received_at).date() if received_at else None
+    row = legal.deadline_rule(kind, step, on)
     if row is not None:
         return row.days, row.working_days
     return DEFAULT_RULES[(kind, step)], True
@@ -184,8 +183,8 @@ def file_case(ci: CaseInput) -> tuple[Case, bool]:
         field_name, message = next(iter(errors.items()))
         raise CaseError(message, 400, field_name)
     received_at = ci.received_at or utcnow()
-    answer_days, answer_working = rule_days(ci.kind, "answer")
-    transfer_days, transfer_working = rule_days(ci.kind, "transfer")
+    answer_days, answer_working = rule_days(ci.kind, "answer", received_at)
+    transfer_days, transfer_working = rule_days(ci.kind, "transfer", received_at)
     due = workdays.deadline(received_at, answer_days, answer_working)
     case = Case(
         tracking_code=_tracking_code(), unit_id=ci.unit_id, channel=ci.channel, kind=ci.kind,
@@ -327,7 +326,7 @@ def pending_extension(case: Case) -> CaseEvent | None:
 
 
 def request_extension(actor: User, case: Case, days: int, reason: str) -> None:
-    limit, working = rule_days(case.kind, "extension")
+    limit, working = rule_days(case.kind, "extension", case.received_at)
     if case.state_enum not in OPEN:
         raise CaseError("Chỉ gia hạn được phản ánh đang xử lý.", 409)
     if not 1 <= days <= limit:
@@ -381,6 +380,7 @@ def view_contact(actor: User, case: Case) -> None:
 
 
 RATINGS = {3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng"}
+DISSATISFIED = 1
 
 
 def rate(case: Case, rating: int, reason: str = "") -> None:
@@ -393,6 +393,44 @@ def rate(case: Case, rating: int, reason: str = "") -> None:
         raise CaseError("Mức đánh giá không hợp lệ.", 400, "rating")
     case.citizen_rating, case.citizen_rating_reason, case.rated_at = rating, clean(reason)[:500] or None, utcnow()
     _event(case, None, "rated", case.state_enum, case.state_enum, detail={"rating": rating})
+    if rating == DISSATISFIED and case.state_enum in (CaseState.ANSWERED, CaseState.CLOSED):
+        # back to whoever answered it, with the citizen's words (the answer stays answered until it is answered again)
+        _move(case, None, "review_requested", (CaseState.ANSWERED, CaseState.CLOSED), CaseState.IN_PROGRESS,
+              case.citizen_rating_reason)
+        case.closed_at = None
+
+
+def needs_review(case: Case) -> bool:
+    """"Cần xem lại": the citizen was not satisfied with the answer and the case is open again."""
+    return case.citizen_rating == DISSATISFIED and case.state_enum.type == "open"
+
+
+def days_overdue(case: Case, now: datetime | None = None) -> int:
+    """Whole days past the deadline of an open case (0 when not overdue)."""
+    if not overdue(case, now):
+        return 0
+    return max(1, ((now or utcnow()) - case.due_at).days)
+
+
+def close_many(actor: User, cases: list[Case]) -> tuple[list[Case], list[Case]]:
+    """Close every answered case of the list; return (closed, left as they were)."""
+    closed = [c for c in cases if c.state_enum == CaseState.ANSWERED]
+    for c in closed:
+        close(actor, c)
+    return closed, [c for c in cases if c not in closed]
+
+
+def assign_many(actor: User, cases: list[Case], department_id: int | None, assignee_id: int | None
+                ) -> tuple[list[Case], list[tuple[Case, str]]]:
+    """Assign each open case; a case of another commune than the department or officer is left with the reason."""
+    done, left = [], []
+    for c in cases:
+        try:
+            assign(actor, c, department_id, assignee_id)  # checks everything before it changes anything
+            done.append(c)
+        except CaseError as exc:
+            left.append((c, str(exc)))
+    return done, left
 
 
 def set_public_content(actor: User, case: Case, text: str, reason: str) -> None:

@@ -11,11 +11,11 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font
 
-from ..models import Channel, QuestionnaireVersion, ServiceCentre, User
+from ..models import Channel, PaperBatch, QuestionnaireVersion, ServiceCentre, User
 from ..surveys.definition import Definition, ParsedAnswers, read_answers
 from ..text import clean
 from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date
-from . import surveys
+from . import paper_batches, surveys
 from .units_import import RowError
 
 SERIAL, DAY, COUNTER = "Số phiếu", "Ngày", "Quầy"
@@ -150,11 +150,15 @@ def parse_file(data: bytes, filename: str, version: QuestionnaireVersion, centre
     return PaperImport(rows, errors)
 
 
-def apply(result: PaperImport, version: QuestionnaireVersion, centre: ServiceCentre, actor: User) -> int:
-    """Store every parsed row (call only when ``result.errors`` is empty)."""
+def apply(result: PaperImport, version: QuestionnaireVersion, centre: ServiceCentre, actor: User,
+          batch: PaperBatch) -> int:
+    """Store every parsed row into ``batch``, waiting for the second-person check (call only when
+    ``result.errors`` is empty)."""
     for row in result.rows:
-        surveys.submit_response(version, row.answers, surveys.Submission(
+        response, created = surveys.submit_response(version, row.answers, surveys.Submission(
             unit_id=centre.unit_id, centre_id=centre.id, counter_id=row.counter_id, channel=Channel.PAPER.value,
-            client_id=f"paper:{centre.unit_id}:{version.questionnaire_id}:{row.serial}", answered_at=row.answered_at,
+            client_id=f"paper:{batch.id}:{row.serial}", answered_at=row.answered_at,
             entered_by=actor, paper_serial=row.serial))
+        if created:
+            paper_batches.keyed(actor, batch, response)
     return len(result.rows)

@@ -18,6 +18,10 @@ from ..timeutil import local_day, local_today, utcnow
 #: A response is flagged "burst" when the same (hashed) address sent this many in the window before it.
 BURST_COUNT = 5
 BURST_WINDOW = timedelta(minutes=10)
+#: How long after the first "Gửi" the later screens of the same form may still add to that response.
+STEP_WINDOW = timedelta(hours=1)
+#: Channels whose form has several screens (a kiosk tap and a paper row are sent whole).
+STEP_CHANNELS = ("qr", "web")
 
 
 class SurveyError(ValueError):
@@ -196,3 +200,48 @@ def paper_serial_used(questionnaire_id: int, unit_id: int, serial: str) -> bool:
         select(SurveyResponse.id).where(SurveyResponse.questionnaire_id == questionnaire_id,
                                         SurveyResponse.unit_id == unit_id, SurveyResponse.paper_serial == serial)
     ).first() is not None
+
+
+def stored_values(response: SurveyResponse | None) -> dict[str, list[int]]:
+    """The scale/option values a response holds, by question key (to judge follow-ups of later screens)."""
+    values: dict[str, list[int]] = {}
+    for answer in response.answers if response is not None else ():
+        if answer.value is not None:
+            values.setdefault(answer.question_key, []).append(answer.value)
+    return values
+
+
+def continuable(response: SurveyResponse | None, version: QuestionnaireVersion, source: Submission) -> bool:
+    """Whether a later screen of a form may add to this response: same form, same place, still fresh."""
+    return (response is not None and response.version_id == version.id and response.centre_id == source.centre_id
+            and response.counter_id == source.counter_id and response.channel in STEP_CHANNELS
+            and utcnow() - response.answered_at <= STEP_WINDOW)
+
+
+def continue_response(response: SurveyResponse, version: QuestionnaireVersion, answers: ParsedAnswers,
+                      keys: set[str], source: Submission) -> SurveyResponse:
+    """Replace one screen's answers of a response begun on an earlier screen of the same form (same idempotency
+    token): the citizen may stop after any screen and it stays one response. Re-sending a screen is harmless.
+
+    :param response: the stored response (found by its ``client_id``).
+    :param answers: the screen's validated answers.
+    :param keys: the question keys of that screen; their stored answers are replaced.
+    :param source: the same origin the response was created with.
+    """
+    if answers.errors:
+        raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
+    if not continuable(response, version, source):
+        raise SurveyError("Phiếu này đã được gửi và không còn bổ sung được. Cảm ơn Ông/Bà!", 409)
+    if source.dossier_code and not response.dossier_verified and source.dossier_code != response.dossier_code:
+        if dossier_already_rated(version.questionnaire_id, response.unit_id, source.dossier_code):
+            raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
+        response.dossier_code = source.dossier_code
+    if source.honeypot and not response.suspicious:
+        response.suspicious, response.suspicious_reason = True, "honeypot"
+    response.answers = [a for a in response.answers if a.question_key not in keys] + [
+        SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
+    # the rollup refresh picks up the days of responses changed since its last run; received_at stays the first
+    # storing, which is what a score as of a date may know
+    response.changed_at = utcnow()
+    db.session.flush()
+    return response

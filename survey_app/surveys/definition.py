@@ -101,6 +101,14 @@ class Definition:
     def quick_question(self) -> Question | None:
         return next((q for q in self.questions.values() if q.quick), None)
 
+    @property
+    def steps(self) -> tuple[Section, ...]:
+        """The sections one per screen, the quick (overall) rating's section first: a citizen who answers only
+        that one and taps "Gửi ngay" has sent a complete response."""
+        quick = self.quick_question
+        first = [s for s in self.sections if quick is not None and quick in s.questions]
+        return tuple(first + [s for s in self.sections if s not in first])
+
     def element_name(self, key: str, lang: str = "vi") -> str:
         for element_key, name in self.elements:
             if element_key == key:
@@ -185,10 +193,13 @@ ERRORS = {
 }
 
 
-def read_answers(definition: Definition, get_list, lang: str = "vi") -> ParsedAnswers:
+def read_answers(definition: Definition, get_list, lang: str = "vi", keys: set[str] | None = None,
+                 known: dict[str, list[int]] | None = None) -> ParsedAnswers:
     """Read answers from a form (``get_list(name) -> list[str]``), checking types, ranges and lengths.
 
     Form field names are ``q-<question key>``. Nothing is pre-filled: an unanswered question has no row.
+    ``keys`` limits the reading to one screen's questions (a multi-step form); ``known`` gives the values
+    already stored, so a follow-up whose trigger was answered on an earlier screen is judged by it.
     """
     parsed = ParsedAnswers()
 
@@ -196,6 +207,8 @@ def read_answers(definition: Definition, get_list, lang: str = "vi") -> ParsedAn
         parsed.errors[key] = ERRORS[code].get(lang, ERRORS[code]["vi"]).format(**fmt)
 
     for key, question in definition.questions.items():
+        if keys is not None and key not in keys:
+            continue
         raw = [clean(v) for v in get_list(f"q-{key}")]
         raw = [v for v in raw if v != ""]
         if question.type == "text":
@@ -227,7 +240,7 @@ def read_answers(definition: Definition, get_list, lang: str = "vi") -> ParsedAn
     # follow-ups only count when their trigger holds
     for key, question in definition.questions.items():
         if question.follow_up_of:
-            trigger = parsed.values.get(question.follow_up_of, [])
+            trigger = parsed.values.get(question.follow_up_of, (known or {}).get(question.follow_up_of, []))
             if not any(v in question.show_if for v in trigger):
                 parsed.values.pop(key, None)
                 parsed.texts.pop(key, None)

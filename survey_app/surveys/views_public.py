@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from sqlalchemy import select
@@ -25,14 +26,22 @@ UI = {
            "switch": "English", "anon": "Phiếu ẩn danh: không hỏi họ tên, số điện thoại.",
            "rate": "Ông/Bà gửi quá nhiều phiếu trong thời gian ngắn. Vui lòng chờ một lát rồi bấm Gửi lại; "
                    "các câu trả lời vẫn được giữ.",
-           "thanks_title": "Cảm ơn Ông/Bà!", "again": "Về trang chủ", "counter": "Quầy"},
+           "thanks_title": "Cảm ơn Ông/Bà!", "again": "Về trang chủ", "counter": "Quầy",
+           "send_now": "Gửi ngay", "send": "Gửi", "next": "Tiếp", "more": "Trả lời thêm {n} phần (không bắt buộc)",
+           "progress": "Phần {k}/{n}", "stop_any_time": "Bấm “Gửi” bất cứ lúc nào: các câu đã trả lời được giữ lại.",
+           "expired": "Phiếu này đã hết hạn bổ sung. Vui lòng quét lại mã QR để đánh giá.",
+           "feedback": "Gửi góp ý, phản ánh, kiến nghị cho UBND", "results": "Xem kết quả đánh giá công khai"},
     "en": {"submit": "Send", "required": "required", "section": "Part", "of": "/",
            "errors": "Please check the questions marked below. Your other answers are kept.",
            "dossier": "Dossier code (optional, on your appointment slip)", "dossier_verified": "Rating for dossier",
            "switch": "Tiếng Việt", "anon": "Anonymous: we never ask your name or phone number.",
            "rate": "Too many submissions from your connection. Please wait a moment and press Send again; "
                    "your answers are kept.",
-           "thanks_title": "Thank you!", "again": "Home", "counter": "Counter"},
+           "thanks_title": "Thank you!", "again": "Home", "counter": "Counter",
+           "send_now": "Send now", "send": "Send", "next": "Next", "more": "Answer {n} more parts (optional)",
+           "progress": "Part {k}/{n}", "stop_any_time": "Press “Send” at any time: what you answered is kept.",
+           "expired": "This form can no longer be added to. Please scan the QR code again.",
+           "feedback": "Send feedback to the commune", "results": "See the published results"},
 }
 
 
@@ -61,37 +70,75 @@ def _officer_for(counter: Counter | None) -> int | None:
     return officers[0] if len(officers) == 1 else None
 
 
-def _handle(target: FormTarget, thanks_url: str):
+def _step_number(raw: str | None, total: int) -> int:
+    try:
+        return min(max(int(raw or 1), 1), total)
+    except ValueError:
+        return 1
+
+
+def _stored_as_submitted(response) -> dict[str, list[str]]:
+    """A stored response's answers in the form's shape, so a screen the citizen comes back to shows them."""
+    submitted: dict[str, list[str]] = {}
+    for answer in response.answers:
+        submitted.setdefault(f"q-{answer.question_key}", []).append(
+            str(answer.value) if answer.value is not None else answer.text or "")
+    return submitted
+
+
+def _handle(target: FormTarget, thanks_url: str, form_url: str):
+    """One screen of the form, GET or POST. The first screen is the overall rating with "Gửi ngay"; each later
+    screen is one part. The first "Gửi" creates the response under the form's idempotency token (``sid``) and
+    every later screen updates that same response."""
     lang = _lang()
     definition = survey_service.definition_of(target.version)
+    steps = definition.steps
+    step = _step_number(request.values.get("step"), len(steps))
+    keys = {q.key for q in steps[step - 1].questions}
+    sid = clean(request.values.get("sid"))[:64]
     submitted: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     message = None
     status = 200
+    ip = survey_service.ip_hash(request.remote_addr)
+    source = survey_service.Submission(
+        unit_id=target.unit.id, centre_id=target.centre.id,
+        counter_id=target.counter.id if target.counter else None, officer_id=_officer_for(target.counter),
+        channel=target.channel, client_id=sid or uuid.uuid4().hex, dossier_code=target.dossier_code,
+        dossier_verified=target.dossier_verified, lang=lang, ip_hash=ip,
+    )
+    existing = survey_service.find_by_client_id(sid) if sid else None
+    if existing is not None and not survey_service.continuable(existing, target.version, source):
+        existing = None if request.method == "GET" else existing
+    if request.method == "GET":
+        if existing is not None and step > 1:
+            submitted = _stored_as_submitted(existing)
+        if step > 1 and existing is None:
+            return redirect(form_url, code=303)
     if request.method == "POST":
         submitted = {key: request.form.getlist(key) for key in request.form}
-        parsed = read_answers(definition, request.form.getlist, lang)
+        parsed = read_answers(definition, request.form.getlist, lang, keys,
+                              survey_service.stored_values(existing))
         errors = dict(parsed.errors)
-        typed_code = clean(request.form.get("dossier_code"))[:64] or None
-        if typed_code and len(clean(request.form.get("dossier_code"))) > 64:
+        raw_code = clean(request.form.get("dossier_code"))
+        typed_code = raw_code[:64] or None
+        if len(raw_code) > 64:
             errors["dossier_code"] = "Mã hồ sơ quá dài." if lang == "vi" else "Dossier code too long."
-        ip = survey_service.ip_hash(request.remote_addr)
+        source = replace(source, dossier_code=target.dossier_code or typed_code,
+                         honeypot=bool(clean(request.form.get("website"))))
         limit, window = ratelimit.parse_limit(current_app.config["PUBLIC_RATE_LIMIT"])
         if errors:
             message, status = UI[lang]["errors"], 400
-        elif not ratelimit.hit(f"survey:{ip}", limit, window).allowed:
+        elif existing is None and step > 1:
+            message, status = UI[lang]["expired"], 409
+        elif existing is None and not ratelimit.hit(f"survey:{ip}", limit, window).allowed:
             message, status = UI[lang]["rate"], 429
         else:
-            client_id = clean(request.form.get("sid"))[:64] or uuid.uuid4().hex
-            source = survey_service.Submission(
-                unit_id=target.unit.id, centre_id=target.centre.id,
-                counter_id=target.counter.id if target.counter else None, officer_id=_officer_for(target.counter),
-                channel=target.channel, client_id=client_id,
-                dossier_code=target.dossier_code or typed_code, dossier_verified=target.dossier_verified,
-                lang=lang, ip_hash=ip, honeypot=bool(clean(request.form.get("website"))),
-            )
             try:
-                survey_service.submit_response(target.version, parsed, source)
+                if existing is None:
+                    survey_service.submit_response(target.version, parsed, source)
+                else:
+                    survey_service.continue_response(existing, target.version, parsed, keys, source)
                 db.session.commit()
             except survey_service.SurveyError as exc:
                 db.session.rollback()
@@ -99,14 +146,21 @@ def _handle(target: FormTarget, thanks_url: str):
             except IntegrityError:
                 # a concurrent retry of the same form, or the same dossier at the same moment
                 db.session.rollback()
-                if survey_service.find_by_client_id(client_id) is None:
+                if survey_service.find_by_client_id(source.client_id) is None:
                     message, status = "Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409
             if message is None:
+                if request.form.get("go") == "next" and step < len(steps):
+                    return redirect(_with_query(form_url, step=step + 1, sid=source.client_id), code=303)
                 return redirect(thanks_url, code=303)
     return render_template(
         "surveys/form.html", target=target, definition=definition, lang=lang, ui=UI[lang], errors=errors,
-        submitted=submitted, message=message, sid=submitted.get("sid", [uuid.uuid4().hex])[0],
+        submitted=submitted, message=message, sid=source.client_id, step=step, steps=steps,
+        section=steps[step - 1],
     ), status
+
+
+def _with_query(url: str, **params) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
 def _target_from_token(token: str):
@@ -130,7 +184,9 @@ def form(token: str):
     target, page, status = _target_from_token(token)
     if target is None:
         return page, status
-    return _handle(target, url_for("survey.thanks", token=token, lang=_lang()))
+    via = "web" if target.channel == Channel.WEB.value else None
+    return _handle(target, url_for("survey.thanks", token=token, lang=_lang()),
+                   url_for("survey.form", token=token, lang=_lang(), via=via))
 
 
 @bp.route("/q/<token>/thanks")
@@ -157,12 +213,14 @@ def dossier_form(signed: str):
     questionnaire = survey_service.questionnaire_by_code(qr.CENTRE_QUESTIONNAIRE)
     version = survey_service.current_version(questionnaire.id)
     lang = _lang()
-    if request.method == "GET" and survey_service.dossier_already_rated(questionnaire.id, claim.unit_id,
-                                                                        claim.dossier_code):
+    # a later screen of the form the holder began (``sid``) is theirs to continue
+    if request.method == "GET" and "sid" not in request.args and survey_service.dossier_already_rated(
+            questionnaire.id, claim.unit_id, claim.dossier_code):
         return render_template("surveys/thanks.html", definition=survey_service.definition_of(version), lang=lang,
                                ui=UI[lang], unit=centre.unit, already=True), 200
     target = FormTarget(centre.unit, centre, counter, version, Channel.QR.value, claim.dossier_code, True)
-    return _handle(target, url_for("survey.dossier_thanks", signed=signed, lang=lang))
+    return _handle(target, url_for("survey.dossier_thanks", signed=signed, lang=lang),
+                   url_for("survey.dossier_form", signed=signed, lang=lang))
 
 
 @bp.route("/q/d/<signed>/thanks")

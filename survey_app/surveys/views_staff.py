@@ -19,17 +19,20 @@ from ..downloads import download
 from ..extensions import db
 from ..models import (
     AdminUnit,
+    BatchStatus,
     Channel,
     Counter,
+    PaperBatch,
     QrToken,
     Questionnaire,
     QuestionnaireVersion,
     Role,
     ServiceCentre,
 )
-from ..services import audit, paper_import, qr, questionnaires
+from ..services import audit, paper_batches, paper_import, qr, questionnaires
 from ..services import surveys as survey_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
+from ..services.uploads import UploadError, check_evidence
 from ..surveys.definition import read_answers
 from ..text import clean, slug
 from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date
@@ -206,20 +209,29 @@ def paper_entry():
                 channel=Channel.PAPER.value, client_id=clean(request.form.get("sid"))[:64] or uuid.uuid4().hex,
                 answered_at=answered_at, entered_by=current_user, paper_serial=serial)
             try:
-                survey_service.submit_response(version, parsed, source)
+                response, created = survey_service.submit_response(version, parsed, source)
+                if created:
+                    batch = paper_batches.open_batch(current_user, centre.unit_id, version.questionnaire_id)
+                    paper_batches.keyed(current_user, batch, response)
                 db.session.commit()
             except (survey_service.SurveyError, IntegrityError) as exc:
                 db.session.rollback()
                 errors["serial"] = str(exc) if isinstance(exc, survey_service.SurveyError) else \
                     f"Phiếu số “{serial}” đã được nhập trước đây."
             else:
-                flash(f"Đã lưu phiếu số {serial}. Nhập phiếu tiếp theo.", "success")
+                flash(f"Đã lưu phiếu số {serial} vào lô phiếu giấy. Nhập phiếu tiếp theo; nhập xong, tải bản quét "
+                      "và gửi lô cho một cán bộ khác kiểm tra.", "success")
                 return redirect(url_for(".paper_entry", q=definition.code, centre_id=centre.id,
                                         day=day.strftime("%d/%m/%Y")), code=303)
         status = 400
     defaults = {"centre_id": request.args.get("centre_id", type=int), "day": request.args.get("day", "")}
+    open_batches = db.session.execute(
+        scoped(PaperBatch, current_user).where(PaperBatch.keyed_by_id == current_user.id,
+                                               PaperBatch.questionnaire_id == version.questionnaire_id,
+                                               PaperBatch.status == BatchStatus.OPEN.value)).scalars().all()
     return render_template("surveys/paper_entry.html", definition=definition, version=version, centres=centres,
-                           submitted=submitted, errors=errors, defaults=defaults, sid=uuid.uuid4().hex), status
+                           submitted=submitted, errors=errors, defaults=defaults, sid=uuid.uuid4().hex,
+                           open_batches=[(b, paper_batches.count_of(b)) for b in open_batches]), status
 
 
 @bp.route("/paper/template.<fmt>")
@@ -247,6 +259,12 @@ def paper_upload():
     if request.method == "POST":
         centre = next((c for c in centres if c.id == request.form.get("centre_id", type=int)), None)
         upload = request.files.get("file")
+        scan_files = [f for f in request.files.getlist("scans") if f and f.filename]
+        scans, scan_error = [], None
+        try:
+            scans = [paper_batches.check_scan(check_evidence(f.filename, f.read())) for f in scan_files]
+        except (UploadError, paper_batches.PaperCheckError) as exc:
+            scan_error = str(exc)
         if centre is None:
             flash("Vui lòng chọn trung tâm.", "error")
             status = 400
@@ -260,19 +278,25 @@ def paper_upload():
             report = paper_import.parse_file(upload.read(paper_import.MAX_BYTES + 1), upload.filename, version, centre)
             if report.errors:
                 status = 400
+            elif scan_error or not scans:
+                flash(scan_error or f"Vui lòng kèm bản quét các phiếu giấy ({paper_batches.SCAN_LABEL}): một cán "
+                      "bộ khác sẽ đối chiếu trước khi phiếu được tính. Chưa lưu phiếu nào.", "error")
+                status = 400
             else:
                 try:
-                    count = paper_import.apply(report, version, centre, current_user)
+                    batch = paper_batches.import_batch(current_user, centre.unit_id, version.questionnaire_id,
+                                                       upload.filename, scans)
+                    count = paper_import.apply(report, version, centre, current_user, batch)
                     db.session.commit()
-                except (survey_service.SurveyError, IntegrityError):
+                except (survey_service.SurveyError, paper_batches.PaperCheckError, IntegrityError):
                     db.session.rollback()
                     flash("Không nhập: có phiếu trùng số hoặc hồ sơ vừa được nhập đồng thời. Chưa lưu phiếu nào.",
                           "error")
                     status = 409
                 else:
-                    flash(f"Đã nhập {count} phiếu giấy.", "success")
-                    return redirect(url_for(".paper_upload", q=request.values.get("q", qr.CENTRE_QUESTIONNAIRE)),
-                                    code=303)
+                    flash(f"Đã nhập {count} phiếu giấy vào lô số {batch.id}, chờ một cán bộ khác kiểm tra.",
+                          "success")
+                    return redirect(url_for("paper_batches.detail", batch_id=batch.id), code=303)
     return render_template("surveys/paper_import.html", version=version, centres=centres, report=report,
                            definition=survey_service.definition_of(version)), status
 
