@@ -21,12 +21,8 @@ from .cases import (
 )
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
-<<<<<<< HEAD
 from .kiosks import Kiosk, KioskBinding, KioskRejection
-=======
-from .kiosks import Kiosk
 from .legal import LegalCitation
->>>>>>> main
 from .operations import ScheduledRun, StaffAlert
 from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
 from .ratelimit import RateCounter
@@ -118,12 +114,9 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
-<<<<<<< HEAD
     "KioskBinding",
     "KioskRejection",
-=======
     "LegalCitation",
->>>>>>> main
     "Notification",
     "SuggestionBox",
     "AuditEvent",
