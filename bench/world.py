@@ -84,8 +84,7 @@ def generate(t: Target, size: Size, log=print) -> dict:
     from flask_migrate import upgrade
 
     from survey_app.extensions import db
-
-    from .generator import (
+    from survey_app.services.demo_data import (
         CasePlan,
         DossierPlan,
         SurveyPlan,

@@ -38,6 +38,7 @@ from .scoring import provenance
 from .scoring.engine import Score, score
 from .scoring.rules import survey_period
 from .surveys import summarise
+from .topics import commune_topics
 
 Progress = Callable[[int, str], None]
 WHOLE_UNIT = "Toàn đơn vị"
@@ -140,7 +141,7 @@ def collect(session: Session, unit: AdminUnit, year: int, as_of: date | None = N
     surveys = survey_blocks(session, unit, year, result.end, annual_survey_start(result))
     return DossierBundle(score=doc, surveys=surveys,
                          feedback=feedback_figures(session, unit, result.start, result.end),
-                         generated_on=local_today())
+                         generated_on=local_today(), topics=commune_topics(session, unit.id, result.start, result.end))
 
 
 def file_names(code: str, year: int) -> dict[str, str]:
@@ -167,8 +168,10 @@ def build(bundle: DossierBundle, progress: Progress | None = None) -> dict[str, 
     files[names["report"]] = report_docx.bao_cao(bundle)
     files[names["submission"]] = report_docx.to_trinh(bundle)
     report(8, "Bảng tổng hợp khảo sát")
-    files[names["survey_xlsx"]] = survey_summary.xlsx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations)
-    files[names["survey_docx"]] = survey_summary.docx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations)
+    files[names["survey_xlsx"]] = survey_summary.xlsx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations,
+                                                        topics=bundle.topics)
+    files[names["survey_docx"]] = survey_summary.docx(doc.unit, doc.year, bundle.surveys, doc.as_of, doc.citations,
+                                                        topics=bundle.topics)
     with charts.Renderer() as renderer:
         files[names["evidence"]] = evidence_zip.build(bundle, renderer, report)
     report(98, "Đóng gói")

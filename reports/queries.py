@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import SurveyAnswer, SurveyResponse
+from survey_app.models import Case, SurveyAnswer, SurveyResponse
 from survey_app.timeutil import LOCAL_TZ
 
 #: Answers that make a response count as dissatisfied for QĐ 766: overall 1–2, result late, harassment.
@@ -91,3 +91,39 @@ def qd766_counts(session: Session, f: SurveyFilter) -> tuple[int, int]:
     rated = select(func.count()).select_from(r).where(*f.conditions(), r.id.in_(overall))
     dissatisfied = rated.where(r.id.in_(bad))
     return int(session.execute(rated).scalar()), int(session.execute(dissatisfied).scalar())
+
+
+#: Survey questions whose free text is read for topics.
+TEXT_QUESTIONS = ("comment", "overall.why")
+
+
+def free_texts(session: Session, unit_id: int, start: date, end: date,
+               limit: int = 5000) -> list[tuple[str, date, str]]:
+    """(text, local day, "survey" | "case") of a commune's survey comments and feedback in the period, newest first.
+
+    Suspicious survey responses are left out, as from every index.
+    """
+    r, a = SurveyResponse, SurveyAnswer
+    surveys = session.execute(
+        select(a.text, r.answered_day).join(r, r.id == a.response_id)
+        .where(r.unit_id == unit_id, r.suspicious.is_(False), a.question_key.in_(TEXT_QUESTIONS),
+               a.text.is_not(None), r.answered_day >= start, r.answered_day <= end)
+        .order_by(r.answered_day.desc()).limit(limit)).all()
+    cases = session.execute(
+        select(Case.content, Case.received_day)
+        .where(Case.unit_id == unit_id, Case.received_day >= start, Case.received_day <= end)
+        .order_by(Case.received_day.desc()).limit(limit)).all()
+    return [(text, day, "survey") for text, day in surveys] + [(text, day, "case") for text, day in cases]
+
+
+def free_texts_fingerprint(session: Session, unit_id: int, start: date, end: date) -> str:
+    """Changes whenever a text of :func:`free_texts` is added or removed (counts and newest ids of both sources)."""
+    r, a = SurveyResponse, SurveyAnswer
+    surveys = session.execute(
+        select(func.count(), func.max(a.id)).join(r, r.id == a.response_id)
+        .where(r.unit_id == unit_id, r.suspicious.is_(False), a.question_key.in_(TEXT_QUESTIONS),
+               a.text.is_not(None), r.answered_day >= start, r.answered_day <= end)).one()
+    cases = session.execute(
+        select(func.count(), func.max(Case.id))
+        .where(Case.unit_id == unit_id, Case.received_day >= start, Case.received_day <= end)).one()
+    return f"s{surveys[0]}:{surveys[1] or 0}/c{cases[0]}:{cases[1] or 0}"

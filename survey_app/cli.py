@@ -54,7 +54,10 @@ def units_import(path: Path) -> None:
 @with_appcontext
 def demo_command() -> None:
     """Tạo dữ liệu mẫu (chạy lại không thay đổi gì) và in thông tin đăng nhập."""
-    from bench.generator import (
+    from reports.jobs import run_refresh
+
+    from .services.demo import load_demo
+    from .services.demo_data import (
         CasePlan,
         DossierPlan,
         SurveyPlan,
@@ -63,9 +66,6 @@ def demo_command() -> None:
         generate_dossiers,
         generate_survey_responses,
     )
-    from reports.jobs import run_refresh
-
-    from .services.demo import load_demo
     from .timeutil import local_today
 
     logins = load_demo(Path(current_app.config.get("INSTANCE_DIR") or current_app.instance_path))
@@ -253,6 +253,40 @@ def reports_score(unit_code: str, year: int, as_of: str | None, as_json: bool) -
     click.echo(f"TỔNG: {number_vi(result.total)}/100 – {result.level_name}")
     for reason in result.disqualified:
         click.echo(f"Không đạt chuẩn do: {reason}")
+
+
+@reports_cli.command("topics")
+@click.option("--unit", "unit_code", required=True, help="Mã đơn vị.")
+@click.option("--from", "start_text", required=True, help="Từ ngày (dd/mm/yyyy).")
+@click.option("--to", "end_text", required=True, help="Đến ngày (dd/mm/yyyy).")
+@click.option("--json", "as_json", is_flag=True, help="In JSON.")
+def reports_topics(unit_code: str, start_text: str, end_text: str, as_json: bool) -> None:
+    """Các chủ đề người dân nói đến trong góp ý khảo sát và phản ánh: số lượng, xu hướng, ví dụ."""
+    import json
+
+    from reports.topics import commune_topics
+
+    from .timeutil import parse_date
+
+    unit = resolve_unit(unit_code)
+    start, end = parse_date(start_text), parse_date(end_text)
+    if start is None or end is None:
+        raise click.ClickException("Ngày --from/--to không hợp lệ (dd/mm/yyyy).")
+    if end < start:
+        raise click.ClickException("Ngày --to phải sau ngày --from.")
+    report = commune_topics(db.session, unit.id, start, end)
+    db.session.commit()
+    if as_json:
+        click.echo(json.dumps({"unit": unit.code, **report.as_dict()}, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"Chủ đề góp ý, phản ánh – {unit.full_name} – {start.strftime('%d/%m/%Y')} đến "
+               f"{end.strftime('%d/%m/%Y')}: {report.texts} ý kiến, {report.unassigned} không thuộc chủ đề nào.")
+    if not report.topics:
+        click.echo("Chưa đủ ý kiến để nhóm thành chủ đề.")
+    for topic in report.topics:
+        click.echo(f"- {topic.label}: {topic.count} ý kiến ({topic.trend}: {topic.first_half} → {topic.second_half})")
+        for example in topic.examples:
+            click.echo(f"    “{example}”")
 
 
 @reports_cli.command("guidance")

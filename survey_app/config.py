@@ -63,6 +63,10 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("HAILONG_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("HAILONG_LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_RATE_LIMIT": os.environ.get("HAILONG_PUBLIC_RATE_LIMIT", "30/60"),
+        "WEBHOOK_MAX_BYTES": int(os.environ.get("HAILONG_WEBHOOK_MAX_KB", "64")) * 1024,
+        "WEBHOOK_MAX_AGE_HOURS": int(os.environ.get("HAILONG_WEBHOOK_MAX_AGE_HOURS", "48")),
+        "ZALO_API_URL": os.environ.get("HAILONG_ZALO_API_URL", "https://openapi.zalo.me"),
+        "FACEBOOK_API_URL": os.environ.get("HAILONG_FACEBOOK_API_URL", "https://graph.facebook.com/v23.0"),
         # Outgoing messages (survey_app.services.senders): unset means that medium is not sent (kept queued).
         "SMTP_URL": os.environ.get("HAILONG_SMTP_URL") or None,
         "SMTP_FROM": os.environ.get("HAILONG_SMTP_FROM") or None,

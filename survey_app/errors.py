@@ -32,7 +32,7 @@ RETRY_AFTER = 30
 
 CSRF_MESSAGE = "Phiên biểu mẫu đã hết hạn hoặc thiếu mã bảo mật (CSRF). Vui lòng tải lại trang và gửi lại."
 
-JSON_PREFIXES = ("/api/", "/open311/", "/healthz", "/kiosk/api/")
+JSON_PREFIXES = ("/api/", "/open311/", "/healthz", "/kiosk/api/", "/webhooks/")
 
 
 def wants_json() -> bool:

@@ -89,10 +89,13 @@ def register_blueprints(app: Flask) -> None:
     from .alerts.views import bp as alerts_bp
     from .appraisal.views import bp as appraisal_bp
     from .auth.views import bp as auth_bp
+    from .channels.views_settings import bp as channels_bp
+    from .channels.views_webhooks import bp as webhooks_bp
     from .dashboard.views import bp as dashboard_bp
     from .dashboard.views_public import bp as transparency_bp
     from .dossiers.views import bp as dossiers_bp
     from .inbox.views_public import bp as feedback_bp
+    from .inbox.views_similar import bp as similar_bp
     from .inbox.views_staff import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .legal.views import bp as legal_bp
@@ -112,7 +115,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(paper_batches_bp)
     app.register_blueprint(feedback_bp)
     app.register_blueprint(inbox_bp)
+    app.register_blueprint(similar_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(webhooks_bp)
+    app.register_blueprint(channels_bp)
     app.register_blueprint(openapi_bp)
     app.register_blueprint(kiosk_bp)
     app.register_blueprint(kiosk_staff_bp)

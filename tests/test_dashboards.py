@@ -8,13 +8,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from bench.generator import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from reports.jobs import refresh, refresh_scores
 from reports.queries import SurveyFilter
 from reports.scoring.engine import score
 from reports.surveys import summarise
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, Officer, ServiceCentre, SurveyAnswer, SurveyResponse
+from survey_app.services.demo_data import CasePlan, SurveyPlan, generate_cases, generate_survey_responses
 from survey_app.services.surveys import current_version, definition_of, questionnaire_by_code
 from tests.conftest import PASSWORD, save_screenshot
 

@@ -15,12 +15,12 @@ from docx import Document
 from openpyxl import load_workbook
 from PIL import Image
 
-from bench.generator import DossierPlan, SurveyPlan, generate_dossiers, generate_survey_responses
 from reports.dossier import build, collect, file_names
 from reports.jobs import refresh
 from reports.scoring.engine import score
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, Dossier, ScoreAttachment, ScoreEntry
+from survey_app.services.demo_data import DossierPlan, SurveyPlan, generate_dossiers, generate_survey_responses
 from survey_app.services.workdays import end_of_local_day
 from survey_app.timeutil import LOCAL_TZ
 from tests.conftest import save_screenshot

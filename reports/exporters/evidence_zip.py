@@ -148,9 +148,9 @@ def build(bundle: DossierBundle, renderer: charts.Renderer, progress: Progress |
                         files.append(name)
                 if item.code.startswith("2.7"):
                     for name, data in (("Bang-tong-hop-khao-sat.xlsx",
-                                        survey_summary.xlsx(doc.unit, doc.year, bundle.surveys)),
+                                        survey_summary.xlsx(doc.unit, doc.year, bundle.surveys, topics=bundle.topics)),
                                        ("Bang-tong-hop-khao-sat.docx",
-                                        survey_summary.docx(doc.unit, doc.year, bundle.surveys))):
+                                        survey_summary.docx(doc.unit, doc.year, bundle.surveys, topics=bundle.topics))):
                         archive.writestr(f"{path}/{name}", data)
                         files.append(f"{path}/{name}")
                     chart = survey_chart(bundle)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from reports.metrics.sipas import Qd766Result, SipasResult, Tt01Result
+from reports.metrics.topics import TopicReport
 
 from .docx_layout import Issuer
 
@@ -178,3 +179,5 @@ class DossierBundle:
     surveys: list[SurveyBlock]
     feedback: FeedbackFigures
     generated_on: date
+    #: What citizens' comments and feedback of the period talk about (survey summary document).
+    topics: TopicReport | None = None

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from reports.metrics.sipas import CriterionIndex
+from reports.metrics.topics import TopicReport
 from survey_app.numbers import interval_vi
 
 from . import docx_layout as dl
@@ -85,8 +86,23 @@ def block_title(block: SurveyBlock) -> str:
             f"{block.end.strftime('%d/%m/%Y')})")
 
 
+TOPIC_HEADERS = ["Chủ đề", "Số ý kiến", "Nửa đầu kỳ", "Nửa sau kỳ", "Xu hướng", "Từ ngữ tiêu biểu", "Ví dụ"]
+TOPIC_NOTE = ("Nhóm góp ý trong phiếu khảo sát và phản ánh theo từ ngữ (tách từ tiếng Việt, TF-IDF, NMF); ý kiến quá "
+              "ngắn hoặc không giống ý kiến nào khác không tạo thành chủ đề. Số điện thoại, thư điện tử đã được ẩn.")
+
+
+def topic_rows(topics: TopicReport) -> list[list]:
+    return [[t.label, t.count, t.first_half, t.second_half, t.trend, ", ".join(t.terms), " | ".join(t.examples)]
+            for t in topics.topics]
+
+
+def topics_title(topics: TopicReport) -> str:
+    return (f"Chủ đề góp ý của người dân (từ {topics.start.strftime('%d/%m/%Y')} đến "
+            f"{topics.end.strftime('%d/%m/%Y')}: {topics.texts} ý kiến)")
+
+
 def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | None = None,
-         citations: dict[str, str] | None = None) -> bytes:
+         citations: dict[str, str] | None = None, topics: TopicReport | None = None) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Tổng hợp khảo sát"
@@ -114,13 +130,27 @@ def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | Non
     ws.column_dimensions["A"].width = 70
     for index in range(2, len(HEADERS) + 1):
         ws.column_dimensions[get_column_letter(index)].width = 14
+    if topics is not None:
+        sheet = wb.create_sheet("Chủ đề góp ý")
+        sheet.append([safe_cell(topics_title(topics))])
+        sheet.cell(1, 1).font = Font(bold=True, size=12)
+        sheet.append([TOPIC_NOTE])
+        sheet.append(TOPIC_HEADERS)
+        for cell in sheet[sheet.max_row]:
+            cell.font, cell.fill = bold, PatternFill("solid", fgColor="EEEEEE")
+        for row in topic_rows(topics):
+            sheet.append([safe_cell(v) for v in row])
+        if not topics.topics:
+            sheet.append(["Chưa đủ ý kiến để nhóm thành chủ đề."])
+        for letter, width in zip("ABCDEFG", (34, 11, 11, 11, 14, 40, 90), strict=True):
+            sheet.column_dimensions[letter].width = width
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
 def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | None = None,
-         citations: dict[str, str] | None = None) -> bytes:
+         citations: dict[str, str] | None = None, topics: TopicReport | None = None) -> bytes:
     document = dl.new_document(landscape=True)
     dl.header(document, unit.issuer, f"      /BTH-{unit.issuer.symbol}", None)
     dl.title(document, "Bảng tổng hợp kết quả khảo sát, đánh giá",
@@ -141,6 +171,19 @@ def docx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | Non
                        aligns=["left"] + ["center"] * 9)
         for note in block_notes(block, citations):
             dl.paragraph(document, note, italic=True, size=12)
+    if topics is not None:
+        dl.paragraph(document, topics_title(topics), bold=True, size=13)
+        dl.paragraph(document, TOPIC_NOTE, italic=True, size=12)
+        if topics.topics:
+            headers = ["Chủ đề", "Số ý kiến", "Xu hướng (nửa đầu → nửa sau kỳ)", "Ví dụ"]
+            topic_widths = [5.5, 2.0, 3.5, 14.0]
+            table = dl.grid_table(document, headers, topic_widths, size=10)
+            for t in topics.topics:
+                dl.add_row(table, [t.label, dl.number_vi(t.count), f"{t.trend} ({t.first_half} → {t.second_half})",
+                                   "\n".join(f"“{e}”" for e in t.examples)], topic_widths, size=10,
+                           aligns=["left", "center", "center", "left"])
+        else:
+            dl.paragraph(document, "Chưa đủ ý kiến để nhóm thành chủ đề.", italic=True)
     dl.recipients_and_signature(document, ["Sở Nội vụ thành phố", "Lưu: VT, VHXH."],
                                 ("NGƯỜI LẬP BIỂU",))
     return dl.to_bytes(document)

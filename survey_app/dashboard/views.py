@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.scoring.guidance import city_outlook
+from reports.topics import commune_topics
 
 from ..auth.roles import staff_required
 from ..downloads import download
@@ -76,9 +77,12 @@ def commune(unit_id: int):
                                  .order_by(ServiceCentre.name)).scalars().all()
     score = figures.score_summary(db.session, unit, data["end"].year)
     weeks = figures.collection_weeks(db.session, unit, data["end"])
+    topics = commune_topics(db.session, unit.id, data["start"], data["end"])
+    db.session.commit()  # keeps the topics for the next view of the same period
     return with_chart_csp(render_template(
         "dashboard/commune.html", unit=unit, data=data, charts=figures.commune_charts(data), centres=centres,
-        score=score, weeks=weeks, pct=figures.pct, units=visible_units(current_user)))
+        score=score, weeks=weeks, pct=figures.pct, units=visible_units(current_user),
+        topics=topics))
 
 
 @bp.route("/<int:unit_id>/data.json")

@@ -11,8 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..labels import KIND_HINTS
 from ..models import Case, CaseChannel, CaseKind
+from ..models.cases import OPEN_STATES
 from ..services import cases as case_service
 from ..services import public_cases
+from ..services.similar import similar_open_cases
 from ..text import clean
 from ..timeutil import LOCAL_TZ
 from .common import categories, photos_from_request, public_rate_limited, unit_by_code
@@ -66,7 +68,9 @@ def form(unit_code: str):
 @bp.route("/phan-anh/da-gui/<code>")
 def filed(code: str):
     case = _case_by_code(code)
-    return render_template("inbox/filed.html", case=case)
+    alike = similar_open_cases(case.unit_id, case.content, case.location, case.category_id, exclude_id=case.id) \
+        if case.state in OPEN_STATES else []
+    return render_template("inbox/filed.html", case=case, alike=len(alike))
 
 
 def _case_by_code(code: str) -> Case:
@@ -96,9 +100,14 @@ def lookup():
 def _lookup_page(case: Case, rate_error: str | None = None, status: int = 200):
     """The tracking page reads the case only through the public view: progress for any case, text and answer
     only for a public one."""
+    shared = case_service.shared_case(case)
+    merged = shared.id != case.id
     return render_template("inbox/lookup.html", case=public_cases.tracking_view(case),
                            public=public_cases.public_view(case), code=case.tracking_code, not_found=False,
-                           ratings=case_service.RATINGS, rate_error=rate_error), status
+                           ratings=case_service.RATINGS, rate_error=rate_error,
+                           shared_code=shared.tracking_code if merged else None,
+                           shared_public=public_cases.public_view(shared) if merged else None,
+                           shared_published=merged and shared.published_at is not None), status
 
 
 @bp.route("/tra-cuu/<code>/danh-gia", methods=["POST"])
@@ -137,8 +146,11 @@ def public_list(unit_code: str):
         query = query.where(Case.received_at >= start, Case.received_at < end)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar()
     page = max(1, request.args.get("page", 1, type=int))
-    rows = [public_cases.public_view(c) for c in db.session.execute(
-        query.order_by(Case.published_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars()]
+    found = db.session.execute(
+        query.order_by(Case.published_at.desc()).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).scalars().all()
+    rows = [public_cases.public_view(c) for c in found]
+    counts = case_service.merged_counts([c.id for c in found])
     return render_template("inbox/public_list.html", unit=unit, rows=rows, total=total, page=page,
+                           merged_counts={c.tracking_code: counts[c.id] for c in found if c.id in counts},
                            pages=max(1, -(-total // PAGE_SIZE)), categories=categories(), category_id=category_id,
                            month=month)

@@ -31,7 +31,9 @@ from ..models import (
 from ..models.cases import OPEN_STATES, STAFF_CHANNELS
 from ..services import audit, public_cases, workdays
 from ..services import cases as case_service
+from ..services import channels as channel_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
+from ..services.similar import similar_open_cases
 from ..text import clean
 from ..timeutil import LOCAL_TZ, as_utc, local_today, parse_date, utcnow
 from .common import categories, photos_from_request
@@ -209,6 +211,10 @@ def detail(case_id: int):
                                                   User.role.in_(["commune_admin", "commune_staff"]))).scalars().all()
     return render_template("inbox/staff_case.html", case=case_row, departments=departments, staff=staff,
                            pending=case_service.pending_extension(case_row), overdue=case_service.overdue(case_row),
+                           reply_via=channel_service.can_reply(case_row), merged=case_service.merged_cases(case_row),
+                           hints=similar_open_cases(case_row.unit_id, case_row.content, case_row.location,
+                                                    case_row.category_id, exclude_id=case_row.id)
+                           if case_row.state in OPEN_STATES else [],
                            contact_shown=request.args.get("contact") == "1" and _contact_logged(case_row),
                            public_preview=public_cases.public_text(case_row),
                            not_public=public_cases.why_not_public(case_row))

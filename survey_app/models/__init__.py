@@ -19,6 +19,7 @@ from .cases import (
     Notification,
     SuggestionBox,
 )
+from .channels import ChannelAccount, InboundMessage, Platform
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
 from .kiosks import Kiosk, KioskBinding, KioskRejection
@@ -60,10 +61,15 @@ from .surveys import (
     SurveyResponse,
     VersionStatus,
 )
+from .topics import TopicCache
 from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitKind
 from .users import Role, User
 
 __all__ = [
+    "TopicCache",
+    "ChannelAccount",
+    "InboundMessage",
+    "Platform",
     "BatchStatus",
     "CheckStatus",
     "PaperBatch",

@@ -170,6 +170,8 @@ class Case(db.Model):
     citizen_name: Mapped[str | None] = mapped_column(String(120))
     citizen_phone: Mapped[str | None] = mapped_column(String(20))
     citizen_email: Mapped[str | None] = mapped_column(String(200))
+    #: The sender's id on Zalo or Facebook when the case arrived as a message (answered on the same channel).
+    platform_user_id: Mapped[str | None] = mapped_column(String(64))
     #: Consent to be contacted about this case (required when any contact is given).
     consent_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Consent to receive notifications (SMS/email) about the progress.
@@ -213,6 +215,8 @@ class Case(db.Model):
     category: Mapped[CaseCategory] = relationship()
     department = relationship("Department")
     assignee = relationship("User", foreign_keys=[assignee_id])
+    #: The case this one was merged into (its answer is the shared answer).
+    merged_into = relationship("Case", remote_side=[id], foreign_keys=[merged_into_id])
     events: Mapped[list[CaseEvent]] = relationship(back_populates="case", order_by="CaseEvent.id")
     attachments: Mapped[list[CaseAttachment]] = relationship(back_populates="case", order_by="CaseAttachment.id")
 

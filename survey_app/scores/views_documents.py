@@ -11,6 +11,7 @@ from reports import background
 from reports.dossier import annual_survey_start, collect, score_doc, survey_blocks, unit_head
 from reports.exporters import report_docx, score_table, survey_summary
 from reports.scoring.engine import score
+from reports.topics import commune_topics
 
 from ..auth.roles import can_write, staff_required
 from ..downloads import download
@@ -49,7 +50,9 @@ def document(unit_id: int, year: int, name: str):
         result = score(db.session, unit, year)
         blocks = survey_blocks(db.session, unit, year, result.end, annual_survey_start(result))
         writer = survey_summary.xlsx if name.endswith(".xlsx") else survey_summary.docx
-        data = writer(unit_head(unit), year, blocks, result.end, legal.citations(result.end))
+        topics = commune_topics(db.session, unit.id, result.start, result.end)
+        db.session.commit()
+        data = writer(unit_head(unit), year, blocks, result.end, legal.citations(result.end), topics=topics)
     else:
         bundle = collect(db.session, unit, year)
         data = (report_docx.bao_cao if name.startswith("bao-cao") else report_docx.to_trinh)(bundle)

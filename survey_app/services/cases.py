@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
@@ -285,6 +285,8 @@ def publish(actor: User, case: Case) -> None:
     case.published_at = utcnow()
     _event(case, actor, "published", case.state_enum, case.state_enum, detail=detail)
     notify.on_published(case)
+    for merged in merged_cases(case):  # their citizens get the shared answer
+        notify.on_published(merged)
 
 
 def close(actor: User, case: Case) -> None:
@@ -300,10 +302,44 @@ def reject(actor: User, case: Case, reason: str) -> None:
 
 
 def merge(actor: User, case: Case, into: Case) -> None:
-    if into.id == case.id or into.unit_id != case.unit_id:
+    """Merge ``case`` into ``into`` (or the case ``into`` was itself merged into).
+
+    The citizen keeps their tracking code and is given the shared answer: at once if it is already published,
+    else when it is. Cases earlier merged into ``case`` follow it, so every group has one root.
+    """
+    root = shared_case(into)
+    if root.id == case.id or root.unit_id != case.unit_id:
         raise CaseError("Chỉ gộp được vào một phản ánh khác của cùng đơn vị.", 400, "into")
-    _move(case, actor, "merged", OPEN, CaseState.MERGED, detail={"into": into.tracking_code})
-    case.merged_into_id = into.id
+    _move(case, actor, "merged", OPEN, CaseState.MERGED, detail={"into": root.tracking_code})
+    case.merged_into_id = root.id
+    for child in merged_cases(case):
+        child.merged_into_id = root.id
+    _event(root, actor, "merge_received", root.state_enum, root.state_enum, detail={"from": case.tracking_code})
+    if root.published_at is not None:
+        notify.on_published(case)
+
+
+def shared_case(case: Case) -> Case:
+    """The case whose answer applies to ``case``: itself, or the root of the group it was merged into."""
+    seen = {case.id}
+    while case.merged_into_id is not None and case.merged_into_id not in seen:
+        seen.add(case.merged_into_id)
+        case = db.session.get(Case, case.merged_into_id)
+    return case
+
+
+def merged_cases(case: Case) -> list[Case]:
+    """The cases merged into ``case`` (each keeps its own tracking code)."""
+    return list(db.session.execute(select(Case).where(Case.merged_into_id == case.id).order_by(Case.id)).scalars())
+
+
+def merged_counts(case_ids: list[int]) -> dict[int, int]:
+    """case id → how many cases were merged into it: the "và N phản ánh tương tự" of public lists."""
+    if not case_ids:
+        return {}
+    rows = db.session.execute(select(Case.merged_into_id, func.count()).where(Case.merged_into_id.in_(case_ids))
+                              .group_by(Case.merged_into_id))
+    return {row[0]: row[1] for row in rows}
 
 
 def transfer(actor: User, case: Case, to: str, reason: str) -> None:

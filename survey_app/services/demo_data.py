@@ -175,14 +175,23 @@ def generate_survey_responses(session: Session, plan: SurveyPlan, centres: list[
     return written
 
 
+#: Comments in several wordings per subject, so the topics of the demo read like a real commune's.
 NEGATIVE_COMMENTS = [
-    "Phải chờ quá lâu, không có chỗ ngồi.", "Cán bộ hướng dẫn chưa rõ, phải đi lại nhiều lần.",
-    "Hẹn trả kết quả nhưng đến ngày vẫn chưa có.", "Phòng chờ nóng, máy lấy số hay hỏng.",
-    "Hồ sơ bị yêu cầu bổ sung giấy tờ không có trong quy định.", "Gọi điện thoại đến không ai nghe máy.",
+    "Thời gian chờ quá lâu, gần hai tiếng mới đến lượt.", "Phải chờ đợi lâu, đề nghị rút ngắn thời gian chờ.",
+    "Đông người, thời gian chờ lâu mà không có chỗ ngồi.", "Thời gian chờ đến lượt quá lâu.",
+    "Thái độ cán bộ chưa niềm nở, trả lời cộc lốc.", "Cán bộ có thái độ thiếu tôn trọng người dân.",
+    "Thái độ cán bộ tiếp nhận hồ sơ chưa thân thiện.",
+    "Hẹn trả kết quả nhưng đến ngày vẫn chưa có.", "Trả kết quả trễ hẹn, phải đi lại nhiều lần.",
+    "Kết quả trả chậm so với giấy hẹn.",
+    "Máy lấy số hay bị hỏng, phải xếp hàng.", "Phòng chờ nóng, máy lấy số không hoạt động.",
+    "Hồ sơ bị yêu cầu bổ sung giấy tờ nhiều lần.", "Yêu cầu bổ sung giấy tờ không có trong quy định.",
+    "Gọi điện thoại đến không ai nghe máy.", "Gọi điện thoại đường dây nóng mãi không ai nghe.",
 ]
 POSITIVE_COMMENTS = [
-    "Cán bộ nhiệt tình, hướng dẫn chu đáo.", "Thủ tục nhanh, trả kết quả sớm hơn hẹn.",
-    "Trung tâm sạch sẽ, có nước uống và wifi.", "Cảm ơn chị cán bộ quầy chứng thực đã hỗ trợ người già.",
+    "Cán bộ nhiệt tình, hướng dẫn chu đáo.", "Cán bộ hướng dẫn nhiệt tình, dễ hiểu.",
+    "Cán bộ rất nhiệt tình và chu đáo.", "Thủ tục nhanh, trả kết quả sớm hơn hẹn.",
+    "Trả kết quả đúng hẹn, thủ tục nhanh gọn.", "Trung tâm sạch sẽ, có nước uống và wifi.",
+    "Phòng chờ sạch sẽ, thoáng mát.", "Cảm ơn chị cán bộ quầy chứng thực đã hỗ trợ người già.",
 ]
 
 
@@ -227,14 +236,18 @@ def _flush(session: Session, responses: list[dict], answers: list[list[tuple]]) 
 CASE_CHANNEL_WEIGHTS = [("web", 30), ("app", 10), ("hotline", 20), ("zalo", 15), ("facebook", 10), ("email", 5),
                         ("reception", 10)]
 SAMPLE_TEXTS = [
-    "Đèn chiếu sáng ngõ {n} bị hỏng nhiều ngày.",
+    "Đèn chiếu sáng ngõ {n} bị hỏng nhiều ngày.", "Đèn đường tổ dân phố {n} không sáng, đi lại nguy hiểm.",
     "Rác thải tập kết không đúng giờ tại tổ dân phố {n}.",
-    "Đề nghị sửa ổ gà trên đường trước nhà số {n}.",
+    "Đề nghị thu gom rác đúng giờ ở tổ {n}, rác để qua đêm bốc mùi.",
+    "Xe thu gom rác không vào ngõ {n} hai hôm nay.",
+    "Đề nghị sửa ổ gà trên đường trước nhà số {n}.", "Mặt đường ngõ {n} xuống cấp, nhiều ổ gà.",
     "Thời gian chờ tại bộ phận một cửa quá lâu.",
     "Đề nghị hướng dẫn rõ hơn thủ tục đăng ký khai sinh.",
     "Lấn chiếm vỉa hè làm nơi bán hàng ở chợ tổ {n}.",
-    "Cống thoát nước bị tắc, ngập khi mưa.",
+    "Hàng quán lấn chiếm vỉa hè, người đi bộ phải xuống lòng đường.",
+    "Cống thoát nước bị tắc, ngập khi mưa.", "Mưa to là ngập ngõ {n} vì cống thoát nước bị tắc.",
     "Cảm ơn cán bộ tiếp nhận hồ sơ nhiệt tình.",
+    "Tiếng ồn hát karaoke đến khuya ở tổ {n}, ảnh hưởng giấc ngủ.",
 ]
 
 
