@@ -1,7 +1,7 @@
 """kiosk bindings (what a tablet showed when), refused items kept for staff, review flags on responses
 
 Revision ID: a93b27a856a6
-Revises: d2a7c5e1f9b3
+Revises: 8c20a1f0c0de
 Create Date: 2026-11-30 13:37:43.449907
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a93b27a856a6'
-down_revision = 'd2a7c5e1f9b3'
+down_revision = '8c20a1f0c0de'
 branch_labels = None
 depends_on = None
 
