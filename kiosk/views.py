@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 
 from survey_app.extensions import csrf, db
 from survey_app.models import Officer
-from survey_app.services import kiosks, ratelimit
+from survey_app.services import kiosks, ratelimit, surveys
 from survey_app.services.surveys import ip_hash
+from survey_app.timeutil import utcnow
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static",
                static_url_path="/static")
@@ -61,10 +62,15 @@ def _device():
 
 
 def _config(kiosk) -> dict:
-    officer = kiosks.officer_of(kiosk)
+    """What the tablet shows, with the binding and question version each tap will carry."""
+    binding = kiosks.sync_binding(kiosk)
+    officer = db.session.get(Officer, binding.officer_id) if binding and binding.officer_id else None
+    version = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
     return {
         "name": kiosk.name, "scale": kiosk.scale, "unit": kiosk.centre.unit.full_name, "centre": kiosk.centre.name,
         "counter": kiosk.counter.display_name if kiosk.counter else None,
+        "binding": binding.id if binding else None, "counter_id": kiosk.counter_id,
+        "officer_id": officer.id if officer else None, "question_version": version.id if version else None,
         "officer": {"name": officer.full_name, "title": officer.title, "has_photo": officer.photo_type is not None}
         if officer else None,
         "levels": [{"value": v, "label": label} for v, label in sorted(kiosks.LABELS[kiosk.scale].items(),
@@ -75,6 +81,10 @@ def _config(kiosk) -> dict:
     }
 
 
+def _server_time() -> str:
+    return utcnow().isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @bp.route("/api/pair", methods=["POST"])
 def pair():
     if not ratelimit.hit(f"kiosk-pair:{ip_hash(request.remote_addr)}", 10, 60).allowed:
@@ -83,16 +93,63 @@ def pair():
     if not isinstance(data, dict) or not isinstance(data.get("code"), str):
         raise kiosks.KioskError("Cần gửi JSON {\"code\": \"123456\"}.", 400, "malformed")
     kiosk, token = kiosks.pair(data["code"])
+    config = _config(kiosk)
     db.session.commit()
-    return jsonify({"token": token, "config": _config(kiosk)})
+    return jsonify({"token": token, "config": config, "server_time": _server_time()})
 
 
 @bp.route("/api/config")
 def config():
     kiosk = _device()
     kiosks.touch(kiosk, request.args.get("queue", type=int))
+    config = _config(kiosk)
     db.session.commit()
-    return jsonify(_config(kiosk))
+    return jsonify({**config, "server_time": _server_time()})
+
+
+@bp.route("/api/report", methods=["POST"])
+def report():
+    """The tablet reports what it holds (also when revoked or re-coded) and gets its state and configuration."""
+    kiosk, state = kiosks.identify(_bearer())
+    if not ratelimit.hit(f"kiosk:{kiosk.id}", *DEVICE_LIMIT).allowed:
+        raise kiosks.KioskError("Thiết bị gửi quá nhiều yêu cầu; sẽ tự gửi lại sau.", 429, "rate_limited")
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    kiosks.touch(kiosk, data.get("queue_length"))
+    answer = {"state": state, "server_time": _server_time(),
+              "resolutions": kiosks.resolutions(kiosk, data.get("failed"))}
+    if state == "active":
+        answer["config"] = _config(kiosk)
+    db.session.commit()
+    return jsonify(answer)
+
+
+def _staff_device():
+    """A tablet whose staff panel is being opened: any credential it held, a PIN tried at most 5 times in 5 min."""
+    kiosk, _ = kiosks.identify(_bearer())
+    if not ratelimit.hit(f"kiosk-pin:{kiosk.id}", 5, 300).allowed:
+        raise kiosks.KioskError("Nhập sai quá nhiều lần. Vui lòng chờ 5 phút.", 429, "rate_limited")
+    data = request.get_json(silent=True)
+    data = data if isinstance(data, dict) else {}
+    kiosks.check_staff_pin(kiosk, data.get("pin"))
+    return kiosk, data
+
+
+@bp.route("/api/staff/unlock", methods=["POST"])
+def staff_unlock():
+    _staff_device()
+    return jsonify({"ok": True, "server_time": _server_time()})
+
+
+@bp.route("/api/staff/discard", methods=["POST"])
+def staff_discard():
+    kiosk, data = _staff_device()
+    client_id = data.get("client_id")
+    if not isinstance(client_id, str) or not isinstance(data.get("note"), str):
+        raise kiosks.KioskError("Cần gửi JSON {\"client_id\": …, \"note\": \"lý do\"}.", 400, "malformed")
+    kiosks.discard(None, kiosk, client_id, data["note"], via="tablet")
+    db.session.commit()
+    return jsonify({"ok": True, "server_time": _server_time()})
 
 
 @bp.route("/api/officer-photo")
@@ -107,8 +164,14 @@ def officer_photo():
 
 @bp.route("/api/ratings", methods=["POST"])
 def ratings():
-    kiosk = _device()
+    kiosk, state = kiosks.identify(_bearer())
     data = request.get_json(silent=True)
+    if state != "active" and isinstance(data, dict) and isinstance(data.get("items"), list):
+        # keep what a revoked tablet reports holding (this batch included), then refuse it
+        after = data.get("queue_length")
+        kiosks.touch(kiosk, len(data["items"]) + after if isinstance(after, int) and after >= 0 else None)
+        db.session.commit()
+    kiosk = _device()
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise kiosks.KioskError("Lô dữ liệu phải là JSON {\"items\": [...]}.", 400, "malformed")
     items = data["items"]
@@ -118,7 +181,9 @@ def ratings():
     for attempt in range(2):
         try:
             results = kiosks.accept_batch(kiosk, items)
+            # the tablet sends what stays waiting after this batch: the staff page shows the count after it
             kiosks.touch(kiosk, data.get("queue_length"))
+            resolved = kiosks.resolutions(kiosk, data.get("failed"))
             db.session.commit()
             break
         except IntegrityError:
@@ -128,4 +193,5 @@ def ratings():
             if attempt:
                 raise
     current_app.logger.info("kiosk %s: %d items", kiosk_id, len(items))
-    return jsonify({"results": [r.as_dict() for r in results]})
+    return jsonify({"results": [r.as_dict() for r in results], "resolutions": resolved,
+                    "server_time": _server_time()})

@@ -1,4 +1,5 @@
-"""Staff pages for kiosks: create, pair, rename, re-bind, revoke; last contact and queue length; officer photos."""
+"""Staff pages for kiosks: create, pair, rename, re-bind, revoke; last contact, what each tablet holds and what it
+could not send; officer photos."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from survey_app.models import Counter, Kiosk, Officer, ServiceCentre, SurveyResp
 from survey_app.services import kiosks
 from survey_app.services.scoping import get_scoped_or_404, scoped
 from survey_app.surveys.qrcodes import qr_png
-from survey_app.timeutil import utcnow
+from survey_app.timeutil import local_today, utcnow
 
 bp = Blueprint("kiosk_staff", __name__, url_prefix="/admin/kiosks", template_folder="templates")
 
@@ -57,8 +58,11 @@ def index():
                                   .order_by(Counter.centre_id, Counter.number)).scalars().all()
     officers = db.session.execute(scoped(Officer, current_user).where(Officer.active.is_(True))
                                   .order_by(Officer.full_name)).scalars().all()
+    today_local = local_today()
+    silent = {k.id for k in rows if kiosks.is_silent(k, today_local)}
     return render_template("kiosk/staff_index.html", rows=rows, counts=dict(today), centres=centres,
-                           counters=counters, officers=officers, now=utcnow())
+                           counters=counters, officers=officers, now=utcnow(), silent=silent,
+                           rejections=kiosks.open_rejections([k.id for k in rows]), labels=kiosks.LABELS)
 
 
 @bp.route("/<int:kiosk_id>", methods=["POST"])
@@ -69,7 +73,7 @@ def update(kiosk_id: int):
     counter = get_scoped_or_404(Counter, counter_id, current_user) if counter_id else None
     try:
         kiosks.update(current_user, kiosk, request.form.get("name", ""), counter,
-                      request.form.get("scale", type=int) or kiosk.scale)
+                      request.form.get("scale", type=int) or kiosk.scale, request.form.get("staff_pin"))
     except kiosks.KioskError as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -96,6 +100,23 @@ def revoke(kiosk_id: int):
     kiosks.revoke(current_user, kiosk)
     db.session.commit()
     flash(f"Đã thu hồi “{kiosk.name}”. Máy không gửi được đánh giá nữa cho đến khi ghép nối lại.", "success")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/<int:kiosk_id>/rejections/discard", methods=["POST"])
+@staff_required(can_administer)
+def discard(kiosk_id: int):
+    """Give up on an item the tablet could not send, with a logged reason; the tablet drops it at next contact."""
+    kiosk = get_scoped_or_404(Kiosk, kiosk_id, current_user)
+    try:
+        kiosks.discard(current_user, kiosk, request.form.get("client_id", ""), request.form.get("note", ""),
+                       via="staff_page")
+    except kiosks.KioskError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".index"))
+    db.session.commit()
+    flash("Đã loại bỏ đánh giá không gửi được; lý do đã được ghi nhật ký.", "success")
     return redirect(url_for(".index"))
 
 

@@ -72,12 +72,19 @@ def document() -> dict:
         "answered_at": {"type": "string", "format": "date-time"},
         "aspects": {"type": "array", "items": {"type": "string",
                                                "enum": ["thoi_gian", "thai_do", "huong_dan", "co_so", "thu_tuc"]}},
-        "comment": {"type": "string", "maxLength": 1000}, "dossier_code": {"type": "string", "maxLength": 64}}}
+        "comment": {"type": "string", "maxLength": 1000}, "dossier_code": {"type": "string", "maxLength": 64},
+        # what the citizen saw and when: judged by it, not by the kiosk's setup when the batch arrives
+        "scale": {"type": "integer", "enum": [3, 5]}, "binding": {"type": "integer"},
+        "question_version": {"type": "integer"}, "counter_id": _nullable("integer"),
+        "officer_id": _nullable("integer"), "clock_offset_ms": _nullable("integer"),
+        "clock_checked_at": _nullable("string")}}
     kiosk_config = {"type": "object", "required": ["name", "scale", "levels"], "properties": {
         "name": {"type": "string"}, "scale": {"type": "integer", "enum": [3, 5]}, "unit": {"type": "string"},
         "centre": {"type": "string"}, "counter": _nullable("string"), "officer": _nullable("object"),
         "levels": {"type": "array", "items": {"type": "object"}},
-        "aspects": {"type": "array", "items": {"type": "object"}}}}
+        "aspects": {"type": "array", "items": {"type": "object"}}, "binding": _nullable("integer"),
+        "counter_id": _nullable("integer"), "officer_id": _nullable("integer"),
+        "question_version": _nullable("integer"), "server_time": {"type": "string"}}}
     return {
         "openapi": "3.0.3",
         "info": {"title": "Hài Lòng – API máy đánh giá và Open311", "version": "1",
@@ -140,7 +147,8 @@ def document() -> dict:
                     "schema": {"type": "object", "required": ["code"], "properties": {
                         "code": {"type": "string", "pattern": "^[0-9]{6}$"}}}}}},
                 "responses": {"200": _json({"type": "object", "required": ["token", "config"], "properties": {
-                    "token": {"type": "string"}, "config": _ref("KioskConfig")}}, "Đã ghép nối."), **KIOSK_ERRORS}}},
+                    "token": {"type": "string"}, "config": _ref("KioskConfig"), "server_time": {"type": "string"}}},
+                    "Đã ghép nối."), **KIOSK_ERRORS}}},
             "/kiosk/api/config": {"get": {
                 "operationId": "kioskConfig", "security": BEARER,
                 "parameters": [{"name": "queue", "in": "query", "required": False, "schema": {"type": "integer"}}],
@@ -150,12 +158,24 @@ def document() -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                     "type": "object", "required": ["items"], "properties": {
                         "items": {"type": "array", "maxItems": 100, "items": _ref("KioskItem")},
-                        "queue_length": {"type": "integer", "minimum": 0}}}}}},
+                        "queue_length": {"type": "integer", "minimum": 0},
+                        "failed": {"type": "array", "items": {"type": "string"}}}}}}},
                 "responses": {"200": _json({"type": "object", "required": ["results"], "properties": {
                     "results": {"type": "array", "items": {"type": "object", "required": ["status"], "properties": {
                         "client_id": _nullable("string"),
-                        "status": {"type": "string", "enum": ["stored", "duplicate", "rejected"]},
-                        "error": _nullable("string")}}}}}, "Kết quả từng mục."), **KIOSK_ERRORS}}},
+                        "status": {"type": "string", "enum": ["stored", "duplicate", "rejected", "discarded"]},
+                        "error": _nullable("string"), "flags": {"type": "array", "items": {"type": "string"}}}}},
+                    "resolutions": {"type": "object"}, "server_time": {"type": "string"}}},
+                    "Kết quả từng mục."), **KIOSK_ERRORS}}},
+            "/kiosk/api/report": {"post": {
+                "operationId": "kioskReport", "security": BEARER,
+                "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"queue_length": {"type": "integer", "minimum": 0},
+                                                     "failed": {"type": "array", "items": {"type": "string"}}}}}}},
+                "responses": {"200": _json({"type": "object", "required": ["state", "server_time"], "properties": {
+                    "state": {"type": "string", "enum": ["active", "revoked", "recoded"]},
+                    "server_time": {"type": "string"}, "resolutions": {"type": "object"},
+                    "config": _ref("KioskConfig")}}, "Trạng thái máy."), **KIOSK_ERRORS}}},
         },
     }
 

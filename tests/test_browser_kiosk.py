@@ -37,6 +37,7 @@ def _rate(page, label):
     page.get_by_role("button", name="Bỏ qua").click()
     page.get_by_role("button", name="Xong").click()
     page.locator("#screen-rate.active").wait_for()
+    page.wait_for_timeout(800)  # past the double-tap window: the next citizen
 
 
 def _staff(browser, live_server):
@@ -66,7 +67,7 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
     tablet.locator("#screen-rate.active").wait_for()
     assert tablet.get_by_text("Cán bộ Bạch Đằng").is_visible()
     tablet.wait_for_function(
-        "navigator.serviceWorker.ready.then(() => caches.open('hailong-kiosk-v1')).then(c => c.keys())"
+        "navigator.serviceWorker.ready.then(() => caches.open('hailong-kiosk-v2')).then(c => c.keys())"
         ".then(k => k.length >= 4)")
     save_screenshot("kiosk-tablet.png", tablet)
 
@@ -96,7 +97,10 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
     staff.goto(f"{live_server}/admin/kiosks/")
     assert staff.locator("#kiosk-table").get_by_text("Máy quầy 1").is_visible()
     staff.get_by_role("button", name="Thu hồi").click()
-    _rate(tablet, "Rất hài lòng")
+    tablet.locator("#levels").get_by_role("button", name="Rất hài lòng", exact=True).click()
+    tablet.get_by_role("button", name="Bỏ qua").click()
+    # the tablet learns it is revoked: no more ratings, the pairing screen beside what it holds
+    tablet.locator("#screen-pair.active").wait_for(timeout=15000)
     notice = tablet.locator("#status-notice")
     notice.filter(has_text="Thiết bị đã bị thu hồi").wait_for(timeout=15000)
     assert tablet.locator("#status-queue").inner_text() == "Chờ gửi: 1"

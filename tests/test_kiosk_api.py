@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
-from survey_app.models import Counter, Kiosk, ServiceCentre, SurveyAnswer, SurveyResponse, User
+from survey_app.models import Counter, Kiosk, KioskRejection, ServiceCentre, SurveyAnswer, SurveyResponse, User
 from survey_app.services import kiosks
 
 
@@ -82,7 +82,7 @@ def test_bad_items_are_reported_one_by_one_and_the_rest_stored(client, app, worl
         _item(4),  # outside a 3-level scale
         _item(3, now + timedelta(days=1)),  # in the future
         _item(3, now - timedelta(days=800)),  # years ago
-        _item(3, comment="x" * 2_000_000),  # megabytes
+        _item(3, comment="x" * 5000),  # far over the limit (a megabyte body is refused whole at the edge)
         {"client_id": "short", "value": 3, "answered_at": now.isoformat()},
         "not an object",
         _item(2, aspects=["khong-co"]),
@@ -91,10 +91,17 @@ def test_bad_items_are_reported_one_by_one_and_the_rest_stored(client, app, worl
     response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
     assert response.status_code == 200
     statuses = [r["status"] for r in response.json["results"]]
-    assert statuses == ["stored"] + ["rejected"] * 8
+    # a time that cannot be trusted is flagged, not refused: the citizen did tap
+    assert statuses == ["stored", "rejected", "stored", "stored"] + ["rejected"] * 5
+    assert [r.get("flags") for r in response.json["results"][2:4]] == [["clock-untrusted"]] * 2
     errors = [r.get("error", "") for r in response.json["results"]]
-    assert "thang 3 mức" in errors[1] and "tương lai" in errors[2] and "quá cũ" in errors[3]
-    assert len(_responses(app)) == 1
+    assert "thang 3 mức" in errors[1] and "1000 ký tự" in errors[4]
+    assert len(_responses(app)) == 3
+    with app.app_context():  # refused items with an id are kept for staff, the long comment cut
+        kept = db.session.execute(select(KioskRejection).order_by(KioskRejection.id)).scalars().all()
+        assert [k.client_id for k in kept] == [items[1]["client_id"], items[4]["client_id"], items[7]["client_id"],
+                                               items[8]["client_id"]]
+        assert len(kept[1].item["comment"]) == 200
 
 
 def test_malformed_batches_and_forged_credentials_get_json_errors(client, app, world):
@@ -145,3 +152,138 @@ def test_another_commune_cannot_manage_the_kiosk(client, app, world, auth):
     auth.login("hb.admin")
     assert "<td>Máy quầy 1</td>" not in client.get("/admin/kiosks/").get_data(as_text=True)
     assert client.post(f"/admin/kiosks/{kiosk_id}/revoke", data={"csrf_token": auth.csrf()}).status_code == 404
+
+
+def _kiosk_row(app) -> tuple[int, int]:
+    with app.app_context():
+        kiosk = db.session.execute(select(Kiosk)).scalar_one()
+        return kiosk.id, kiosks.current_binding(kiosk).id
+
+
+def _restaff(app, world, **changes):
+    with app.app_context():
+        kiosk = db.session.execute(select(Kiosk)).scalar_one()
+        actor = db.session.get(User, world["users"]["bd.admin"])
+        counter = db.session.get(Counter, changes["counter"]) if "counter" in changes else kiosk.counter
+        kiosks.update(actor, kiosk, kiosk.name, counter, changes.get("scale", kiosk.scale))
+        db.session.commit()
+
+
+def test_an_item_is_judged_by_the_binding_it_names_not_the_kiosk_now(client, app, world):
+    headers = _paired(client, app, world, scale=3)
+    _, first = _kiosk_row(app)
+    now = datetime.now(UTC)
+    queued = _item(2, now, scale=3, binding=first, clock_offset_ms=0, clock_checked_at=now.isoformat())
+    _restaff(app, world, scale=5, counter=world["counters"]["bach-dang"][1])
+    _, second = _kiosk_row(app)
+    assert second != first
+    fresh = _item(2, datetime.now(UTC), scale=5, binding=second)
+    wrong = _item(2, datetime.now(UTC), scale=5, binding=first)  # a five-level tap cannot be from a 3-level screen
+    foreign = _item(2, datetime.now(UTC), scale=5, binding=first + 1000)
+    results = client.post("/kiosk/api/ratings", json={"items": [queued, fresh, wrong, foreign]},
+                          headers=headers).json["results"]
+    assert [r["status"] for r in results] == ["stored", "stored", "rejected", "rejected"]
+    assert "thang 5 mức" in results[2]["error"] and "máy khác" in results[3]["error"]
+    stored = {r.client_id.split(":")[1]: r for r in _responses(app)}
+    with app.app_context():
+        overall = dict(db.session.execute(select(SurveyAnswer.response_id, SurveyAnswer.value)
+                                          .where(SurveyAnswer.question_key == "overall")).all())
+    old, new = stored[queued["client_id"]], stored[fresh["client_id"]]
+    assert (overall[old.id], old.counter_id, old.officer_id is not None) == (4, world["counters"]["bach-dang"][0], True)
+    assert (overall[new.id], new.counter_id, new.officer_id) == (2, world["counters"]["bach-dang"][1], None)
+
+
+def test_clock_offset_converts_and_untrusted_times_are_flagged_not_refused(client, app, world):
+    headers = _paired(client, app, world)
+    _, binding = _kiosk_row(app)
+    now = datetime.now(UTC)
+    checked = now  # the last contact (here: just after pairing)
+    slow = timedelta(days=400)
+    tapped = now + timedelta(milliseconds=500)
+    converted = _item(3, tapped - slow, binding=binding, clock_offset_ms=int(slow.total_seconds() * 1000),
+                      clock_checked_at=checked.isoformat())
+    # the clock was moved back after the last contact: the converted time lands before that contact
+    moved = _item(3, checked - timedelta(days=2), binding=binding, clock_offset_ms=0,
+                  clock_checked_at=checked.isoformat())
+    results = client.post("/kiosk/api/ratings", json={"items": [converted, moved]}, headers=headers).json["results"]
+    assert [(r["status"], r.get("flags")) for r in results] == [("stored", None), ("stored", ["clock-untrusted"])]
+    by_id = {r.client_id.split(":")[1]: r for r in _responses(app)}
+    assert abs(by_id[converted["client_id"]].answered_at - tapped) < timedelta(seconds=1)
+    assert by_id[moved["client_id"]].answered_at == checked  # clamped to what is known for sure
+    assert by_id[moved["client_id"]].review_flags == "clock-untrusted"
+    assert not by_id[moved["client_id"]].suspicious  # still counted
+
+
+def test_a_revoked_kiosk_keeps_earlier_taps_and_refuses_later_ones_visibly(client, app, world, auth):
+    headers = _paired(client, app, world)
+    kiosk_id, binding = _kiosk_row(app)
+    before = _item(3, datetime.now(UTC), binding=binding, clock_offset_ms=0,
+                   clock_checked_at=datetime.now(UTC).isoformat())
+    auth.login("bd.admin")
+    client.post(f"/admin/kiosks/{kiosk_id}/revoke", data={"csrf_token": auth.csrf("/admin/kiosks/")})
+    after = _item(2, datetime.now(UTC) + timedelta(seconds=1), binding=binding, clock_offset_ms=0,
+                  clock_checked_at=datetime.now(UTC).isoformat())
+    refused = client.post("/kiosk/api/ratings", json={"items": [before, after], "queue_length": 0}, headers=headers)
+    assert refused.status_code == 403
+    report = client.post("/kiosk/api/report", json={"queue_length": 2}, headers=headers)
+    assert report.json["state"] == "revoked" and "config" not in report.json
+    page = client.get("/admin/kiosks/").get_data(as_text=True)
+    assert "còn trên máy đã thu hồi" in page
+    html = client.post(f"/admin/kiosks/{kiosk_id}/pairing", data={"csrf_token": auth.csrf("/admin/kiosks/")}
+                       ).get_data(as_text=True)
+    code = html.split('id="pairing-code">')[1][:6]
+    assert client.post("/kiosk/api/report", json={}, headers=headers).json["state"] == "recoded"
+    token = client.post("/kiosk/api/pair", json={"code": code}).json["token"]
+    results = client.post("/kiosk/api/ratings", json={"items": [before, after], "failed": [after["client_id"]]},
+                          headers={"Authorization": f"Bearer {token}"}).json
+    assert [r["status"] for r in results["results"]] == ["stored", "rejected"]
+    assert "sau khi máy bị thu hồi" in results["results"][1]["error"]
+    # staff discard it on the staff page with a reason; the tablet learns at its next contact
+    csrf = auth.csrf("/admin/kiosks/")
+    assert "sau khi máy bị thu hồi" in client.get("/admin/kiosks/").get_data(as_text=True)
+    client.post(f"/admin/kiosks/{kiosk_id}/rejections/discard",
+                data={"csrf_token": csrf, "client_id": after["client_id"], "note": ""})
+    with app.app_context():
+        assert db.session.execute(select(KioskRejection.resolution)).scalar_one() is None  # a reason is required
+    client.post(f"/admin/kiosks/{kiosk_id}/rejections/discard",
+                data={"csrf_token": csrf, "client_id": after["client_id"], "note": "Máy bị mất, đã tìm lại"})
+    told = client.post("/kiosk/api/report", json={"failed": [after["client_id"]]},
+                       headers={"Authorization": f"Bearer {token}"}).json
+    assert told["resolutions"] == {after["client_id"]: "discarded"} and told["state"] == "active"
+    assert len(_responses(app)) == 1
+
+
+def test_the_tablet_staff_panel_needs_the_pin(client, app, world, auth):
+    headers = _paired(client, app, world)
+    assert client.post("/kiosk/api/staff/unlock", json={"pin": "1234"}, headers=headers).json["error"]["code"] == \
+        "no_pin"
+    with app.app_context():
+        kiosk = db.session.execute(select(Kiosk)).scalar_one()
+        kiosks.update(None, kiosk, kiosk.name, kiosk.counter, kiosk.scale, staff_pin="2468")
+        db.session.commit()
+    assert client.post("/kiosk/api/staff/unlock", json={"pin": "1111"}, headers=headers).status_code == 403
+    assert client.post("/kiosk/api/staff/unlock", json={"pin": "2468"}, headers=headers).status_code == 200
+
+
+def test_a_tablet_silent_for_a_whole_working_day_is_flagged(app, world):
+    from datetime import date
+
+    with app.app_context():
+        kiosk = Kiosk(unit_id=world["units"]["bach-dang"], centre_id=world["centres"]["bach-dang"], name="M",
+                      scale=3, active=True, paired_at=datetime(2026, 11, 20, 1, tzinfo=UTC),
+                      last_seen_at=datetime(2026, 11, 27, 8, tzinfo=UTC))  # Friday 15:00 in Hai Phong
+        assert not kiosks.is_silent(kiosk, date(2026, 11, 30))  # Monday: only the weekend passed
+        assert kiosks.is_silent(kiosk, date(2026, 12, 1))  # Tuesday: Monday passed without a word
+
+
+def test_items_at_the_calendar_edges_are_handled_alone(client, app, world):
+    headers = _paired(client, app, world)
+    items = [{**_item(3), "answered_at": "0001-01-01T00:00:00+01:00"},
+             {**_item(3), "answered_at": "9999-12-31T23:59:59-01:00"},
+             {**_item(3), "answered_at": "9999-12-31T20:00:00+00:00", "clock_offset_ms": 10**12,
+              "clock_checked_at": datetime.now(UTC).isoformat()},
+             _item(3, dossier_code=12345), _item(2)]
+    response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json["results"]] == ["rejected", "rejected", "stored", "rejected", "stored"]
+    assert response.json["results"][2]["flags"] == ["clock-untrusted"]

@@ -1,11 +1,17 @@
 /* Hài Lòng kiosk: every rating is written to IndexedDB first, then sent in order; the screen never waits
-   for the network. A revoked or unpaired device keeps its queue and says so on screen. */
+   for the network. Each queued rating describes itself (level and scale, binding, counter, officer, question
+   version, device time and the clock offset measured at the last contact), so the server judges it by what
+   the citizen saw. An item the server refuses moves to the "không gửi được" list with its reason, for staff.
+   A revoked or re-coded tablet shows the pairing screen beside the ratings it still holds. */
 "use strict";
 
 const IDLE_MS = 30000;
 const THANKS_MS = 5000;
 const SYNC_MS = 5000;
+const CONFIG_MS = 60000;
 const BATCH = 50;
+// A second tap on the rating buttons within this window after a tap is the same citizen's double tap.
+const DEBOUNCE_MS = 700;
 // Faces drawn as SVG (no emoji font needed): mood 2 = big smile … -2 = big frown.
 const MOOD = { 5: 2, 4: 1, 3: 0, 2: -1, 1: -2 };
 const MOOD3 = { 3: 2, 2: 1, 1: -1 };
@@ -15,29 +21,36 @@ const TONE3 = { 3: "v-good", 2: "v-ok", 1: "v-bad" };
 
 let db = null;
 let token = null;
-let config = null;
+let config = null; // what the screen shows now
+let pendingConfig = null; // a newer configuration, applied once no citizen is in progress
+let clock = null; // { offset_ms, checked_at }: server time minus device time at the last successful contact
 let current = null; // the rating being followed up
+let lastTap = 0;
 let idleTimer = null;
 let thanksTimer = null;
 let syncing = false;
-let blocked = null; // server refused the device: "revoked" or "unknown_device"
+let blocked = null; // server refused the device: "revoked", "recoded" or "unknown_device"
+let reachable = null; // null: not tried yet; true: last contact answered; false: the server could not be reached
+let staffPin = null; // the PIN typed into the staff panel (kept in memory only while the panel is open)
 
 // -- IndexedDB --------------------------------------------------------------------------------------------------
 function openDb() {
   return new Promise((resolve, reject) => {
-    const request = indexedDB.open("hailong-kiosk", 1);
+    const request = indexedDB.open("hailong-kiosk", 2);
     request.onupgradeneeded = () => {
-      request.result.createObjectStore("queue", { keyPath: "client_id" });
-      request.result.createObjectStore("meta");
+      const names = request.result.objectStoreNames;
+      if (!names.contains("queue")) request.result.createObjectStore("queue", { keyPath: "client_id" });
+      if (!names.contains("meta")) request.result.createObjectStore("meta");
+      if (!names.contains("failed")) request.result.createObjectStore("failed", { keyPath: "client_id" });
     };
     request.onsuccess = () => resolve(request.result);
     request.onerror = () => reject(request.error);
   });
 }
-function tx(store, mode, fn) {
+function tx(stores, mode, fn) {
   return new Promise((resolve, reject) => {
-    const t = db.transaction(store, mode);
-    const result = fn(t.objectStore(store));
+    const t = db.transaction(stores, mode);
+    const result = fn(Array.isArray(stores) ? stores.map((s) => t.objectStore(s)) : t.objectStore(stores));
     t.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
     t.onerror = () => reject(t.error);
   });
@@ -47,6 +60,18 @@ const metaSet = (key, value) => tx("meta", "readwrite", (s) => s.put(value, key)
 const queuePut = (item) => tx("queue", "readwrite", (s) => s.put(item));
 const queueAll = () => tx("queue", "readonly", (s) => s.getAll());
 const queueDelete = (ids) => tx("queue", "readwrite", (s) => ids.forEach((id) => s.delete(id)));
+const failedAll = () => tx("failed", "readonly", (s) => s.getAll());
+const failedDelete = (ids) => tx("failed", "readwrite", (s) => ids.forEach((id) => s.delete(id)));
+// a refused item leaves the queue and enters the failed list in one transaction: never in neither
+const moveToFailed = (entries) => tx(["queue", "failed"], "readwrite", ([queue, failed]) => entries.forEach((e) => {
+  queue.delete(e.item.client_id);
+  failed.put({ ...e.item, reason: e.reason, rejected_at: new Date().toISOString() });
+}));
+const moveToQueue = (item) => tx(["queue", "failed"], "readwrite", ([queue, failed]) => {
+  const { reason, rejected_at, ...plain } = item;
+  failed.delete(item.client_id);
+  queue.put(plain);
+});
 
 function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -54,11 +79,50 @@ function uuid() {
   return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 }
 
+// -- the server's clock -------------------------------------------------------------------------------------------
+async function measureClock(sentAt, body) {
+  const serverMs = body && Date.parse(body.server_time);
+  if (!serverMs) return;
+  const receivedAt = Date.now();
+  clock = { offset_ms: Math.round(serverMs - (sentAt + receivedAt) / 2), checked_at: body.server_time };
+  await metaSet("clock", clock);
+}
+const serverNow = () => new Date(Date.now() + (clock ? clock.offset_ms : 0));
+
+async function api(path, options) {
+  const sentAt = Date.now();
+  const response = await fetch(path, {
+    ...options,
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + token, ...(options && options.headers) },
+  });
+  const body = await response.json().catch(() => ({}));
+  if (response.status < 500) {
+    reachable = true;
+    await measureClock(sentAt, body);
+  } else {
+    reachable = false;
+  }
+  return { response, body };
+}
+
 // -- screens ----------------------------------------------------------------------------------------------------
 function show(name) {
+  if (name === "rate" && blocked) name = "pair"; // a revoked tablet takes no rating: it shows what it holds
   document.querySelectorAll(".screen").forEach((s) => s.classList.toggle("active", s.id === "screen-" + name));
   clearTimeout(idleTimer);
   if (name === "follow" || name === "thanks") idleTimer = setTimeout(() => finish(), IDLE_MS);
+  if (name === "staff") idleTimer = setTimeout(closeStaff, IDLE_MS * 4);
+  if (name === "rate" && pendingConfig && !current) {
+    config = pendingConfig;
+    pendingConfig = null;
+    renderConfig();
+    loadPhoto();
+  }
+  if (name === "pair") renderHeld();
+}
+function currentScreen() {
+  const active = document.querySelector(".screen.active");
+  return active ? active.id.replace("screen-", "") : "rate";
 }
 
 function renderConfig() {
@@ -83,7 +147,9 @@ function renderConfig() {
     const label = document.createElement("span");
     label.textContent = level.label;
     button.append(face, label);
-    button.addEventListener("click", () => rate(level.value));
+    // the scale is captured with the button: the level always means what this screen showed
+    const shown = config;
+    button.addEventListener("click", () => rate(level.value, shown));
     levels.append(button);
   }
   const aspects = document.getElementById("aspects");
@@ -150,13 +216,20 @@ async function loadPhoto() {
 }
 
 // -- rating -----------------------------------------------------------------------------------------------------
-async function rate(value) {
-  current = { client_id: uuid(), value: value, answered_at: new Date().toISOString(), aspects: [], comment: "",
-              dossier_code: "", hold: true };
-  await queuePut(current); // stored before anything else: a tap is never lost
+async function rate(value, shown) {
+  const now = Date.now();
+  if (current || blocked || now - lastTap < DEBOUNCE_MS) return; // a double tap is one rating
+  lastTap = now;
+  current = {
+    client_id: uuid(), value: value, scale: shown.scale, binding: shown.binding, question_version: shown.question_version,
+    counter_id: shown.counter_id, officer_id: shown.officer_id, answered_at: new Date(now).toISOString(),
+    clock_offset_ms: clock ? clock.offset_ms : null, clock_checked_at: clock ? clock.checked_at : null,
+    aspects: [], comment: "", dossier_code: "", hold: true,
+  };
   document.querySelectorAll(".aspect").forEach((b) => b.setAttribute("aria-pressed", "false"));
   document.getElementById("follow-comment").value = "";
   document.getElementById("follow-dossier").value = "";
+  await queuePut(current); // stored before anything else: a tap is never lost
   show("follow");
   updateStatus();
 }
@@ -165,13 +238,14 @@ async function finish(withFollowUp) {
   clearTimeout(idleTimer);
   clearTimeout(thanksTimer);
   if (current) {
+    const item = current;
     if (withFollowUp) {
-      current.aspects = Array.from(document.querySelectorAll('.aspect[aria-pressed="true"]'), (b) => b.dataset.key);
-      current.comment = document.getElementById("follow-comment").value.trim().slice(0, 1000);
-      current.dossier_code = document.getElementById("follow-dossier").value.trim().slice(0, 64);
+      item.aspects = Array.from(document.querySelectorAll('.aspect[aria-pressed="true"]'), (b) => b.dataset.key);
+      item.comment = document.getElementById("follow-comment").value.trim().slice(0, 1000);
+      item.dossier_code = document.getElementById("follow-dossier").value.trim().slice(0, 64);
     }
-    current.hold = false;
-    await queuePut(current);
+    item.hold = false;
+    await queuePut(item);
     current = null;
     if (withFollowUp !== undefined) {
       show("thanks");
@@ -185,82 +259,150 @@ async function finish(withFollowUp) {
   show("rate");
 }
 
-// -- sending ------------------------------------------------------------------------------------------------------
-async function updateStatus() {
-  const items = await queueAll();
-  const net = document.getElementById("status-net");
-  net.className = navigator.onLine ? "online" : "offline";
-  net.textContent = navigator.onLine ? "● Trực tuyến" : "● Mất kết nối – đánh giá vẫn được lưu trên máy";
-  document.getElementById("status-queue").textContent = "Chờ gửi: " + items.length;
-  document.getElementById("status-notice").textContent = blocked === "revoked"
-    ? "Thiết bị đã bị thu hồi: đánh giá được giữ trên máy. Vui lòng báo cán bộ quản trị."
-    : blocked === "unknown_device" ? "Thiết bị chưa được ghép nối lại: đánh giá được giữ trên máy. Báo cán bộ quản trị." : "";
+// -- status -------------------------------------------------------------------------------------------------------
+function hhmm(date) {
+  return date.toLocaleTimeString("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Ho_Chi_Minh" })
+    + " " + date.toLocaleDateString("vi-VN", { day: "2-digit", month: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
 }
 
-async function sync() {
-  if (syncing || !token) return;
+async function updateStatus() {
+  const waiting = (await queueAll()).filter((i) => !i.hold).length; // the citizen in progress is not waiting
+  const failed = (await failedAll()).length;
+  const lastSent = await metaGet("last_sent");
+  const net = document.getElementById("status-net");
+  let state;
+  if (blocked === "revoked") state = ["blocked", "● Đã thu hồi"];
+  else if (blocked) state = ["blocked", "● Cần ghép nối lại"];
+  else if (!navigator.onLine) state = ["offline", "● Mất kết nối – đánh giá vẫn được lưu trên máy"];
+  else if (reachable === false) state = ["offline", "● Không kết nối được máy chủ – đánh giá vẫn được lưu trên máy"];
+  else if (reachable) state = ["online", "● Trực tuyến"];
+  else state = ["pending", "● Đang kết nối…"];
+  net.className = state[0];
+  net.dataset.state = state[0];
+  net.textContent = state[1];
+  document.getElementById("status-queue").textContent = "Chờ gửi: " + waiting;
+  document.getElementById("status-failed").textContent = failed ? "Không gửi được: " + failed : "";
+  document.getElementById("status-sent").textContent = lastSent ? "Gửi lần cuối: " + hhmm(new Date(lastSent)) : "";
+  document.getElementById("status-notice").textContent = blocked === "revoked"
+    ? "Thiết bị đã bị thu hồi: đánh giá được giữ trên máy. Vui lòng báo cán bộ quản trị."
+    : blocked ? "Thiết bị cần ghép nối lại: đánh giá được giữ trên máy. Nhập mã ghép nối mới." : "";
+}
+
+function setBlocked(code) {
+  blocked = code || "revoked";
+  if (!current && currentScreen() !== "staff") show("pair");
+}
+
+// -- sending ------------------------------------------------------------------------------------------------------
+// One exchange with the server at a time: a report computed before a batch never lands after it.
+let chain = Promise.resolve();
+function serial(fn) {
+  const run = chain.then(fn, fn);
+  chain = run.catch(() => {});
+  return run;
+}
+
+function sync() {
+  if (syncing || !token || blocked) return Promise.resolve();
   syncing = true;
+  return serial(sendQueue);
+}
+
+async function sendQueue() {
   try {
     for (;;) {
       const items = (await queueAll()).filter((i) => !i.hold).sort((a, b) => a.answered_at.localeCompare(b.answered_at));
       if (!items.length) break;
       const batch = items.slice(0, BATCH).map(({ hold, ...item }) => item);
-      let response;
+      const failedIds = (await failedAll()).map((f) => f.client_id);
+      let reply;
       try {
-        response = await fetch("/kiosk/api/ratings", {
+        reply = await api("/kiosk/api/ratings", {
           method: "POST",
-          headers: { "Content-Type": "application/json", Authorization: "Bearer " + token },
-          body: JSON.stringify({ items: batch, queue_length: items.length }),
+          body: JSON.stringify({ items: batch, queue_length: items.length - batch.length, failed: failedIds }),
         });
       } catch (e) {
-        break; // offline: try again later
+        reachable = navigator.onLine ? false : reachable;
+        break; // offline or the server is down: try again later
       }
+      const { response, body } = reply;
       if (response.status === 401 || response.status === 403) {
-        const body = await response.json().catch(() => ({}));
-        blocked = (body.error && body.error.code) || "revoked";
+        setBlocked(body.error && body.error.code);
         break;
       }
-      if (!response.ok) break; // rate limited or server trouble: keep everything, retry later
-      blocked = null;
-      const body = await response.json();
-      const done = body.results.filter((r) => r.client_id).map((r) => r.client_id);
-      const rejected = body.results.filter((r) => r.status === "rejected");
-      if (rejected.length) console.warn("kiosk: rejected", rejected);
+      if (!response.ok || !Array.isArray(body.results)) break; // rate limited or server trouble: retry later
+      const byId = new Map(batch.map((i) => [i.client_id, i]));
+      const done = body.results.filter((r) => ["stored", "duplicate", "discarded"].includes(r.status))
+        .map((r) => r.client_id);
+      const refused = body.results.filter((r) => r.status === "rejected" && byId.has(r.client_id))
+        .map((r) => ({ item: byId.get(r.client_id), reason: r.error }));
       await queueDelete(done);
-      if (!done.length) break;
+      if (refused.length) await moveToFailed(refused);
+      await applyResolutions(body.resolutions);
+      if (done.length) await metaSet("last_sent", serverNow().toISOString());
+      if (!done.length && !refused.length) break;
     }
   } finally {
     syncing = false;
     updateStatus();
+    if (staffPin && currentScreen() === "staff") openFailed(); // a re-sent item refused again shows at once
   }
 }
 
-async function refreshConfig() {
-  if (!navigator.onLine) return;
+async function applyResolutions(resolutions) {
+  const ids = Object.keys(resolutions || {});
+  if (ids.length) await failedDelete(ids); // discarded by staff on the staff page, or stored by a re-send
+}
+
+function refreshConfig() {
+  return serial(report);
+}
+
+async function report() {
+  if (!token || !navigator.onLine) { updateStatus(); return; }
   try {
-    const queue = (await queueAll()).length;
-    const response = await fetch("/kiosk/api/config?queue=" + queue, { headers: { Authorization: "Bearer " + token } });
-    if (response.status === 401 || response.status === 403) {
-      const body = await response.json().catch(() => ({}));
-      blocked = (body.error && body.error.code) || "revoked";
-    } else if (response.ok) {
+    const waiting = (await queueAll()).filter((i) => !i.hold).length;
+    const failedIds = (await failedAll()).map((f) => f.client_id);
+    const { response, body } = await api("/kiosk/api/report", {
+      method: "POST", body: JSON.stringify({ queue_length: waiting, failed: failedIds }),
+    });
+    if (response.status === 401 || (response.ok && body.state !== "active")) {
+      await applyResolutions(body.resolutions);
+      setBlocked(body.state || (body.error && body.error.code));
+    } else if (response.ok && body.config) {
+      await applyResolutions(body.resolutions);
+      const wasBlocked = blocked;
       blocked = null;
-      config = await response.json();
-      await metaSet("config", config);
-      renderConfig();
-      loadPhoto();
+      await useConfig(body.config);
+      if (wasBlocked) { show("rate"); sync(); }
     }
-  } catch (e) { /* offline */ }
+  } catch (e) {
+    reachable = false;
+  }
   updateStatus();
 }
 
-// -- pairing ------------------------------------------------------------------------------------------------------
+async function useConfig(fresh) {
+  await metaSet("config", fresh);
+  if (config && JSON.stringify(config) === JSON.stringify(fresh)) return;
+  // never rebuild the screen under a citizen's finger: apply after the current citizen finishes
+  if (current || currentScreen() !== "rate") {
+    pendingConfig = fresh;
+    return;
+  }
+  config = fresh;
+  renderConfig();
+  loadPhoto();
+}
+
+// -- pairing and what the tablet still holds -----------------------------------------------------------------------
 async function pair(event) {
   event.preventDefault();
   const code = document.getElementById("pair-code").value.trim();
   const error = document.getElementById("pair-error");
   error.textContent = "";
   try {
+    const sentAt = Date.now();
     const response = await fetch("/kiosk/api/pair", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code }),
     });
@@ -269,21 +411,127 @@ async function pair(event) {
       error.textContent = body.error ? body.error.message : "Không ghép nối được.";
       return;
     }
+    reachable = true;
+    await measureClock(sentAt, body);
     token = body.token;
     config = body.config;
+    pendingConfig = null;
     await metaSet("token", token);
     await metaSet("config", config);
     blocked = null;
+    document.getElementById("pair-code").value = "";
     start();
   } catch (e) {
     error.textContent = "Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.";
   }
 }
 
+async function renderHeld() {
+  const waiting = (await queueAll()).filter((i) => !i.hold).length;
+  const failed = await failedAll();
+  const held = document.getElementById("pair-held");
+  held.hidden = !waiting && !failed.length;
+  document.getElementById("pair-held-text").textContent =
+    `Máy đang giữ ${waiting} đánh giá chờ gửi và ${failed.length} đánh giá không gửi được. `
+    + "Sau khi ghép nối lại, máy tự gửi tiếp; không xóa dữ liệu trang.";
+  renderFailedList(document.getElementById("pair-failed"), failed, false);
+}
+
+function describe(item) {
+  const label = (item.scale === 5 ? { 5: "Rất hài lòng", 4: "Hài lòng", 3: "Bình thường", 2: "Không hài lòng", 1: "Rất không hài lòng" }
+    : { 3: "Rất hài lòng", 2: "Hài lòng", 1: "Không hài lòng" })[item.value] || String(item.value);
+  // the tap's time on the server's clock, as the server will store it
+  const at = new Date(Date.parse(item.answered_at) + (item.clock_offset_ms || 0));
+  return `${label} (${item.scale || "?"} mức) · ${hhmm(at)}`;
+}
+
+function renderFailedList(list, failed, actions) {
+  list.replaceChildren();
+  for (const item of failed) {
+    const li = document.createElement("li");
+    li.dataset.clientId = item.client_id;
+    const what = document.createElement("div");
+    what.textContent = describe(item);
+    const why = document.createElement("div");
+    why.className = "reason";
+    why.textContent = "Lý do: " + (item.reason || "");
+    li.append(what, why);
+    if (actions) {
+      const resend = document.createElement("button");
+      resend.type = "button";
+      resend.textContent = "Gửi lại";
+      resend.addEventListener("click", async () => { await moveToQueue(item); await openFailed(); sync(); });
+      const note = document.createElement("input");
+      note.placeholder = "Lý do loại bỏ";
+      note.setAttribute("aria-label", "Lý do loại bỏ");
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.textContent = "Loại bỏ";
+      drop.addEventListener("click", () => discardItem(item, note.value));
+      li.append(resend, note, drop);
+    }
+    list.append(li);
+  }
+}
+
+// -- staff panel (behind the staff PIN) -----------------------------------------------------------------------------
+function openStaff() {
+  staffPin = null;
+  document.getElementById("staff-pin").value = "";
+  document.getElementById("staff-error").textContent = "";
+  document.getElementById("staff-locked").hidden = false;
+  document.getElementById("staff-open").hidden = true;
+  show("staff");
+}
+function closeStaff() {
+  staffPin = null;
+  show(blocked ? "pair" : "rate");
+}
+async function unlockStaff(event) {
+  event.preventDefault();
+  const pin = document.getElementById("staff-pin").value.trim();
+  const error = document.getElementById("staff-error");
+  try {
+    const { response, body } = await api("/kiosk/api/staff/unlock", { method: "POST", body: JSON.stringify({ pin }) });
+    if (!response.ok) { error.textContent = body.error ? body.error.message : "Không mở được."; return; }
+  } catch (e) {
+    error.textContent = "Cần kết nối máy chủ để kiểm tra mã PIN.";
+    return;
+  }
+  staffPin = pin;
+  document.getElementById("staff-locked").hidden = true;
+  document.getElementById("staff-open").hidden = false;
+  await openFailed();
+}
+async function openFailed() {
+  const failed = await failedAll();
+  document.getElementById("staff-empty").hidden = failed.length > 0;
+  renderFailedList(document.getElementById("staff-failed"), failed, true);
+  updateStatus();
+}
+async function discardItem(item, note) {
+  const error = document.getElementById("staff-error");
+  error.textContent = "";
+  if (!note.trim()) { error.textContent = "Cần ghi lý do loại bỏ."; return; }
+  try {
+    const { response, body } = await api("/kiosk/api/staff/discard", {
+      method: "POST", body: JSON.stringify({ pin: staffPin, client_id: item.client_id, note: note.trim() }),
+    });
+    if (!response.ok) { error.textContent = body.error ? body.error.message : "Không loại bỏ được."; return; }
+  } catch (e) {
+    error.textContent = "Cần kết nối máy chủ để ghi lý do loại bỏ.";
+    return;
+  }
+  await failedDelete([item.client_id]);
+  await openFailed();
+}
+
+// -- start ----------------------------------------------------------------------------------------------------------
 function start() {
   renderConfig();
   loadPhoto();
   show("rate");
+  updateStatus();
   sync();
   refreshConfig();
 }
@@ -299,25 +547,24 @@ async function main() {
   }
   token = await metaGet("token");
   config = await metaGet("config");
+  clock = (await metaGet("clock")) || null;
   document.getElementById("pair-form").addEventListener("submit", pair);
   document.getElementById("follow-send").addEventListener("click", () => finish(true));
   document.getElementById("follow-skip").addEventListener("click", () => finish(false));
   document.getElementById("thanks-done").addEventListener("click", () => { clearTimeout(thanksTimer); show("rate"); });
+  document.getElementById("staff-button").addEventListener("click", () => { if (!current) openStaff(); });
+  document.getElementById("staff-form").addEventListener("submit", unlockStaff);
+  document.getElementById("staff-close").addEventListener("click", closeStaff);
   ["pointerdown", "keydown"].forEach((e) => document.addEventListener(e, () => {
-    if (!document.getElementById("screen-rate").classList.contains("active")
-        && !document.getElementById("screen-pair").classList.contains("active")) show(currentScreen());
+    const screen = currentScreen();
+    if (screen === "follow" || screen === "thanks" || screen === "staff") show(screen); // restart the idle timer
   }));
   window.addEventListener("online", () => { updateStatus(); sync(); refreshConfig(); });
   window.addEventListener("offline", updateStatus);
   setInterval(sync, SYNC_MS);
-  setInterval(refreshConfig, 60000);
+  setInterval(refreshConfig, CONFIG_MS);
   if (token && config) start(); else show("pair");
   updateStatus();
-}
-
-function currentScreen() {
-  const active = document.querySelector(".screen.active");
-  return active ? active.id.replace("screen-", "") : "rate";
 }
 
 main();

@@ -1,6 +1,6 @@
 /* Hài Lòng kiosk service worker: the page works offline once loaded (cache first, refreshed in the
    background). The API is never cached: ratings wait in IndexedDB, not here. */
-const CACHE = "hailong-kiosk-v1";
+const CACHE = "hailong-kiosk-v2";
 const SHELL = ["/kiosk/", "/kiosk/static/kiosk.js", "/kiosk/static/kiosk.css", "/kiosk/manifest.webmanifest"];
 
 self.addEventListener("install", (event) => {

@@ -22,7 +22,7 @@ from .cases import (
 from .channels import ChannelAccount, InboundMessage, Platform
 from .dossiers import ApologyLetter, Dossier, DossierColumnMapping, DossierImport
 from .jobs import BackgroundJob, JobStatus
-from .kiosks import Kiosk
+from .kiosks import Kiosk, KioskBinding, KioskRejection
 from .legal import LegalCitation
 from .operations import ScheduledRun, StaffAlert
 from .paper_batches import BatchStatus, PaperBatch, PaperBatchScan
@@ -120,6 +120,8 @@ __all__ = [
     "DeadlineRule",
     "DutyShift",
     "Kiosk",
+    "KioskBinding",
+    "KioskRejection",
     "LegalCitation",
     "Notification",
     "SuggestionBox",

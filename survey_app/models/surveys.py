@@ -191,6 +191,10 @@ class SurveyResponse(db.Model):
     #: The tablet that sent a kiosk rating.
     kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
     paper_serial: Mapped[str | None] = mapped_column(String(32))
+    #: Notes for a reviewer that do not exclude the response from indices, comma-separated: e.g.
+    #: "clock-untrusted" (a kiosk time that could not be converted reliably), "dossier-dropped" (the dossier
+    #: code was already rated, the rating kept without it), "stale-screen" (tapped on a superseded kiosk setup).
+    review_flags: Mapped[str | None] = mapped_column(String(120))
     #: Paper forms: the batch (lô phiếu giấy) it was keyed in with, and its second-person check.
     paper_batch_id: Mapped[int | None] = mapped_column(ForeignKey("paper_batches.id"), index=True)
     #: pending | checked | rejected for paper forms (see :class:`CheckStatus`); null for the other channels.

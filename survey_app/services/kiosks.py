@@ -2,29 +2,49 @@
 
 A rating from a kiosk is an ordinary survey response (channel ``kiosk``) to the centre questionnaire's
 quick-rating question, so every index counts it without special cases.
+
+A queued rating is self-describing, like an ODK submission: it names the binding (counter, officer, scale)
+the tablet showed, the level on that scale, the questionnaire version, the device time of the tap and the
+device's clock offset measured against the server at its last successful contact. The server judges it by
+what was true when it was made, never by the kiosk's setup when the batch arrives. What the server cannot
+store is answered ``rejected`` with a reason and kept (``KioskRejection``) until staff discard it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import Counter, Kiosk, Officer, ServiceCentre, SurveyResponse, User
+from ..models import (
+    Counter,
+    Kiosk,
+    KioskBinding,
+    KioskRejection,
+    Officer,
+    QuestionnaireVersion,
+    ServiceCentre,
+    SurveyResponse,
+    User,
+)
+from ..models.surveys import VersionStatus
 from ..surveys.definition import ParsedAnswers
 from ..text import clean
-from ..timeutil import as_utc, utcnow
-from . import audit, surveys
+from ..timeutil import as_utc, format_datetime, local_day, utcnow
+from . import audit, surveys, workdays
 
 PAIRING_TTL = timedelta(minutes=30)
 MAX_BATCH = 100
 COMMENT_MAX = 1000
 MAX_AGE = timedelta(days=365)
 CLOCK_SKEW = timedelta(minutes=5)
+#: A measured clock offset larger than this is still used, but a tablet without one is judged by its raw time.
+MAX_OFFSET = timedelta(days=3650)
 #: A rating is flagged "kiosk-burst" when the same tablet got this many others in the seconds before it.
 BURST_COUNT = 3
 BURST_WINDOW = timedelta(seconds=20)
@@ -36,6 +56,8 @@ LABELS = {
 }
 #: Follow-up aspects onto the centre questionnaire's "improve" options.
 ASPECTS = {"thoi_gian": 1, "thai_do": 2, "huong_dan": 3, "co_so": 4, "thu_tuc": 5}
+#: Review flags a kiosk rating may carry (kept in the indices, shown to reviewers).
+FLAG_CLOCK, FLAG_DOSSIER, FLAG_STALE = "clock-untrusted", "dossier-dropped", "stale-screen"
 
 
 class KioskError(ValueError):
@@ -49,12 +71,68 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+# -- bindings: what the tablet showed, and when ----------------------------------------------------------------
+
+
+def officer_of(kiosk: Kiosk) -> Officer | None:
+    """The officer shown on the kiosk: the one active officer of its counter, if exactly one."""
+    if kiosk.counter_id is None:
+        return None
+    officers = db.session.execute(select(Officer).where(Officer.counter_id == kiosk.counter_id,
+                                                        Officer.active.is_(True))).scalars().all()
+    return officers[0] if len(officers) == 1 else None
+
+
+def current_binding(kiosk: Kiosk) -> KioskBinding | None:
+    return db.session.execute(select(KioskBinding).where(KioskBinding.kiosk_id == kiosk.id,
+                                                         KioskBinding.valid_to.is_(None))).scalar_one_or_none()
+
+
+def _end_binding(kiosk: Kiosk, reason: str, at: datetime) -> None:
+    binding = current_binding(kiosk)
+    if binding is not None:
+        binding.valid_to, binding.end_reason = at, reason
+        db.session.flush()
+
+
+def sync_binding(kiosk: Kiosk, at: datetime | None = None) -> KioskBinding | None:
+    """The kiosk's current binding, started anew when its counter, officer or scale changed.
+
+    Only a paired, active kiosk has a current binding: what it shows is what its next taps are judged by.
+    """
+    if not kiosk.active or kiosk.device_hash is None:
+        return None
+    at = at or utcnow()
+    officer = officer_of(kiosk)
+    shown = (kiosk.centre_id, kiosk.counter_id, officer.id if officer else None, kiosk.scale)
+    binding = current_binding(kiosk)
+    if binding is not None and (binding.centre_id, binding.counter_id, binding.officer_id, binding.scale) == shown:
+        return binding
+    if binding is not None:
+        binding.valid_to, binding.end_reason = at, "changed"
+        db.session.flush()
+    binding = KioskBinding(kiosk_id=kiosk.id, unit_id=kiosk.unit_id, centre_id=shown[0], counter_id=shown[1],
+                           officer_id=shown[2], scale=shown[3], valid_from=at)
+    db.session.add(binding)
+    db.session.flush()
+    return binding
+
+
+# -- staff operations ------------------------------------------------------------------------------------------
+
+
 def new_pairing_code(actor: User | None, kiosk: Kiosk) -> str:
-    """A fresh six-digit code, valid for 30 minutes and for one pairing; the old credential stops working."""
+    """A fresh six-digit code, valid for 30 minutes and for one pairing; the old credential stops sending.
+
+    The old credential may still report the tablet's queue (so staff see what a re-coded tablet holds).
+    """
     for _ in range(20):
         code = f"{secrets.randbelow(10**6):06d}"
         if db.session.execute(select(Kiosk.id).where(Kiosk.pairing_hash == _hash(code))).first() is None:
             break
+    _end_binding(kiosk, "recoded", utcnow())
+    if kiosk.device_hash is not None:
+        kiosk.previous_device_hash = kiosk.device_hash
     kiosk.pairing_hash, kiosk.pairing_expires_at = _hash(code), utcnow() + PAIRING_TTL
     kiosk.device_hash, kiosk.paired_at = None, None
     audit.record(actor, "pairing_code", "kiosk", kiosk.id, unit_id=kiosk.unit_id)
@@ -74,20 +152,32 @@ def create(actor: User, centre: ServiceCentre, counter: Counter | None, name: st
     return kiosk, new_pairing_code(actor, kiosk)
 
 
-def update(actor: User, kiosk: Kiosk, name: str, counter: Counter | None, scale: int) -> None:
+def update(actor: User, kiosk: Kiosk, name: str, counter: Counter | None, scale: int,
+           staff_pin: str | None = None) -> None:
+    """Rename, re-bind or change the scale; a change starts a new binding (queued taps keep the old one)."""
     if scale not in SCALE_MAP:
         raise KioskError("Thang đánh giá chỉ có 3 hoặc 5 mức.")
     if counter is not None and counter.centre_id != kiosk.centre_id:
         raise KioskError("Quầy không thuộc trung tâm của máy.")
+    pin = (staff_pin or "").strip()
+    if pin and not (pin.isdigit() and 4 <= len(pin) <= 8):
+        raise KioskError("Mã PIN cán bộ gồm 4–8 chữ số.")
     changes = audit.diff(kiosk, {"name": clean(name)[:120] or kiosk.name,
                                  "counter_id": counter.id if counter else None, "scale": scale})
+    if pin:
+        kiosk.staff_pin_hash = generate_password_hash(pin)
+        changes["staff_pin"] = ["***", "***"]
     if changes:
+        db.session.flush()
+        db.session.expire(kiosk, ["counter"])
+        sync_binding(kiosk)
         audit.record(actor, "update", "kiosk", kiosk.id, unit_id=kiosk.unit_id, detail=changes)
 
 
 def revoke(actor: User, kiosk: Kiosk) -> None:
     kiosk.active, kiosk.revoked_at = False, utcnow()
     kiosk.pairing_hash = None
+    _end_binding(kiosk, "revoked", kiosk.revoked_at)
     audit.record(actor, "revoke", "kiosk", kiosk.id, unit_id=kiosk.unit_id)
 
 
@@ -102,42 +192,143 @@ def pair(code: str) -> tuple[Kiosk, str]:
     token = "kd_" + secrets.token_urlsafe(32)
     kiosk.device_hash, kiosk.paired_at, kiosk.last_seen_at = _hash(token), utcnow(), utcnow()
     kiosk.pairing_hash, kiosk.pairing_expires_at = None, None
+    _end_binding(kiosk, "recoded", kiosk.paired_at)
+    sync_binding(kiosk, kiosk.paired_at)
     audit.record(None, "paired", "kiosk", kiosk.id, unit_id=kiosk.unit_id)
     return kiosk, token
 
 
+def identify(token: str | None) -> tuple[Kiosk, str]:
+    """The kiosk a credential belongs to and its state: "active", "revoked" or "recoded" (a new code was issued).
+
+    A revoked or re-coded tablet may still report what it holds; only an active one may send ratings.
+    """
+    if token:
+        digest = _hash(token)
+        kiosk = db.session.execute(select(Kiosk).where(Kiosk.device_hash == digest)).scalar_one_or_none()
+        if kiosk is not None:
+            return kiosk, "active" if kiosk.active else "revoked"
+        kiosk = db.session.execute(select(Kiosk).where(Kiosk.previous_device_hash == digest)).scalar_one_or_none()
+        if kiosk is not None:
+            return kiosk, "recoded"
+    raise KioskError("Thiết bị chưa được ghép nối hoặc mã thiết bị không đúng.", 401, "unknown_device")
+
+
 def authenticate(token: str | None) -> Kiosk:
-    kiosk = db.session.execute(select(Kiosk).where(Kiosk.device_hash == _hash(token))).scalar_one_or_none() \
-        if token else None
-    if kiosk is None:
-        raise KioskError("Thiết bị chưa được ghép nối hoặc mã thiết bị không đúng.", 401, "unknown_device")
-    if not kiosk.active:
-        raise KioskError("Thiết bị đã bị thu hồi. Vui lòng báo cán bộ quản trị để ghép nối lại.", 403, "revoked")
+    kiosk, state = identify(token)
+    if state == "revoked":
+        raise KioskError("Thiết bị đã bị thu hồi. Đánh giá vẫn được giữ trên máy; vui lòng báo cán bộ quản trị để "
+                         "ghép nối lại.", 403, "revoked")
+    if state == "recoded":
+        raise KioskError("Máy đã được cấp mã ghép nối mới. Đánh giá vẫn được giữ trên máy; nhập mã mới để gửi tiếp.",
+                         403, "recoded")
     return kiosk
 
 
-def officer_of(kiosk: Kiosk) -> Officer | None:
-    if kiosk.counter_id is None:
-        return None
-    officers = db.session.execute(select(Officer).where(Officer.counter_id == kiosk.counter_id,
-                                                        Officer.active.is_(True))).scalars().all()
-    return officers[0] if len(officers) == 1 else None
+def check_staff_pin(kiosk: Kiosk, pin: object) -> None:
+    if not kiosk.staff_pin_hash:
+        raise KioskError("Máy chưa có mã PIN cán bộ: đặt trong Quản trị › Máy đánh giá.", 403, "no_pin")
+    if not isinstance(pin, str) or not check_password_hash(kiosk.staff_pin_hash, pin.strip()):
+        raise KioskError("Mã PIN cán bộ không đúng.", 403, "bad_pin")
 
 
-def touch(kiosk: Kiosk, queue_length: int | None) -> None:
+def touch(kiosk: Kiosk, queue_length: object, failed_count: object = None) -> None:
+    """Record the tablet's contact and what it reports holding (after the batch it just sent)."""
     kiosk.last_seen_at = utcnow()
-    if isinstance(queue_length, int) and 0 <= queue_length < 10**7:
+    if isinstance(queue_length, int) and not isinstance(queue_length, bool) and 0 <= queue_length < 10**7:
         kiosk.last_queue_length = queue_length
+    if isinstance(failed_count, int) and not isinstance(failed_count, bool) and 0 <= failed_count < 10**7:
+        kiosk.last_failed_count = failed_count
+
+
+def is_silent(kiosk: Kiosk, today: date) -> bool:
+    """A paired tablet that has not called in for a whole working day (weekends and holidays don't count)."""
+    if not kiosk.active or kiosk.paired_at is None or kiosk.last_seen_at is None:
+        return False
+    last = local_day(kiosk.last_seen_at)
+    return last < today - timedelta(days=1) and bool(
+        workdays.working_days_between(last + timedelta(days=1), today - timedelta(days=1)))
+
+
+def open_rejections(kiosk_ids: list[int]) -> dict[int, list[KioskRejection]]:
+    if not kiosk_ids:
+        return {}
+    rows = db.session.execute(select(KioskRejection).where(KioskRejection.kiosk_id.in_(kiosk_ids),
+                                                           KioskRejection.resolution.is_(None))
+                              .order_by(KioskRejection.rejected_at)).scalars().all()
+    result: dict[int, list[KioskRejection]] = {}
+    for row in rows:
+        result.setdefault(row.kiosk_id, []).append(row)
+    return result
+
+
+def discard(actor: User | None, kiosk: Kiosk, client_id: str, note: str, via: str) -> None:
+    """Staff give up on a refused item, with a reason that goes to the audit log."""
+    note = clean(note)[:300]
+    if not note:
+        raise KioskError("Cần ghi lý do loại bỏ.", 400, "no_reason")
+    row = db.session.execute(select(KioskRejection).where(KioskRejection.kiosk_id == kiosk.id,
+                                                          KioskRejection.client_id == client_id)
+                             ).scalar_one_or_none()
+    if row is None:
+        raise KioskError("Không tìm thấy mục không gửi được này.", 404, "not_found")
+    if row.resolution is None:
+        row.resolution, row.resolved_at, row.note = "discarded", utcnow(), note
+        row.resolved_by_id = actor.id if actor else None
+        audit.record(actor, "discard_rating", "kiosk", kiosk.id, unit_id=kiosk.unit_id,
+                     detail={"client_id": client_id, "reason": row.reason, "note": note, "via": via})
+
+
+def resolutions(kiosk: Kiosk, client_ids: object) -> dict[str, str]:
+    """For the refused items a tablet still holds: those staff discarded or a re-send stored."""
+    if not isinstance(client_ids, list):
+        return {}
+    ids = [c for c in client_ids[:1000] if isinstance(c, str) and len(c) <= 48]
+    if not ids:
+        return {}
+    rows = db.session.execute(select(KioskRejection.client_id, KioskRejection.resolution).where(
+        KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(ids),
+        KioskRejection.resolution.is_not(None))).all()
+    return {row.client_id: row.resolution for row in rows}
+
+
+# -- one item: what it says, then whether and how it is stored -------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ItemResult:
     client_id: str | None
-    status: str  # stored | duplicate | rejected
+    status: str  # stored | duplicate | rejected | discarded
     error: str | None = None
+    flags: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:
-        return {"client_id": self.client_id, "status": self.status, **({"error": self.error} if self.error else {})}
+        return {"client_id": self.client_id, "status": self.status, **({"error": self.error} if self.error else {}),
+                **({"flags": list(self.flags)} if self.flags else {})}
+
+
+class ItemRejected(ValueError):
+    """An item that cannot be stored, with the Vietnamese reason the tablet and staff see."""
+
+
+@dataclass
+class KioskItem:
+    """A queued tap as the tablet describes it (validated shape, not yet judged)."""
+
+    client_id: str
+    value: int
+    device_time: datetime
+    scale: int | None = None
+    binding_id: int | None = None
+    version_id: int | None = None
+    counter_id: int | None = None
+    officer_id: int | None = None
+    #: server time minus device time at the last successful contact before the tap, and when it was measured
+    offset: timedelta | None = None
+    offset_at: datetime | None = None
+    comment: str = ""
+    aspects: list[str] = field(default_factory=list)
+    dossier: str = ""
 
 
 def _parse_time(value) -> datetime | None:
@@ -146,82 +337,269 @@ def _parse_time(value) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         return as_utc(parsed) if parsed.tzinfo else None
-    except (ValueError, OverflowError):  # also the calendar's edges (0001-01-01T00:00+01:00) shifted to UTC
+    except (ValueError, OverflowError):  # also the calendar's edges shifted to UTC
         return None
 
 
-def _burst(kiosk: Kiosk, at: datetime) -> bool:
-    recent = db.session.execute(
-        select(func.count()).select_from(SurveyResponse).where(
-            SurveyResponse.kiosk_id == kiosk.id, SurveyResponse.answered_at >= at - BURST_WINDOW,
-            SurveyResponse.answered_at <= at)
-    ).scalar()
-    return recent >= BURST_COUNT
+def _int(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and -2**53 < value < 2**53 else None
+
+
+def client_id_of(item: object) -> str | None:
+    raw = item.get("client_id") if isinstance(item, dict) else None
+    return raw if isinstance(raw, str) and 8 <= len(raw) <= 48 and raw.isascii() else None
+
+
+def validate_item(item: object) -> KioskItem:
+    """Check one item's shape and read what it says; raise ``ItemRejected`` with the reason.
+
+    Shape only: whether the kiosk may have taken it, and on which scale, is ``judge``'s job.
+    """
+    if not isinstance(item, dict):
+        raise ItemRejected("Mục không phải đối tượng JSON.")
+    client_id = client_id_of(item)
+    if client_id is None:
+        raise ItemRejected("Thiếu client_id (8–48 ký tự ASCII).")
+    value = _int(item.get("value"))
+    scale = item.get("scale")
+    if scale is not None and scale not in SCALE_MAP:
+        raise ItemRejected("Thang đánh giá chỉ có 3 hoặc 5 mức.")
+    if value is None or (scale is not None and value not in SCALE_MAP[scale]):
+        raise ItemRejected(f"Giá trị đánh giá phải thuộc thang {scale or 3} mức.")
+    device_time = _parse_time(item.get("answered_at"))
+    if device_time is None:
+        raise ItemRejected("answered_at phải là thời điểm ISO 8601 có múi giờ.")
+    offset_ms, offset_at = _int(item.get("clock_offset_ms")), _parse_time(item.get("clock_checked_at"))
+    offset = timedelta(milliseconds=offset_ms) if offset_ms is not None else None
+    if offset is not None and abs(offset) > MAX_OFFSET:
+        offset = None
+    comment = item.get("comment") or ""
+    if not isinstance(comment, str) or len(comment) > COMMENT_MAX:
+        raise ItemRejected(f"Ý kiến tối đa {COMMENT_MAX} ký tự.")
+    aspects = item.get("aspects") or []
+    if not isinstance(aspects, list) or any(not isinstance(a, str) or a not in ASPECTS for a in aspects):
+        raise ItemRejected("Khía cạnh cần cải thiện không hợp lệ.")
+    if not isinstance(item.get("dossier_code") or "", str):
+        raise ItemRejected("Mã hồ sơ phải là chuỗi ký tự.")
+    dossier = clean(item.get("dossier_code") or "")
+    if len(dossier) > 64:
+        raise ItemRejected("Mã hồ sơ tối đa 64 ký tự.")
+    return KioskItem(client_id=client_id, value=value, device_time=device_time, scale=scale,
+                     binding_id=_int(item.get("binding")), version_id=_int(item.get("question_version")),
+                     counter_id=_int(item.get("counter_id")), officer_id=_int(item.get("officer_id")),
+                     offset=offset, offset_at=offset_at if offset is not None else None, comment=comment,
+                     aspects=list(aspects), dossier=dossier)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """Where and when a valid item is stored."""
+
+    binding: KioskBinding | None
+    scale: int
+    answered_at: datetime
+    flags: tuple[str, ...]
+
+
+def _binding_at(bindings: list[KioskBinding], at: datetime) -> KioskBinding | None:
+    for binding in sorted(bindings, key=lambda b: b.valid_from, reverse=True):
+        if binding.valid_from <= at:
+            return binding
+    return None
+
+
+def tap_time(item: KioskItem, now: datetime) -> tuple[datetime, bool]:
+    """The server time of the tap and whether it can be trusted.
+
+    The device time is converted with the offset the tablet measured at its last contact before the tap. It is
+    trusted when it lands between that contact and now; an item without an offset (an old tablet) is trusted
+    within five minutes ahead and a year back. An untrusted time is clamped into what is known for sure.
+    """
+    if item.offset is not None:
+        try:
+            at = item.device_time + item.offset
+            lower = item.offset_at - CLOCK_SKEW if item.offset_at else now - MAX_AGE
+        except OverflowError:  # a device time at the calendar's edge: nothing known, the arrival is the bound
+            return now, False
+    else:
+        at, lower = item.device_time, now - MAX_AGE
+    if lower <= at <= now + CLOCK_SKEW:
+        return min(at, now), True
+    return (item.offset_at if at < lower and item.offset_at else now), False
+
+
+def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judgement:
+    """Decide by the binding the tablet showed at the tap: stored as the item says if the device was entitled.
+
+    A binding that ended because the kiosk was re-bound or re-scaled still covers taps on the old screen
+    (flagged "stale-screen"); one ended by revocation or a new pairing code covers nothing taken after it.
+    """
+    at, trusted = tap_time(item, now)
+    flags = [] if trusted else [FLAG_CLOCK]
+    if item.binding_id is not None:
+        binding = next((b for b in bindings if b.id == item.binding_id), None)
+        if binding is None:
+            raise ItemRejected("Đánh giá mang cấu hình của một máy khác; máy này không được gửi thay.")
+    else:  # a tablet from before self-describing items: the binding in force at the tap, else the current one
+        binding = _binding_at(bindings, at) or next((b for b in bindings if b.valid_to is None), None)
+    if binding is not None:
+        if not trusted:  # give an unknown time the benefit of the doubt within the binding
+            at = max(at, binding.valid_from)
+            at = min(at, binding.valid_to) if binding.valid_to is not None else at
+        # a time converted with a measured offset is exact to a round trip; a raw device time gets the skew
+        grace = timedelta(0) if trusted and item.offset is not None else CLOCK_SKEW
+        if binding.valid_to is not None and at > binding.valid_to + grace:
+            if binding.end_reason != "changed":
+                what = "bị thu hồi" if binding.end_reason == "revoked" else "được cấp mã ghép nối mới"
+                raise ItemRejected(f"Đánh giá lúc {format_datetime(at)}, sau khi máy {what} "
+                                   f"({format_datetime(binding.valid_to)}): máy không còn quyền gửi đánh giá này.")
+            flags.append(FLAG_STALE)
+        if item.scale is not None and item.scale != binding.scale:
+            raise ItemRejected(f"Đánh giá trên thang {item.scale} mức nhưng máy lúc đó dùng thang "
+                               f"{binding.scale} mức.")
+        if (item.counter_id is not None and item.counter_id != binding.counter_id) or (
+                item.officer_id is not None and item.officer_id != binding.officer_id):
+            raise ItemRejected("Quầy hoặc cán bộ của đánh giá không khớp cấu hình máy lúc đánh giá.")
+    scale = item.scale or (binding.scale if binding is not None else 3)
+    if item.value not in SCALE_MAP[scale]:
+        raise ItemRejected(f"Giá trị đánh giá phải thuộc thang {scale} mức.")
+    return Judgement(binding=binding, scale=scale, answered_at=at, flags=tuple(flags))
+
+
+class _Bursts:
+    """The tablet's tap times around a batch (one query), to flag a tap with too many just before it."""
+
+    def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
+        self.times = list(db.session.execute(select(SurveyResponse.answered_at).where(
+            SurveyResponse.kiosk_id == kiosk.id, SurveyResponse.answered_at >= min(times) - BURST_WINDOW,
+            SurveyResponse.answered_at <= max(times))).scalars()) if times else []
+
+    def add(self, at: datetime) -> bool:
+        """Whether ``at`` is a burst given the taps stored so far; then count it too."""
+        burst = sum(at - BURST_WINDOW <= t <= at for t in self.times) >= BURST_COUNT
+        self.times.append(at)
+        return burst
+
+
+def _answers(item: KioskItem, scale: int) -> ParsedAnswers:
+    overall = SCALE_MAP[scale][item.value]
+    answers = ParsedAnswers(values={"overall": [overall]})
+    if item.aspects:
+        answers.values["improve"] = sorted({ASPECTS[a] for a in item.aspects})
+    if clean(item.comment):
+        answers.texts["overall.why" if overall <= 2 else "comment"] = clean(item.comment)
+    return answers
+
+
+def _keep_rejection(kiosk: Kiosk, raw: dict, client_id: str, reason: str, now: datetime) -> None:
+    """Remember a refused item for the staff page (its oversized fields cut)."""
+    kept = {k: (v[:200] if isinstance(v, str) else v) for k, v in list(raw.items())[:20]
+            if isinstance(v, (str, int, float, bool, type(None))) or (k == "aspects" and isinstance(v, list))}
+    row = db.session.execute(select(KioskRejection).where(KioskRejection.kiosk_id == kiosk.id,
+                                                          KioskRejection.client_id == client_id)
+                             ).scalar_one_or_none()
+    if row is None:
+        db.session.add(KioskRejection(kiosk_id=kiosk.id, client_id=client_id, item=kept, reason=reason[:300],
+                                      rejected_at=now, attempts=1))
+    elif row.resolution is None:
+        row.reason, row.rejected_at, row.attempts, row.item = reason[:300], now, row.attempts + 1, kept
+
+
+@dataclass
+class _Prepared:
+    index: int
+    item: KioskItem
+    key: str
+    verdict: Judgement
+    version: QuestionnaireVersion
 
 
 def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
-    """Store each valid rating once (idempotent on the tablet's id), keeping its original time.
+    """Store each valid rating once (idempotent on the tablet's id) as the tablet describes it.
 
-    Invalid items are rejected one by one with a reason; the rest of the batch is stored. A concurrent retry
-    of the same batch surfaces as an IntegrityError at commit: the caller rolls back and runs it again, when
-    the items already stored come back as duplicates.
+    Every item is validated and judged in Python first; the valid ones go in one multi-row INSERT … ON CONFLICT
+    (client_id) DO NOTHING per questionnaire version. Invalid items are rejected one by one with a reason (and
+    kept for staff); the rest of the batch is stored. A concurrent retry of the same batch that collides on
+    another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
     questionnaire = surveys.questionnaire_by_code("centre-service")
-    version = surveys.current_version(questionnaire.id)
-    officer = officer_of(kiosk)
+    current = surveys.current_version(questionnaire.id)
+    versions = {v.id: v for v in db.session.execute(select(QuestionnaireVersion).where(
+        QuestionnaireVersion.questionnaire_id == questionnaire.id,
+        QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)).scalars()}
+    bindings = list(db.session.execute(select(KioskBinding).where(KioskBinding.kiosk_id == kiosk.id)).scalars())
+    if not bindings:
+        binding = sync_binding(kiosk)
+        bindings = [binding] if binding else []
+    client_ids = [c for c in map(client_id_of, items) if c]
+    discarded = set(db.session.execute(select(KioskRejection.client_id).where(
+        KioskRejection.kiosk_id == kiosk.id, KioskRejection.resolution == "discarded",
+        KioskRejection.client_id.in_(client_ids))).scalars()) if client_ids else set()
+    known = set(db.session.execute(select(SurveyResponse.client_id).where(
+        SurveyResponse.client_id.in_([f"k{kiosk.id}:{c}" for c in client_ids]))).scalars()) if client_ids else set()
     now = utcnow()
-    results: list[ItemResult] = []
-    for item in items:
-        if not isinstance(item, dict):
-            results.append(ItemResult(None, "rejected", "Mục không phải đối tượng JSON."))
-            continue
-        raw_id = item.get("client_id")
-        client_id = raw_id if isinstance(raw_id, str) and 8 <= len(raw_id) <= 48 and raw_id.isascii() else None
-        if client_id is None:
-            results.append(ItemResult(None, "rejected", "Thiếu client_id (8–48 ký tự ASCII)."))
-            continue
-        key = f"k{kiosk.id}:{client_id}"
-        if surveys.find_by_client_id(key) is not None:
-            results.append(ItemResult(client_id, "duplicate"))
-            continue
-        value = item.get("value")
-        at = _parse_time(item.get("answered_at"))
-        comment = item.get("comment") or ""
-        aspects = item.get("aspects") or []
-        dossier = clean(item.get("dossier_code")) if isinstance(item.get("dossier_code"), str) else ""
-        error = None
-        if not isinstance(value, int) or isinstance(value, bool) or value not in SCALE_MAP[kiosk.scale]:
-            error = f"Giá trị đánh giá phải thuộc thang {kiosk.scale} mức."
-        elif at is None:
-            error = "answered_at phải là thời điểm ISO 8601 có múi giờ."
-        elif at > now + CLOCK_SKEW:
-            error = "Thời điểm đánh giá ở tương lai."
-        elif at < now - MAX_AGE:
-            error = "Thời điểm đánh giá quá cũ (hơn một năm)."
-        elif not isinstance(comment, str) or len(comment) > COMMENT_MAX:
-            error = f"Ý kiến tối đa {COMMENT_MAX} ký tự."
-        elif not isinstance(aspects, list) or any(not isinstance(a, str) or a not in ASPECTS for a in aspects):
-            error = "Khía cạnh cần cải thiện không hợp lệ."
-        elif len(dossier) > 64 or not isinstance(item.get("dossier_code") or "", str):
-            error = "Mã hồ sơ tối đa 64 ký tự."
-        if error:
-            results.append(ItemResult(client_id, "rejected", error))
-            continue
-        overall = SCALE_MAP[kiosk.scale][value]
-        answers = ParsedAnswers(values={"overall": [overall]})
-        if aspects:
-            answers.values["improve"] = sorted({ASPECTS[a] for a in aspects})
-        if clean(comment):
-            answers.texts["overall.why" if overall <= 2 else "comment"] = clean(comment)
-        source = surveys.Submission(
-            unit_id=kiosk.unit_id, centre_id=kiosk.centre_id, counter_id=kiosk.counter_id,
-            officer_id=officer.id if officer else None, channel="kiosk", client_id=key, answered_at=at,
-            dossier_code=dossier or None, kiosk_id=kiosk.id,
-            suspicious_reason="kiosk-burst" if _burst(kiosk, at) else None)
+    results: list[ItemResult | None] = [None] * len(items)
+    prepared: list[_Prepared] = []
+    for index, raw in enumerate(items):
+        client_id = client_id_of(raw)
         try:
-            surveys.submit_response(version, answers, source)
-        except surveys.SurveyError as exc:
-            results.append(ItemResult(client_id, "rejected", str(exc)))
-            continue
-        results.append(ItemResult(client_id, "stored"))
-    return results
+            if client_id in discarded:
+                results[index] = ItemResult(client_id, "discarded")
+                continue
+            item = validate_item(raw)
+            key = f"k{kiosk.id}:{item.client_id}"
+            if key in known:
+                results[index] = ItemResult(client_id, "duplicate")
+                continue
+            known.add(key)
+            prepared.append(_Prepared(index, item, key, judge(item, bindings, now),
+                                      versions.get(item.version_id) or current))
+        except ItemRejected as exc:
+            results[index] = ItemResult(client_id, "rejected", str(exc))
+            if client_id is not None:
+                _keep_rejection(kiosk, raw, client_id, str(exc), now)
+    _store_all(kiosk, prepared, results)
+    stored = [r.client_id for r in results if r is not None and r.status in ("stored", "duplicate")]
+    if stored:
+        kiosk.last_sent_at = now
+        for row in db.session.execute(select(KioskRejection).where(
+                KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(stored),
+                KioskRejection.resolution.is_(None))).scalars():
+            row.resolution, row.resolved_at = "stored", now
+    return [r for r in results if r is not None]
+
+
+def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult | None]) -> None:
+    """Decide the flags that depend on stored rows (dossier already rated, bursts) in two queries, then insert."""
+    codes = {p.item.dossier for p in prepared if p.item.dossier}
+    rated = set(db.session.execute(select(SurveyResponse.dossier_code).where(
+        SurveyResponse.questionnaire_id.in_({p.version.questionnaire_id for p in prepared}),
+        SurveyResponse.unit_id == kiosk.unit_id, SurveyResponse.dossier_code.in_(codes))).scalars()) if codes else set()
+    bursts = _Bursts(kiosk, [p.verdict.answered_at for p in prepared])
+    by_version: dict[int, list[tuple[surveys.Submission, ParsedAnswers]]] = {}
+    flags_of: dict[str, tuple[str, ...]] = {}
+    for p in prepared:
+        flags = list(p.verdict.flags)
+        dossier = p.item.dossier or None
+        if dossier and dossier in rated:
+            dossier = None  # the rating counts; the second claim on the dossier does not
+            flags.append(FLAG_DOSSIER)
+        elif dossier:
+            rated.add(dossier)
+        binding = p.verdict.binding
+        source = surveys.Submission(
+            unit_id=binding.unit_id if binding else kiosk.unit_id,
+            centre_id=binding.centre_id if binding else kiosk.centre_id,
+            counter_id=binding.counter_id if binding else kiosk.counter_id,
+            officer_id=binding.officer_id if binding else None, channel="kiosk", client_id=p.key,
+            answered_at=p.verdict.answered_at, dossier_code=dossier, kiosk_id=kiosk.id,
+            suspicious_reason="kiosk-burst" if bursts.add(p.verdict.answered_at) else None,
+            review_flags=",".join(flags) or None)
+        by_version.setdefault(p.version.id, []).append((source, _answers(p.item, p.verdict.scale)))
+        flags_of[p.key] = tuple(flags)
+    inserted: set[str] = set()
+    for p_version in {p.version.id: p.version for p in prepared}.values():
+        inserted |= surveys.insert_many(p_version, by_version[p_version.id])
+    for p in prepared:
+        results[p.index] = ItemResult(p.item.client_id, "stored", flags=flags_of[p.key]) if p.key in inserted \
+            else ItemResult(p.item.client_id, "duplicate")  # stored meanwhile by a concurrent retry

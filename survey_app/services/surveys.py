@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Questionnaire, QuestionnaireVersion, SurveyAnswer, SurveyResponse, User, VersionStatus
 from ..surveys.definition import Definition, ParsedAnswers, parse_definition
-from ..timeutil import local_today, utcnow
+from ..timeutil import local_day, local_today, utcnow
 
 #: A response is flagged "burst" when the same (hashed) address sent this many in the window before it.
 BURST_COUNT = 5
@@ -52,6 +53,8 @@ class Submission:
     kiosk_id: int | None = None
     #: Flag set by the caller (e.g. a kiosk burst); the honeypot and address bursts are found here.
     suspicious_reason: str | None = None
+    #: Reviewer notes that keep the response in the indices (see ``SurveyResponse.review_flags``).
+    review_flags: str | None = None
 
 
 def questionnaire_by_code(code: str) -> Questionnaire | None:
@@ -144,12 +147,52 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
         dossier_code=source.dossier_code or None, dossier_verified=source.dossier_verified, lang=source.lang,
         ip_hash=source.ip_hash, suspicious=reason is not None, suspicious_reason=reason,
         entered_by_id=source.entered_by.id if source.entered_by else None, paper_serial=source.paper_serial,
-        kiosk_id=source.kiosk_id,
+        kiosk_id=source.kiosk_id, review_flags=source.review_flags,
     )
     response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
     db.session.add(response)
     db.session.flush()
     return response, True
+
+
+def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, ParsedAnswers]]) -> set[str]:
+    """Store already-validated responses in one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING,
+    then their answers in one executemany; return the client ids inserted (the others were already stored).
+
+    The caller has checked everything ``submit_response`` checks (published version, no errors, dossier not yet
+    rated, flags decided): this is the same row, written for a whole batch at once.
+    """
+    if not batch:
+        return set()
+    if version.status != VersionStatus.PUBLISHED.value:
+        raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
+    now = utcnow()
+    rows = []
+    for source, answers in batch:
+        if answers.errors:
+            raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
+        answered_at = source.answered_at or now
+        reason = source.suspicious_reason
+        rows.append({
+            "client_id": source.client_id, "questionnaire_id": version.questionnaire_id, "version_id": version.id,
+            "unit_id": source.unit_id, "centre_id": source.centre_id, "counter_id": source.counter_id,
+            "officer_id": source.officer_id, "channel": source.channel, "answered_at": answered_at,
+            "answered_day": local_day(answered_at), "received_at": now, "dossier_code": source.dossier_code or None,
+            "dossier_verified": source.dossier_verified, "lang": source.lang, "ip_hash": source.ip_hash,
+            "suspicious": reason is not None, "suspicious_reason": reason,
+            "entered_by_id": source.entered_by.id if source.entered_by else None,
+            "paper_serial": source.paper_serial, "kiosk_id": source.kiosk_id, "review_flags": source.review_flags,
+        })
+    table = SurveyResponse.__table__
+    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=[table.c.client_id])
+                 .returning(table.c.id, table.c.client_id))
+    ids = {client_id: response_id for response_id, client_id in db.session.execute(statement)}
+    answer_rows = [{"response_id": ids[source.client_id], "question_key": key, "value": value, "text": text}
+                   for source, answers in batch if source.client_id in ids for key, value, text in answers.rows()]
+    if answer_rows:
+        db.session.execute(SurveyAnswer.__table__.insert(), answer_rows)
+    return set(ids)
 
 
 def paper_serial_used(questionnaire_id: int, unit_id: int, serial: str) -> bool:
