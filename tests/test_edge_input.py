@@ -75,6 +75,11 @@ def test_kiosk_batch_rejects_each_bad_item_alone_and_stores_the_rest(client, app
         {**_item(3), "value": 2**70},
         {**_item(3), "comment": {"x": 1}},
         {**_item(3), "dossier_code": ["x"]},
+        # found by Schemathesis: a scale that is an object, a list, a string or a boolean
+        {**_item(3), "scale": {}},
+        {**_item(3), "scale": [3]},
+        {**_item(3), "scale": "3"},
+        {**_item(3), "scale": True},
     ]
     response = client.post("/kiosk/api/ratings", json={"items": [good[0], *bad, good[1]]}, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)

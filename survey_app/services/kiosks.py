@@ -361,8 +361,9 @@ def validate_item(item: object) -> KioskItem:
     if client_id is None:
         raise ItemRejected("Thiếu client_id (8–48 ký tự ASCII).")
     value = _int(item.get("value"))
-    scale = item.get("scale")
-    if scale is not None and scale not in SCALE_MAP:
+    raw_scale = item.get("scale")
+    scale = _int(raw_scale)
+    if raw_scale is not None and scale not in SCALE_MAP:
         raise ItemRejected("Thang đánh giá chỉ có 3 hoặc 5 mức.")
     if value is None or (scale is not None and value not in SCALE_MAP[scale]):
         raise ItemRejected(f"Giá trị đánh giá phải thuộc thang {scale or 3} mức.")
