@@ -1,6 +1,7 @@
 """Input checked at the edge, before any view runs: what no view should have to think about.
 
-- a NUL byte in the path, a query or a form field (PostgreSQL refuses it in text; nothing legitimate carries one);
+- a NUL byte in the path, a query, a form field or a JSON string (PostgreSQL refuses it in text; nothing
+  legitimate carries one);
 - an integer parameter outside the 32-bit range of the database's ids (``?page=``, ``?category=``,
   ``category_id``…): every ``request.args.get(name, type=int)`` goes through :class:`EdgeArgs`, and every
   ``<int:…>`` path segment through :class:`BoundedInt`;
@@ -106,6 +107,19 @@ def check_json_body() -> None:
         raise BadInput("Nội dung không phải JSON hợp lệ.", "malformed_json") from exc
     if _depth(data, JSON_MAX_DEPTH) > JSON_MAX_DEPTH:
         raise BadInput(f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp).", "too_deep")
+    if _json_has_nul(data):
+        raise BadInput("Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL).", "nul_byte")
+
+
+def _json_has_nul(value) -> bool:
+    """A NUL character in any key or string of parsed JSON (PostgreSQL refuses it in text)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any("\x00" in k or _json_has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_json_has_nul(v) for v in value)
+    return False
 
 
 def _has_nul(values: ImmutableMultiDict) -> bool:

@@ -101,6 +101,8 @@ def test_kiosk_api_refuses_hostile_bodies_with_a_json_code(client, app, world, p
         "duplicate_key": '{"items": [], "items": [1]}',
         "encoding": b'{"items": ["\xff\xfe"]}',
         "too_large": '{"items": ["' + "x" * (10 * 1024 * 1024) + '"]}',
+        # found by Schemathesis on /kiosk/api/report: a NUL inside a JSON string reached PostgreSQL
+        "nul_byte": '{"items": [], "failed": ["abc\\u0000def"]}',
     }
     for code, body in cases.items():
         response = client.post(path, data=body, headers=json_headers)
@@ -108,6 +110,8 @@ def test_kiosk_api_refuses_hostile_bodies_with_a_json_code(client, app, world, p
         assert response.json["error"]["code"] == code and response.json["error"]["message"]
     nested = client.post(path, data=moderately_deep, headers=json_headers)
     assert nested.status_code == 400 and nested.json["error"]["code"] == "too_deep"
+    report = client.post("/kiosk/api/report", data='{"failed": ["abc\\u0000def"]}', headers=json_headers)
+    assert report.status_code == 400 and report.json["error"]["code"] == "nul_byte"
     wrong_type = client.post(path, data='{"items": []}', headers={**headers, "Content-Type": "text/plain"})
     assert wrong_type.status_code == 400 and wrong_type.json["error"]["message"]
     assert _count(app, SurveyResponse) == 0

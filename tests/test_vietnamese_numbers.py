@@ -16,8 +16,10 @@ from tests.test_plain_words import visible_text
 
 #: A number written with a decimal point: "84.4%", "9.25/10", "3.5 điểm", "1.2 MB", a mean "4.17". Dotted codes
 #: ("2.7.b", "1.2") and thousands ("12.345") are not numbers with a decimal point and are left alone.
+#: "mục 1.1 điểm a" is a clause of a legal text (điểm a = point a), not 1.1 points: a lone letter after "điểm"
+#: marks a clause.
 DECIMAL_POINT = re.compile(
-    r"(?<![\w.])\d+\.\d+(?=\s*(?:%|/\s*\d|điểm|MB|KB))|(?<![\w.])\d+\.\d{2}(?![\w.])(?!\d)")
+    r"(?<![\w.])\d+\.\d+(?=\s*(?:%|/\s*\d|điểm(?!\s+[a-zđ](?!\w))|MB|KB))|(?<![\w.])\d+\.\d{2}(?![\w.])(?!\d)")
 
 
 def decimal_points(text: str) -> list[str]:
