@@ -13,8 +13,8 @@ from datetime import date, timedelta
 from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit
+from survey_app.numbers import number_vi, percent_vi
 
-from .exporters.docx_layout import number_vi
 from .scoring.guidance import city_outlook, guidance, guidance_lines
 
 
@@ -52,10 +52,10 @@ def city_digest(session: Session, today: date) -> Digest:
     key, label = week_label(today)
     targets = outlook["targets"]
     lines = [f"Lộ trình đạt chuẩn toàn thành phố – {label}",
-             f"Dự báo cuối năm nếu giữ nhịp hiện tại: {number_vi(outlook['share_standard'] * 100, 1)}% đơn vị đạt "
-             f"chuẩn (chỉ tiêu {number_vi((targets.get('standard') or 0) * 100, 0)}%), "
-             f"{number_vi(outlook['share_top'] * 100, 1)}% đạt {outlook['top']} "
-             f"(chỉ tiêu {number_vi((targets.get('level4') or 0) * 100, 0)}%).",
+             f"Dự báo cuối năm nếu giữ nhịp hiện tại: {percent_vi(outlook['share_standard'])} đơn vị đạt "
+             f"chuẩn (chỉ tiêu {percent_vi(targets.get('standard') or 0, 0)}), "
+             f"{percent_vi(outlook['share_top'])} đạt {outlook['top']} "
+             f"(chỉ tiêu {percent_vi(targets.get('level4') or 0, 0)}).",
              f"{len(outlook['cannot_reach'])} đơn vị không thể đạt chuẩn dù làm hết các việc còn làm được.",
              "Các đơn vị có nguy cơ không đạt chuẩn:"]
     for c in outlook["at_risk"][:15]:
@@ -65,5 +65,5 @@ def city_digest(session: Session, today: date) -> Digest:
     if not outlook["at_risk"]:
         lines.append("  (không có)")
     title = (f"Bản tin {label}: {len(outlook['at_risk'])} đơn vị có nguy cơ không đạt chuẩn, dự báo "
-             f"{number_vi(outlook['share_standard'] * 100, 1)}% đạt chuẩn")
+             f"{percent_vi(outlook['share_standard'])} đạt chuẩn")
     return Digest(None, key, title, "\n".join(lines), f"/dashboard/city?year={today.year}#city-outlook")

@@ -160,8 +160,7 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     pace = covered / len(past) if past else 1.0
     forecast = (covered + planned + (len(future) - planned) * pace) / total
     actions = []
-    month_end = date(o.today.year, o.today.month, 28) + timedelta(days=4)
-    month_end -= timedelta(days=month_end.day)
+    month_end = _month_bounds(o.today.year, o.today.month)[1]
     this_month = [d for d in [o.today, *future] if d <= month_end and (d != o.today or d in past)]
     labels = {"hotline": "đường dây nóng", "zalo": "Zalo", "facebook": "Facebook"}
     for channel in sorted(channels):

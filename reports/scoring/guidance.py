@@ -15,8 +15,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.exporters.docx_layout import number_vi
 from survey_app.models import AdminUnit
+from survey_app.numbers import number_vi
 from survey_app.timeutil import format_date
 
 from . import engine
@@ -133,22 +133,14 @@ def item_guidance(session: Session, table: Table, s: engine.ItemScore, unit: Adm
     if s.source == "entered":
         actions = []
         if (s.points or 0) < item.points and as_of < year_end:
-            actions.append(Action(item.code, f"Mục {item.code} đã chấm {_num(s.points)}/{_num(item.points)}: bổ sung "
-                                             f"hoạt động và minh chứng để đạt tối đa ({item.evidence}).",
-                                  item.points - (s.points or 0), 3, year_end))
+            text = (f"Mục {item.code} đã chấm {number_vi(s.points or 0)}/{number_vi(item.points)}: bổ sung hoạt "
+                    f"động và minh chứng để đạt tối đa ({item.evidence}).")
+            actions.append(Action(item.code, text, item.points - (s.points or 0), 3, year_end))
         return ItemGuidance(item.code, item.text, item.points, item.mode, s.points, s.points or 0.0,
                             item.points if as_of < year_end else s.points or 0.0, actions)
     action = Action(item.code, f"Mục {item.code} chưa chấm: nếu đã thực hiện, cán bộ phụ trách nhập điểm và tải tài "
                                f"liệu minh chứng ({item.evidence}).", item.points, 2, year_end)
     return ItemGuidance(item.code, item.text, item.points, item.mode, None, 0.0, item.points, [action])
-
-
-def _num(value: float | None) -> str:
-    return f"{value or 0:g}".replace(".", ",")
-
-
-def _tally(table: Table, points: dict[str, float], flags: list[str]) -> engine.Tally:
-    return engine.tally(table, points, flags)
 
 
 def cheapest_path(table: Table, items: list[ItemGuidance], flags: list[str],
@@ -158,14 +150,14 @@ def cheapest_path(table: Table, items: list[ItemGuidance], flags: list[str],
     points = {g.code: g.forecast for g in items}
     reach = {g.code: g.reachable for g in items}
     candidates = [a for g in items for a in g.actions if a.gain > 0]
-    total = _tally(table, points, flags).total
+    total = engine.tally(table, points, flags).total
     path: list[Action] = []
     while candidates and total + 1e-9 < target:
         best, best_value, best_total = None, 0.0, total
         for action in candidates:
             trial = dict(points)
             trial[action.item] = min(reach[action.item], trial[action.item] + action.gain)
-            new_total = _tally(table, trial, flags).total
+            new_total = engine.tally(table, trial, flags).total
             value = (new_total - total) / max(1, action.effort)
             if value > best_value + 1e-12:
                 best, best_value, best_total = action, value, new_total
@@ -186,8 +178,8 @@ def guidance(session: Session, unit: AdminUnit, year: int, as_of: date | None = 
     end = asof.end
     items = [item_guidance(session, table, s, unit, year, asof) for s in result.items]
     flags = [code for code, text in table.disqualifiers if text in result.disqualified]
-    forecast = _tally(table, {g.code: g.forecast for g in items}, flags)
-    reachable = _tally(table, {g.code: g.reachable for g in items}, flags)
+    forecast = engine.tally(table, {g.code: g.forecast for g in items}, flags)
+    reachable = engine.tally(table, {g.code: g.reachable for g in items}, flags)
     deciding = [g.code for g in sorted(items, key=lambda g: g.forecast - g.reachable)
                 if g.reachable - g.forecast > 1e-9][:5]
     levels = sorted(table.levels, key=lambda lv: lv.min)

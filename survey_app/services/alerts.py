@@ -97,9 +97,13 @@ def raise_alerts(session: Session, candidates: list[Candidate]) -> int:
     return _raise(session, candidates)
 
 
+def _city_id():
+    """The city's own unit (the one without a parent): where its alerts, e.g. the city's weekly digest, are kept."""
+    return select(AdminUnit.id).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.id).limit(1)
+
+
 def _city_unit_id(session: Session) -> int | None:
-    return session.execute(select(AdminUnit.id).where(AdminUnit.parent_id.is_(None)).order_by(AdminUnit.id)
-                           .limit(1)).scalar()
+    return session.execute(_city_id()).scalar()
 
 
 def responsible_users(session: Session, unit_id: int, user_id: int | None) -> list[User]:
@@ -248,8 +252,7 @@ def visible_to(user: User):
     commune's administrators see all of their commune's). City-wide roles see the city's own (the weekly digest
     of all communes)."""
     if user.unit_id is None:
-        city = select(AdminUnit.id).where(AdminUnit.parent_id.is_(None)).scalar_subquery()
-        return select(StaffAlert).where(StaffAlert.unit_id == city)
+        return select(StaffAlert).where(StaffAlert.unit_id == _city_id().scalar_subquery())
     query = select(StaffAlert).where(StaffAlert.unit_id == user.unit_id)
     if user.role != Role.COMMUNE_ADMIN.value:
         query = query.where(or_(StaffAlert.user_id.is_(None), StaffAlert.user_id == user.id))
