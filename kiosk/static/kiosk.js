@@ -91,9 +91,10 @@ const serverNow = () => new Date(Date.now() + (clock ? clock.offset_ms : 0));
 
 async function api(path, options) {
   const sentAt = Date.now();
+  const used = token;
   const response = await fetch(path, {
     ...options,
-    headers: { "Content-Type": "application/json", Authorization: "Bearer " + token, ...(options && options.headers) },
+    headers: { "Content-Type": "application/json", Authorization: "Bearer " + used, ...(options && options.headers) },
   });
   const body = await response.json().catch(() => ({}));
   if (response.status < 500) {
@@ -102,7 +103,8 @@ async function api(path, options) {
   } else {
     reachable = false;
   }
-  return { response, body };
+  // a reply to a credential replaced meanwhile (the tablet was paired again) says nothing about the new one
+  return { response, body, stale: used !== token };
 }
 
 // -- screens ----------------------------------------------------------------------------------------------------
@@ -325,8 +327,9 @@ async function sendQueue() {
         reachable = navigator.onLine ? false : reachable;
         break; // offline or the server is down: try again later
       }
-      const { response, body } = reply;
+      const { response, body, stale } = reply;
       if (response.status === 401 || response.status === 403) {
+        if (stale) break; // refused the old credential: the tablet was paired again meanwhile and sends anew
         setBlocked(body.error && body.error.code);
         break;
       }
@@ -363,9 +366,10 @@ async function report() {
   try {
     const waiting = (await queueAll()).filter((i) => !i.hold).length;
     const failedIds = (await failedAll()).map((f) => f.client_id);
-    const { response, body } = await api("/kiosk/api/report", {
+    const { response, body, stale } = await api("/kiosk/api/report", {
       method: "POST", body: JSON.stringify({ queue_length: waiting, failed: failedIds }),
     });
+    if (stale) return;
     if (response.status === 401 || (response.ok && body.state !== "active")) {
       await applyResolutions(body.resolutions);
       setBlocked(body.state || (body.error && body.error.code));
@@ -420,7 +424,7 @@ async function pair(event) {
     await metaSet("config", config);
     blocked = null;
     document.getElementById("pair-code").value = "";
-    start();
+    await start();
   } catch (e) {
     error.textContent = "Không kết nối được máy chủ. Kiểm tra mạng rồi thử lại.";
   }
@@ -527,11 +531,11 @@ async function discardItem(item, note) {
 }
 
 // -- start ----------------------------------------------------------------------------------------------------------
-function start() {
+async function start() {
   renderConfig();
   loadPhoto();
-  show("rate");
-  updateStatus();
+  // the status line is filled before the rating screen shows: a reloaded tablet says at once what it holds
+  try { await updateStatus(); } finally { show("rate"); }
   sync();
   refreshConfig();
 }
@@ -563,8 +567,7 @@ async function main() {
   window.addEventListener("offline", updateStatus);
   setInterval(sync, SYNC_MS);
   setInterval(refreshConfig, CONFIG_MS);
-  if (token && config) start(); else show("pair");
-  updateStatus();
+  if (token && config) await start(); else { show("pair"); updateStatus(); }
 }
 
 main();
