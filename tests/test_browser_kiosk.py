@@ -39,7 +39,7 @@ def _revoke(staff):
     moment pass: a tap made after that is after the revocation beyond any doubt, as in real use."""
     staff.get_by_text("Thu hồi", exact=True).click()
     staff.get_by_role("button", name="Thu hồi máy").click()
-    staff.get_by_text("Đã thu hồi").wait_for()
+    staff.locator(".flash-success", has_text="Đã thu hồi").wait_for()
     staff.wait_for_timeout(1500)
 
 
@@ -106,7 +106,7 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
     tablet.locator("#status-queue", has_text="Chờ gửi: 0").wait_for()
 
     staff.goto(f"{live_server}/admin/kiosks/")
-    assert staff.locator("#kiosk-table").get_by_text("Máy quầy 1").is_visible()
+    assert staff.locator("#kiosk-table").get_by_role("cell", name="Máy quầy 1").is_visible()
     _revoke(staff)
     tablet.locator("#levels").get_by_role("button", name="Rất hài lòng", exact=True).click()
     tablet.get_by_role("button", name="Bỏ qua").click()

@@ -108,7 +108,7 @@ def _revoke(staff):
     moment pass: a tap made after that is after the revocation beyond any doubt, as in real use."""
     staff.get_by_text("Thu hồi", exact=True).click()
     staff.get_by_role("button", name="Thu hồi máy").click()
-    staff.get_by_text("Đã thu hồi").wait_for()
+    staff.locator(".flash-success", has_text="Đã thu hồi").wait_for()
     staff.wait_for_timeout(1500)
 
 
