@@ -1,11 +1,16 @@
-"""The SQL behind the rules: counts grouped in the database (mostly over the rollups), and the evidence rows."""
+"""The SQL behind the rules: counts grouped in the database (mostly over the rollups), and the evidence rows.
+
+Every read takes the communes it is for (a list of unit ids, or None for all of them) and answers per commune:
+the city score runs each query once, grouped by commune, and one commune's score is the same query filtered to it
+(see :mod:`.reads`)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, extract, func, or_, select
+from sqlalchemy import and_, case, extract, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from survey_app.models import (
@@ -27,51 +32,79 @@ from survey_app.timeutil import as_utc
 
 from .asof import AsOf
 
+#: which communes a query reads: a list of unit ids, or None for every commune (the one-pass city score)
+Units = Sequence[int] | None
 
-def profile(session: Session, unit_id: int) -> UnitProfile | None:
-    return session.get(UnitProfile, unit_id)
+
+def _in(column, units: Units):
+    return true() if units is None else column.in_(list(units))
 
 
-def boxes_with_openings(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
-    """(box id, location kind, location name, installed on, openings in the period) for the boxes installed by the
-    end of the period. A box taken down later still counts for the openings it had (its current ``active`` flag
-    says nothing about the past); an inactive box without openings is left out."""
+def profiles(session: Session, units: Units) -> dict[int, UnitProfile]:
+    return {p.unit_id: p for p in session.execute(select(UnitProfile).where(_in(UnitProfile.unit_id, units))
+                                                  ).scalars()}
+
+
+def boxes_with_openings(session: Session, units: Units, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune: (box id, location kind, location name, installed on, openings in the period) for the boxes
+    installed by the end of the period. A box taken down later still counts for the openings it had (its current
+    ``active`` flag says nothing about the past); an inactive box without openings is left out."""
     openings = func.count(BoxOpening.id)
     rows = session.execute(
-        select(SuggestionBox.id, SuggestionBox.location_kind, SuggestionBox.location_name,
+        select(SuggestionBox.unit_id, SuggestionBox.id, SuggestionBox.location_kind, SuggestionBox.location_name,
                SuggestionBox.installed_on, openings, SuggestionBox.active)
         .outerjoin(BoxOpening, and_(BoxOpening.box_id == SuggestionBox.id, BoxOpening.opened_on >= asof.start,
                                     BoxOpening.opened_on <= asof.end))
-        .where(SuggestionBox.unit_id == unit_id, SuggestionBox.installed_on <= asof.end)
-        .group_by(SuggestionBox.id).order_by(SuggestionBox.location_kind, SuggestionBox.location_name)
+        .where(_in(SuggestionBox.unit_id, units), SuggestionBox.installed_on <= asof.end)
+        .group_by(SuggestionBox.unit_id, SuggestionBox.id)
+        .order_by(SuggestionBox.unit_id, SuggestionBox.location_kind, SuggestionBox.location_name)
     ).all()
-    return [tuple(r[:5]) for r in rows if r[5] or r[4]]
+    result: dict[int, list[tuple]] = {}
+    for r in rows:
+        if r[6] or r[5]:
+            result.setdefault(r[0], []).append(tuple(r[1:6]))
+    return result
 
 
-def duty_channels_by_day(session: Session, unit_id: int, asof: AsOf) -> dict[date, set[str]]:
+def duty_channels_by_day(session: Session, units: Units, asof: AsOf) -> dict[int, dict[date, set[str]]]:
     rows = session.execute(
-        select(DutyShift.day, DutyShift.channel).where(DutyShift.unit_id == unit_id, DutyShift.day >= asof.start,
-                                                      DutyShift.day <= asof.end).distinct()
+        select(DutyShift.unit_id, DutyShift.day, DutyShift.channel)
+        .where(_in(DutyShift.unit_id, units), DutyShift.day >= asof.start, DutyShift.day <= asof.end).distinct()
     ).all()
-    days: dict[date, set[str]] = {}
-    for day, channel in rows:
-        days.setdefault(day, set()).add(channel)
-    return days
+    result: dict[int, dict[date, set[str]]] = {}
+    for unit_id, day, channel in rows:
+        result.setdefault(unit_id, {}).setdefault(day, set()).add(channel)
+    return result
 
 
-def _received(model, unit_id: int, asof: AsOf) -> list:
+def duty_planned(session: Session, units: Units, after: date, until: date) -> dict[int, dict[date, set[str]]]:
+    """Per commune, the roster entered for the days after ``after`` up to ``until`` (the plan, not yet duty done)."""
+    result: dict[int, dict[date, set[str]]] = {}
+    for unit_id, day, channel in session.execute(
+            select(DutyShift.unit_id, DutyShift.day, DutyShift.channel)
+            .where(_in(DutyShift.unit_id, units), DutyShift.day > after, DutyShift.day <= until).distinct()):
+        result.setdefault(unit_id, {}).setdefault(day, set()).add(channel)
+    return result
+
+
+def _received(model, units: Units, asof: AsOf) -> list:
     """Received in the period and by the cutoff (a row received later the same day is not known yet)."""
-    return [model.unit_id == unit_id, model.received_day >= asof.start, model.received_day <= asof.end,
+    return [_in(model.unit_id, units), model.received_day >= asof.start, model.received_day <= asof.end,
             model.received_at <= asof.cutoff]
 
 
-def cases_by_month(session: Session, unit_id: int, channels: list[str], asof: AsOf) -> dict[tuple, int]:
+def cases_by_month(session: Session, units: Units, channels: Sequence[str], asof: AsOf
+                   ) -> dict[int, dict[tuple, int]]:
     year, month = extract("year", Case.received_day), extract("month", Case.received_day)
     rows = session.execute(
-        select(year, month, func.count()).where(*_received(Case, unit_id, asof), Case.channel.in_(channels))
-        .group_by(year, month)
+        select(Case.unit_id, year, month, func.count())
+        .where(*_received(Case, units, asof), Case.channel.in_(list(channels)))
+        .group_by(Case.unit_id, year, month)
     ).all()
-    return {(int(y), int(m)): int(n) for y, m, n in rows}
+    result: dict[int, dict[tuple, int]] = {}
+    for unit_id, y, m, n in rows:
+        result.setdefault(unit_id, {})[(int(y), int(m))] = int(n)
+    return result
 
 
 @dataclass(frozen=True)
@@ -87,24 +120,26 @@ class CaseAsOf:
     published_at: datetime | None
 
 
-def cases_as_of(session: Session, unit_id: int, channels: list[str], asof: AsOf) -> list[CaseAsOf]:
-    """The cases of the channels received in the period, each as it stood at the cutoff (from its event log)."""
+def cases_as_of(session: Session, units: Units, channels: Sequence[str], asof: AsOf) -> dict[int, list[CaseAsOf]]:
+    """Per commune, the cases of the channels received in the period, each as it stood at the cutoff (from its
+    event log)."""
+    channels = list(channels)
     cases = session.execute(
-        select(Case.id, Case.tracking_code, Case.channel, Case.received_at, Case.original_due_at, Case.due_at,
-               Case.answered_at, Case.published_at)
-        .where(*_received(Case, unit_id, asof), Case.channel.in_(channels)).order_by(Case.received_at)
+        select(Case.id, Case.unit_id, Case.tracking_code, Case.channel, Case.received_at, Case.original_due_at,
+               Case.due_at, Case.answered_at, Case.published_at)
+        .where(*_received(Case, units, asof), Case.channel.in_(channels)).order_by(Case.received_at, Case.id)
     ).all()
     events: dict[int, list] = {}
     if cases:
         for case_id, kind, at, detail in session.execute(
                 select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at, CaseEvent.detail)
                 .join(Case, Case.id == CaseEvent.case_id)
-                .where(*_received(Case, unit_id, asof), Case.channel.in_(channels),
+                .where(*_received(Case, units, asof), Case.channel.in_(channels),
                        CaseEvent.kind.in_(("answered", "reopened", "extension_approved")))
                 .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)):
             events.setdefault(case_id, []).append((kind, as_utc(at), detail or {}))
-    result = []
-    for case_id, code, channel, received, original_due, due, answered, published in cases:
+    result: dict[int, list[CaseAsOf]] = {}
+    for case_id, unit_id, code, channel, received, original_due, due, answered, published in cases:
         history = events.get(case_id, [])
         due_then = as_utc(due)
         if any(kind == "extension_approved" for kind, _, _ in history):
@@ -118,75 +153,88 @@ def cases_as_of(session: Session, unit_id: int, channels: list[str], asof: AsOf)
             for kind, at, _ in history:
                 if at <= asof.cutoff:
                     answered_then = at if kind == "answered" else None
-        result.append(CaseAsOf(code, channel, as_utc(received), due_then, answered_then, asof.known(published)))
+        result.setdefault(unit_id, []).append(
+            CaseAsOf(code, channel, as_utc(received), due_then, answered_then, asof.known(published)))
     return result
 
 
-def collection_days(session: Session, unit_id: int, start: date, asof: AsOf) -> list[tuple]:
-    """Collection sessions held from ``start`` (the Monday of the first ISO week) to the end of the period."""
-    return session.execute(
-        select(CollectionSession.held_on, CollectionSession.organisation, CollectionSession.collector,
-               CollectionSession.neighbourhood)
-        .where(CollectionSession.unit_id == unit_id, CollectionSession.held_on >= start,
-               CollectionSession.held_on <= asof.end).order_by(CollectionSession.held_on)
-    ).all()
+def collection_days(session: Session, units: Units, start: date, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune, the collection sessions held from ``start`` (the Monday of the first ISO week) to the end of
+    the period: (held on, organisation, collector, neighbourhood)."""
+    c = CollectionSession
+    result: dict[int, list[tuple]] = {}
+    for unit_id, *row in session.execute(
+            select(c.unit_id, c.held_on, c.organisation, c.collector, c.neighbourhood)
+            .where(_in(c.unit_id, units), c.held_on >= start, c.held_on <= asof.end).order_by(c.held_on, c.id)):
+        result.setdefault(unit_id, []).append(tuple(row))
+    return result
 
 
 def questionnaire_id(session: Session, code: str) -> int | None:
     return session.execute(select(Questionnaire.id).where(Questionnaire.code == code)).scalar()
 
 
-def active_centres(session: Session, unit_id: int) -> list[tuple[int, str]]:
-    return session.execute(select(ServiceCentre.id, ServiceCentre.name).where(
-        ServiceCentre.unit_id == unit_id, ServiceCentre.active.is_(True)).order_by(ServiceCentre.name)).all()
+def active_centres(session: Session, units: Units) -> dict[int, list[tuple[int, str]]]:
+    result: dict[int, list[tuple[int, str]]] = {}
+    for unit_id, centre_id, name in session.execute(
+            select(ServiceCentre.unit_id, ServiceCentre.id, ServiceCentre.name)
+            .where(_in(ServiceCentre.unit_id, units), ServiceCentre.active.is_(True)).order_by(ServiceCentre.name)):
+        result.setdefault(unit_id, []).append((centre_id, name))
+    return result
 
 
-def _unknown_at_cutoff(unit_id: int, questionnaire: int, start: date, asof: AsOf) -> list:
+def _unknown_at_cutoff(units: Units, questionnaire: int, start: date, asof: AsOf) -> list:
     """Responses the rollups count today (grouped by the day they were answered) that were not yet known at the
     cutoff: stored after it (a kiosk tap queued offline, a paper form keyed later) or a paper form checked after
     it. Subtracted from the rollups' counts, so a score as of D counts what was known at the end of D."""
     r = SurveyResponse
-    return [r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.answered_day >= start,
+    return [_in(r.unit_id, units), r.questionnaire_id == questionnaire, r.answered_day >= start,
             r.answered_day <= asof.end, r.counted,
             or_(r.received_at > asof.cutoff, and_(r.channel == "paper", r.checked_at > asof.cutoff))]
 
 
-def responses_by_centre_month(session: Session, unit_id: int, questionnaire: int, asof: AsOf) -> dict[tuple, int]:
-    """{(centre id, year, month): valid responses known at the cutoff} from the rollups (suspicious ones and paper
-    forms not yet checked excluded)."""
+def responses_by_centre_month(session: Session, units: Units, questionnaire: int, asof: AsOf
+                              ) -> dict[int, dict[tuple, int]]:
+    """Per commune, {(centre id, year, month): valid responses known at the cutoff} from the rollups (suspicious
+    ones and paper forms not yet checked excluded)."""
     r = RollupResponseCount
     year, month = extract("year", r.day), extract("month", r.day)
-    rows = session.execute(
-        select(r.centre_id, year, month, func.sum(r.counted))
-        .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= asof.start, r.day <= asof.end)
-        .group_by(r.centre_id, year, month)
-    ).all()
-    counts = {(int(c), int(y), int(m)): int(n) for c, y, m, n in rows}
+    result: dict[int, dict[tuple, int]] = {}
+    for u, c, y, m, n in session.execute(
+            select(r.unit_id, r.centre_id, year, month, func.sum(r.counted))
+            .where(_in(r.unit_id, units), r.questionnaire_id == questionnaire, r.day >= asof.start,
+                   r.day <= asof.end)
+            .group_by(r.unit_id, r.centre_id, year, month)):
+        result.setdefault(u, {})[(int(c), int(y), int(m))] = int(n)
     s = SurveyResponse
     late_year, late_month = extract("year", s.answered_day), extract("month", s.answered_day)
-    for c, y, m, n in session.execute(
-            select(s.centre_id, late_year, late_month, func.count())
-            .where(*_unknown_at_cutoff(unit_id, questionnaire, asof.start, asof))
-            .group_by(s.centre_id, late_year, late_month)):
+    for u, c, y, m, n in session.execute(
+            select(s.unit_id, s.centre_id, late_year, late_month, func.count())
+            .where(*_unknown_at_cutoff(units, questionnaire, asof.start, asof))
+            .group_by(s.unit_id, s.centre_id, late_year, late_month)):
+        counts = result.setdefault(u, {})
         key = (int(c), int(y), int(m))
         counts[key] = max(0, counts.get(key, 0) - int(n))
-    return counts
+    return result
 
 
-def valid_responses(session: Session, unit_id: int, questionnaire: int, start: date, asof: AsOf) -> int:
-    """Valid responses known at the cutoff from ``start`` (e.g. the first day of the survey's period) to the end of
-    the period."""
+def valid_responses(session: Session, units: Units, questionnaire: int, start: date, asof: AsOf) -> dict[int, int]:
+    """Per commune, the valid responses known at the cutoff from ``start`` (e.g. the first day of the survey's
+    period) to the end of the period."""
     r = RollupResponseCount
-    now = int(session.execute(
-        select(func.coalesce(func.sum(r.counted), 0))
-        .where(r.unit_id == unit_id, r.questionnaire_id == questionnaire, r.day >= start, r.day <= asof.end)
-    ).scalar())
-    later = int(session.execute(select(func.count()).select_from(SurveyResponse)
-                                .where(*_unknown_at_cutoff(unit_id, questionnaire, start, asof))).scalar())
-    return max(0, now - later)
+    result = {int(u): int(n) for u, n in session.execute(
+        select(r.unit_id, func.sum(r.counted))
+        .where(_in(r.unit_id, units), r.questionnaire_id == questionnaire, r.day >= start, r.day <= asof.end)
+        .group_by(r.unit_id))}
+    s = SurveyResponse
+    for u, n in session.execute(select(s.unit_id, func.count())
+                                .where(*_unknown_at_cutoff(units, questionnaire, start, asof)).group_by(s.unit_id)):
+        result[u] = max(0, result.get(u, 0) - int(n))
+    return result
 
 
 def response_rows(session: Session, unit_id: int, questionnaire: int, start: date, asof: AsOf) -> list[tuple]:
+    """The rows behind one commune's count (evidence, read on demand, so never for every commune at once)."""
     return session.execute(
         select(SurveyResponse.id, SurveyResponse.answered_at, SurveyResponse.centre_id, SurveyResponse.channel,
                SurveyResponse.suspicious)
@@ -197,9 +245,9 @@ def response_rows(session: Session, unit_id: int, questionnaire: int, start: dat
     ).all()
 
 
-def _judgeable(unit_id: int, asof: AsOf) -> list:
+def _judgeable(units: Units, asof: AsOf) -> list:
     """Dossiers received in the period, except those withdrawn or returned unprocessed (not judged)."""
-    return [*_received(Dossier, unit_id, asof), or_(Dossier.status.is_(None), Dossier.status != "withdrawn")]
+    return [*_received(Dossier, units, asof), or_(Dossier.status.is_(None), Dossier.status != "withdrawn")]
 
 
 def _settled_by(cutoff: datetime):
@@ -254,47 +302,74 @@ class DossierCounts:
         return self.received - self.judged
 
 
-def dossier_counts(session: Session, unit_id: int, asof: AsOf) -> DossierCounts:
+def dossier_counts(session: Session, units: Units, asof: AsOf) -> dict[int, DossierCounts]:
+    """Per commune (only those with dossiers in the period; see :data:`NO_DOSSIERS`)."""
     c = asof.cutoff
-    row = session.execute(select(
-        func.count(),
-        func.count(case((dossier_decided_condition(c), 1))),
-        func.count(case((dossier_late_settled_condition(c), 1))),
-        func.count(case((dossier_open_past_due_condition(c), 1))),
-    ).select_from(Dossier).where(*_judgeable(unit_id, asof))).one()
-    withdrawn = session.execute(select(func.count()).select_from(Dossier).where(
-        *_received(Dossier, unit_id, asof), Dossier.status == "withdrawn")).scalar()
-    return DossierCounts(*(int(v) for v in row), withdrawn=int(withdrawn))
+    result = {}
+    withdrawn = dict(session.execute(select(Dossier.unit_id, func.count()).where(
+        *_received(Dossier, units, asof), Dossier.status == "withdrawn").group_by(Dossier.unit_id)).all())
+    for unit_id, *counts in session.execute(select(
+            Dossier.unit_id,
+            func.count(),
+            func.count(case((dossier_decided_condition(c), 1))),
+            func.count(case((dossier_late_settled_condition(c), 1))),
+            func.count(case((dossier_open_past_due_condition(c), 1))),
+    ).where(*_judgeable(units, asof)).group_by(Dossier.unit_id)):
+        result[unit_id] = DossierCounts(*(int(v) for v in counts), withdrawn=int(withdrawn.pop(unit_id, 0)))
+    for unit_id, n in withdrawn.items():  # every dossier of the period withdrawn
+        result[unit_id] = DossierCounts(0, 0, 0, 0, withdrawn=int(n))
+    return result
 
 
-def late_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
-    """(id, code, procedure, received, due, settled as known at the cutoff or None, apology sent on or None)."""
-    rows = session.execute(
-        select(Dossier.id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at, Dossier.settled_at,
-               ApologyLetter.sent_on)
-        .outerjoin(ApologyLetter, ApologyLetter.dossier_id == Dossier.id)
-        .where(*_judgeable(unit_id, asof), dossier_late_condition(asof.cutoff)).order_by(Dossier.received_at)
-    ).all()
-    return [(i, code, proc, rec, due, asof.known(done), sent if sent is not None and sent <= asof.end else None)
-            for i, code, proc, rec, due, done, sent in rows]
+#: a commune without dossiers in the period
+NO_DOSSIERS = DossierCounts(0, 0, 0, 0)
 
 
-def fast_track_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
-    """(code, procedure, received, settled as known at the cutoff or None)."""
-    rows = session.execute(
-        select(Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.settled_at)
-        .where(*_judgeable(unit_id, asof), Dossier.fast_track.is_(True)).order_by(Dossier.received_at)
-    ).all()
-    return [(code, proc, rec, asof.known(done)) for code, proc, rec, done in rows]
+def late_dossiers(session: Session, units: Units, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune: (id, code, procedure, received, due, settled as known at the cutoff or None, apology sent on
+    or None)."""
+    result: dict[int, list[tuple]] = {}
+    for unit_id, i, code, proc, rec, due, done, sent in session.execute(
+            select(Dossier.unit_id, Dossier.id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at,
+                   Dossier.settled_at, ApologyLetter.sent_on)
+            .outerjoin(ApologyLetter, ApologyLetter.dossier_id == Dossier.id)
+            .where(*_judgeable(units, asof), dossier_late_condition(asof.cutoff))
+            .order_by(Dossier.received_at, Dossier.id)):
+        result.setdefault(unit_id, []).append(
+            (i, code, proc, rec, due, asof.known(done), sent if sent is not None and sent <= asof.end else None))
+    return result
 
 
-def home_dossiers(session: Session, unit_id: int, asof: AsOf) -> list[tuple]:
-    """(code, procedure, received, due, settled as known at the cutoff or None)."""
-    rows = session.execute(
-        select(Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at, Dossier.settled_at)
-        .where(*_judgeable(unit_id, asof), Dossier.channel == "home").order_by(Dossier.received_at)
-    ).all()
-    return [(code, proc, rec, due, asof.known(done)) for code, proc, rec, due, done in rows]
+def fast_track_dossiers(session: Session, units: Units, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune: (code, procedure, received, settled as known at the cutoff or None)."""
+    result: dict[int, list[tuple]] = {}
+    for unit_id, code, proc, rec, done in session.execute(
+            select(Dossier.unit_id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.settled_at)
+            .where(*_judgeable(units, asof), Dossier.fast_track.is_(True)).order_by(Dossier.received_at, Dossier.id)):
+        result.setdefault(unit_id, []).append((code, proc, rec, asof.known(done)))
+    return result
+
+
+def home_dossiers(session: Session, units: Units, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune: (code, procedure, received, due, settled as known at the cutoff or None)."""
+    result: dict[int, list[tuple]] = {}
+    for unit_id, code, proc, rec, due, done in session.execute(
+            select(Dossier.unit_id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at,
+                   Dossier.settled_at)
+            .where(*_judgeable(units, asof), Dossier.channel == "home").order_by(Dossier.received_at, Dossier.id)):
+        result.setdefault(unit_id, []).append((code, proc, rec, due, asof.known(done)))
+    return result
+
+
+def dossiers_due_by(session: Session, units: Units, limit: datetime, asof: AsOf) -> dict[int, list[tuple]]:
+    """Per commune: (code, due) of the dossiers open at the cutoff, not yet late, due by ``limit``."""
+    result: dict[int, list[tuple]] = {}
+    for unit_id, code, due in session.execute(
+            select(Dossier.unit_id, Dossier.code, Dossier.due_at)
+            .where(*_judgeable(units, asof), _open_at(asof.cutoff), Dossier.due_at >= asof.cutoff,
+                   Dossier.due_at <= limit).order_by(Dossier.due_at, Dossier.id)):
+        result.setdefault(unit_id, []).append((code, due))
+    return result
 
 
 @dataclass(frozen=True)
@@ -306,53 +381,63 @@ class EntryAsOf:
     entered_at: datetime
 
 
-def score_entries(session: Session, unit_id: int, year: int, asof: AsOf) -> dict[str, EntryAsOf]:
-    """Each item's staff entry as it stood at the cutoff: the last version saved by then (a cleared entry or one
-    first saved later is absent). Entries saved without versions (older data) count from their last save."""
+def score_entries(session: Session, units: Units, year: int, asof: AsOf) -> dict[int, dict[str, EntryAsOf]]:
+    """Per commune, each item's staff entry as it stood at the cutoff: the last version saved by then (a cleared
+    entry or one first saved later is absent). Entries saved without versions (older data) count from their last
+    save."""
     from survey_app.models import ScoreEntry, ScoreEntryVersion
 
     v = ScoreEntryVersion
-    versions = session.execute(
-        select(v.item_code, v.points, v.note, v.entered_at).where(v.unit_id == unit_id, v.year == year)
-        .order_by(v.item_code, v.entered_at, v.id)).all()
-    result: dict[str, EntryAsOf | None] = {}
-    for code, points, note, at in versions:
+    seen: dict[int, dict[str, EntryAsOf | None]] = {}
+    for unit_id, code, points, note, at in session.execute(
+            select(v.unit_id, v.item_code, v.points, v.note, v.entered_at).where(_in(v.unit_id, units), v.year == year)
+            .order_by(v.unit_id, v.item_code, v.entered_at, v.id)):
+        result = seen.setdefault(unit_id, {})
         if as_utc(at) <= asof.cutoff:
             result[code] = None if points is None else EntryAsOf(points, note or "", as_utc(at))
         else:
             result.setdefault(code, None)
-    for e in session.execute(select(ScoreEntry).where(ScoreEntry.unit_id == unit_id, ScoreEntry.year == year)
-                             ).scalars():
-        if e.item_code not in result and e.entered_at is not None and as_utc(e.entered_at) <= asof.cutoff:
-            result[e.item_code] = EntryAsOf(e.points, e.note or "", as_utc(e.entered_at))
-    return {code: entry for code, entry in result.items() if entry is not None}
+    e = ScoreEntry
+    for unit_id, code, points, note, at in session.execute(
+            select(e.unit_id, e.item_code, e.points, e.note, e.entered_at)
+            .where(_in(e.unit_id, units), e.year == year)):
+        result = seen.setdefault(unit_id, {})
+        if code not in result and at is not None and as_utc(at) <= asof.cutoff:
+            result[code] = EntryAsOf(points, note or "", as_utc(at))
+    return {unit_id: {code: entry for code, entry in entries.items() if entry is not None}
+            for unit_id, entries in seen.items()}
 
 
-def attachment_counts(session: Session, unit_id: int, year: int, asof: AsOf) -> dict[str, int]:
+def attachment_counts(session: Session, units: Units, year: int, asof: AsOf) -> dict[int, dict[str, int]]:
     from survey_app.models import ScoreAttachment
 
     a = ScoreAttachment
-    rows = session.execute(select(a.item_code, func.count()).where(
-        a.unit_id == unit_id, a.year == year, or_(a.uploaded_at.is_(None), a.uploaded_at <= asof.cutoff))
-        .group_by(a.item_code)).all()
-    return dict(rows)
+    result: dict[int, dict[str, int]] = {}
+    for unit_id, code, n in session.execute(select(a.unit_id, a.item_code, func.count()).where(
+            _in(a.unit_id, units), a.year == year, or_(a.uploaded_at.is_(None), a.uploaded_at <= asof.cutoff))
+            .group_by(a.unit_id, a.item_code)):
+        result.setdefault(unit_id, {})[code] = int(n)
+    return result
 
 
-def flags(session: Session, unit_id: int, year: int, asof: AsOf):
-    """The disqualifying flags as they stood at the cutoff (a row with one boolean per flag, or None): from their
-    versions; older data without versions: the current flags."""
+def flags(session: Session, units: Units, year: int, asof: AsOf) -> dict[int, object]:
+    """Per commune, the disqualifying flags as they stood at the cutoff (a row with one boolean per flag; absent:
+    none raised): from their versions; a commune with older data without versions: its current flags."""
     from survey_app.models import ScoreFlags, ScoreFlagsVersion
 
     v = ScoreFlagsVersion
-    has_versions = session.execute(select(func.count()).select_from(v).where(v.unit_id == unit_id, v.year == year)
-                                   ).scalar()
-    if has_versions:
-        row = session.execute(select(v).where(v.unit_id == unit_id, v.year == year, v.set_at <= asof.cutoff)
-                              .order_by(v.set_at.desc(), v.id.desc()).limit(1)).scalar_one_or_none()
-    else:
-        row = session.execute(select(ScoreFlags).where(ScoreFlags.unit_id == unit_id, ScoreFlags.year == year)
-                              ).scalar_one_or_none()
-    return row
+    result: dict[int, object] = {}
+    versioned: set[int] = set()
+    for row in session.execute(select(v).where(_in(v.unit_id, units), v.year == year)
+                               .order_by(v.unit_id, v.set_at, v.id)).scalars():
+        versioned.add(row.unit_id)
+        if as_utc(row.set_at) <= asof.cutoff:
+            result[row.unit_id] = row
+    for row in session.execute(select(ScoreFlags).where(_in(ScoreFlags.unit_id, units), ScoreFlags.year == year)
+                               ).scalars():
+        if row.unit_id not in versioned:
+            result[row.unit_id] = row
+    return result
 
 
 def overrides(session: Session, table_id: str) -> dict[str, dict]:
@@ -362,10 +447,17 @@ def overrides(session: Session, table_id: str) -> dict[str, dict]:
         select(ScoringOverride).where(ScoringOverride.table_id == table_id)).scalars()}
 
 
-def commune_parameters(session: Session, table_id: str, unit_id: int) -> dict[str, dict]:
-    """The commune's own plan parameters per item (e.g. its survey quarter for 2.7.b)."""
+def commune_parameters_by_unit(session: Session, table_id: str, units: Units) -> dict[int, dict[str, dict]]:
+    """Per commune, its own plan parameters per item (e.g. its survey quarter for 2.7.b)."""
     from survey_app.models import CommuneParameter
 
-    return {p.item_code: p.params for p in session.execute(
-        select(CommuneParameter).where(CommuneParameter.table_id == table_id, CommuneParameter.unit_id == unit_id)
-    ).scalars()}
+    result: dict[int, dict[str, dict]] = {}
+    for p in session.execute(select(CommuneParameter).where(CommuneParameter.table_id == table_id,
+                                                            _in(CommuneParameter.unit_id, units))).scalars():
+        result.setdefault(p.unit_id, {})[p.item_code] = p.params
+    return result
+
+
+def commune_parameters(session: Session, table_id: str, unit_id: int) -> dict[str, dict]:
+    """One commune's own plan parameters per item."""
+    return commune_parameters_by_unit(session, table_id, [unit_id]).get(unit_id, {})

@@ -17,6 +17,7 @@ from survey_app.models import AdminUnit
 from . import data
 from .asof import AsOf
 from .asof import as_of as period_as_of
+from .reads import Reads, UnitReads
 from .rules import RULES, Evidence, RuleContext
 from .table import Item, Table, for_year
 
@@ -128,9 +129,11 @@ def assessment_period(year: int, as_of_day: date | None = None, now: datetime | 
     return period_as_of(year, as_of_day, now)
 
 
-def _context(session: Session, unit: AdminUnit, year: int, as_of_day: date | None, now: datetime | None
-             ) -> RuleContext:
-    return RuleContext(session=session, unit=unit, year=year, asof=period_as_of(year, as_of_day, now))
+def _context(session: Session, unit: AdminUnit, year: int, as_of_day: date | None, now: datetime | None,
+             reads: Reads | None = None) -> RuleContext:
+    """The rules' view of one commune; its reads come from ``reads`` (a batch of communes) or a batch of one."""
+    read = (reads or Reads(session, [unit.id])).of(unit.id)
+    return RuleContext(session=session, unit=unit, year=year, asof=period_as_of(year, as_of_day, now), read=read)
 
 
 def _item_score(ctx: RuleContext, table: Table, item: Item, entry: data.EntryAsOf | None, attachments: int,
@@ -180,36 +183,45 @@ def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: d
     table = (table or for_year(year)).for_unit_kind(unit.kind)
     item = table.item(code)
     ctx = _context(session, unit, year, as_of, now)
-    entry = data.score_entries(session, unit.id, year, ctx.asof).get(code)
-    attachments = data.attachment_counts(session, unit.id, year, ctx.asof).get(code, 0)
-    return _item_score(ctx, table, item, entry, attachments, _overrides(session, table, unit))
+    entry = ctx.read.score_entries(year, ctx.asof).get(code)
+    attachments = ctx.read.attachment_counts(year, ctx.asof).get(code, 0)
+    return _item_score(ctx, table, item, entry, attachments, _overrides(ctx.read, table))
 
 
-def _overrides(session: Session, table: Table, unit: AdminUnit) -> dict[str, dict]:
+def _overrides(read: UnitReads, table: Table) -> dict[str, dict]:
     """The city's parameter overrides, then the commune's own plan parameters (e.g. its survey quarter) on top."""
-    city = data.overrides(session, table.id)
-    commune = data.commune_parameters(session, table.id, unit.id)
+    city = read.overrides(table.id)
+    commune = read.commune_parameters(table.id)
     return {code: {**city.get(code, {}), **commune.get(code, {})} for code in set(city) | set(commune)}
 
 
 def score(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
-          table: Table | None = None, now: datetime | None = None) -> Score:
+          table: Table | None = None, now: datetime | None = None, reads: Reads | None = None) -> Score:
     """The commune's score for ``year`` as of ``as_of`` (today by default; a later date is capped at today).
 
     :param now: the present (default: the clock), so a test or an audit can recompute exactly.
+    :param reads: the batch of communes this score is part of (see :func:`score_all`); default: this one alone.
     """
     table = (table or for_year(year)).for_unit_kind(unit.kind)
-    ctx = _context(session, unit, year, as_of, now)
-    entries = data.score_entries(session, unit.id, year, ctx.asof)
-    attachments = data.attachment_counts(session, unit.id, year, ctx.asof)
-    overrides = _overrides(session, table, unit)
+    ctx = _context(session, unit, year, as_of, now, reads)
+    entries = ctx.read.score_entries(year, ctx.asof)
+    attachments = ctx.read.attachment_counts(year, ctx.asof)
+    overrides = _overrides(ctx.read, table)
     items = [_item_score(ctx, table, item, entries.get(item.code), attachments.get(item.code, 0), overrides)
              for item in table.items]
-    flags = data.flags(session, unit.id, year, ctx.asof)
+    flags = ctx.read.flags(year, ctx.asof)
     raised = [code for code, _ in table.disqualifiers if flags is not None and getattr(flags, code, False)]
     t = tally(table, {s.item.code: s.points for s in items}, raised)
     return Score(table, unit, year, ctx.start, ctx.end, items, t.criteria, t.groups, t.total, t.level_name,
                  t.level_code, t.disqualified, list(table.discrepancies), ctx.asof)
+
+
+def score_all(session: Session, units: list[AdminUnit], year: int, as_of: date | None = None,
+              table: Table | None = None, now: datetime | None = None) -> list[Score]:
+    """Every commune's score in one pass: each rule's query runs once for all of them (grouped by commune), then
+    the same rule functions turn each commune's counts into points. Equal to :func:`score` commune by commune."""
+    reads = Reads(session, [u.id for u in units])
+    return [score(session, unit, year, as_of, table, now, reads) for unit in units]
 
 
 def tally(table: Table, points: dict[str, float | None], raised_flags: list[str]) -> Tally:

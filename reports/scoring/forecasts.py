@@ -14,15 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import AdminUnit, Dossier, DutyShift
+from survey_app.models import AdminUnit
 from survey_app.services import workdays
 from survey_app.timeutil import format_date
 
-from . import data
 from .asof import AsOf
+from .reads import UnitReads
 from .rules import iso_weeks, period_months, survey_period
 
 
@@ -62,6 +61,8 @@ class OutlookContext:
     asof: AsOf
     item_code: str
     points: float
+    #: the commune's reads, shared with its score (what the rules read is not read again)
+    read: UnitReads
 
     @property
     def today(self) -> date:
@@ -114,9 +115,9 @@ def _clip(value: float) -> float:
 
 
 def suggestion_boxes(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    rows = data.boxes_with_openings(o.session, o.unit.id, o.asof)
+    rows = o.read.boxes_with_openings(o.asof)
     word = neighbourhood_word(o.unit)
-    profile = data.profile(o.session, o.unit.id)
+    profile = o.read.profile()
     neighbourhoods = profile.neighbourhoods if profile and profile.neighbourhoods else None
     actions = []
     if o.remaining_days <= 0:
@@ -144,17 +145,16 @@ def suggestion_boxes(o: OutlookContext, params: dict, ratio_now: float) -> Outlo
 
 def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     channels = set(params["channels"])
-    corrections = workdays.overrides(o.start, o.year_end)
+    corrections = o.read.calendar(o.start, o.year_end)
     past = workdays.working_days_between(o.start, o.today, corrections)
     future = workdays.working_days_between(o.today + timedelta(days=1), o.year_end, corrections)
     total = len(past) + len(future)
     if not total:
         return Outlook(0.0, 0.0)
-    by_day = data.duty_channels_by_day(o.session, o.unit.id, o.asof)
-    for day, channel in o.session.execute(  # the roster already entered for the coming days
-            select(DutyShift.day, DutyShift.channel).where(DutyShift.unit_id == o.unit.id, DutyShift.day > o.today,
-                                                          DutyShift.day <= o.year_end).distinct()):
-        by_day.setdefault(day, set()).add(channel)
+    # what was covered, and the roster already entered for the coming days (copies: the batch's answers stay as read)
+    by_day = {d: set(c) for d, c in o.read.duty_channels_by_day(o.asof).items()}
+    for day, planned_channels in o.read.duty_planned(o.today, o.year_end).items():
+        by_day.setdefault(day, set()).update(planned_channels)
     covered = sum(1 for d in past if channels <= by_day.get(d, set()))
     planned = sum(1 for d in future if channels <= by_day.get(d, set()))
     pace = covered / len(past) if past else 1.0
@@ -179,7 +179,7 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
 def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     channels = params["channels"]
     months = period_months(o.start, o.year_end)
-    by_month = data.cases_by_month(o.session, o.unit.id, channels, o.asof)
+    by_month = o.read.cases_by_month(channels, o.asof)
     past = [(y, m) for y, m, _ in months if date(y, m, 1) <= o.today]
     met = sum(1 for ym in past if by_month.get(ym))
     this_month = (o.today.year, o.today.month)
@@ -188,7 +188,7 @@ def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     future = len(months) - len(past)
     operating_reachable = (met + (0 if by_month.get(this_month) else 1) + future) / len(months)
     operating_forecast = (met + (future + (0 if by_month.get(this_month) else 1)) * pace) / len(months)
-    cases = data.cases_as_of(o.session, o.unit.id, channels, o.asof)  # each case as it stood at the cutoff
+    cases = o.read.cases_as_of(channels, o.asof)  # each case as it stood at the cutoff
     answered_cases = [c for c in cases if c.answered_at is not None]
     decided = sum(1 for c in cases if c.answered_at is not None or c.due_at < o.now)
     on_time = sum(1 for c in answered_cases if c.answered_at <= c.due_at)
@@ -209,8 +209,8 @@ def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     if not by_month.get(this_month) and o.remaining_days >= 0:
         actions.append(o.action(f"Tháng {o.today.month:02d} chưa có phản ánh nào qua ứng dụng/web: giới thiệu mã QR "
                                 "phản ánh tại Trung tâm và trên trang thông tin của đơn vị.", w_op / len(months), 2))
-    soon = [code for code, due in open_cases
-            if workdays.to_local(due).date() <= workdays.add_working_days(o.today, 3)]
+    horizon = _working_days_ahead(o, 3)
+    soon = [code for code, due in open_cases if workdays.to_local(due).date() <= horizon]
     if soon:
         actions.append(o.action(f"{len(soon)} phản ánh qua ứng dụng/web đến hạn trong 3 ngày làm việc tới: "
                                 f"{_codes(soon)}.", w_on * len(soon) / max(1, decided + len(open_cases)), 1))
@@ -224,7 +224,7 @@ def weekly_collection(o: OutlookContext, params: dict, ratio_now: float) -> Outl
     weeks = iso_weeks(o.start, o.year_end)
     if not weeks:
         return Outlook(0.0, 0.0)
-    sessions = data.collection_days(o.session, o.unit.id, weeks[0], o.asof)
+    sessions = o.read.collection_days(weeks[0], o.asof)
     held = {day - timedelta(days=day.weekday()) for day, *_ in sessions}
     current = o.today - timedelta(days=o.today.weekday())
     past = [w for w in weeks if w < current]
@@ -258,15 +258,15 @@ def _month_bounds(y: int, m: int) -> tuple[date, date]:
 
 
 def centre_survey_months(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    qid = data.questionnaire_id(o.session, params["questionnaire"])
+    qid = o.read.questionnaire_id(params["questionnaire"])
     yearly = params["yearly_sample"].get(o.unit.kind, 150)
     monthly = math.ceil(yearly / 12)
-    centres = data.active_centres(o.session, o.unit.id)
+    centres = o.read.active_centres()
     months = period_months(o.start, o.year_end)
     cells = len(centres) * len(months)
     if not cells:
         return Outlook(0.0, 0.0, [Action(o.item_code, "Khai báo Trung tâm Phục vụ hành chính công của đơn vị.", 0, 1)])
-    counts = data.responses_by_centre_month(o.session, o.unit.id, qid, o.asof) if qid else {}
+    counts = o.read.responses_by_centre_month(qid, o.asof) if qid else {}
     this = (o.today.year, o.today.month)
     first, last = _month_bounds(*this)
     elapsed = (o.today - first).days + 1
@@ -308,15 +308,15 @@ def annual_survey_sample(o: OutlookContext, params: dict, ratio_now: float) -> O
     if o.today < begin:
         return Outlook(0.0, 1.0, [o.action(f"Khảo sát sự hài lòng thường niên: chuẩn bị {required} phiếu cho {label} "
                                            f"(bắt đầu {format_date(begin)}).", 1.0, 3, end)], note="chưa đến kỳ")
-    qid = data.questionnaire_id(o.session, params["questionnaire"])
-    n = data.valid_responses(o.session, o.unit.id, qid, begin, o.asof) if qid else 0
+    qid = o.read.questionnaire_id(params["questionnaire"])
+    n = o.read.valid_responses(qid, begin, o.asof) if qid else 0
     if o.today > end:
         return Outlook(min(1.0, n / required), min(1.0, n / required))
     elapsed = (o.today - begin).days + 1
     projected = n * ((end - begin).days + 1) / elapsed
     actions = []
     if n < required:
-        left = workdays.working_days_between(o.today, end)
+        left = workdays.working_days_between(o.today, end, o.read.calendar(o.today, end))
         per_day = math.ceil((required - n) / len(left)) if left else required - n
         actions.append(o.action(f"Khảo sát thường niên: cần thêm {required - n} phiếu hợp lệ trước {format_date(end)} "
                                 f"(đã có {n}/{required}; khoảng {per_day} phiếu mỗi ngày làm việc còn lại).",
@@ -326,18 +326,16 @@ def annual_survey_sample(o: OutlookContext, params: dict, ratio_now: float) -> O
 
 def _due_soon(o: OutlookContext, days: int = 2) -> list[tuple[str, datetime]]:
     """Open dossiers not yet late that fall due within ``days`` working days."""
-    limit = workdays.end_of_local_day(workdays.add_working_days(o.today, days))
-    return o.session.execute(
-        select(Dossier.code, Dossier.due_at).where(
-            Dossier.unit_id == o.unit.id, Dossier.received_day >= o.start, Dossier.received_day <= o.today,
-            Dossier.received_at <= o.now, or_(Dossier.settled_at.is_(None), Dossier.settled_at > o.now),
-            or_(Dossier.status.is_(None), Dossier.status != "withdrawn"), Dossier.due_at >= o.now,
-            Dossier.due_at <= limit)
-        .order_by(Dossier.due_at)).all()
+    return o.read.dossiers_due_by(workdays.end_of_local_day(_working_days_ahead(o, days)), o.asof)
+
+
+def _working_days_ahead(o: OutlookContext, days: int) -> date:
+    """The ``days``-th working day after today, with the calendar's corrections (read once per batch)."""
+    return workdays.add_working_days(o.today, days, o.read.calendar(o.today, o.today + timedelta(days=days * 3 + 30)))
 
 
 def dossiers_on_time(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    counts = data.dossier_counts(o.session, o.unit.id, o.asof)
+    counts = o.read.dossier_counts(o.asof)
     judged, late = counts.judged, counts.late
     soon = _due_soon(o)
     linear = params.get("mode") == "linear"
@@ -361,11 +359,11 @@ def dossiers_on_time(o: OutlookContext, params: dict, ratio_now: float) -> Outlo
 
 
 def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    profile = data.profile(o.session, o.unit.id)
+    profile = o.read.profile()
     if profile is None or profile.fast_track_weekday is None:
         return Outlook(0.0, 1.0, [o.action("Ban hành quy định 01 ngày/tuần giải quyết nhanh, trả kết quả trong ngày "
                                            "và khai báo ngày đó (Thông tin đơn vị).", 1.0, 2)])
-    rows = [r for r in data.fast_track_dossiers(o.session, o.unit.id, o.asof)
+    rows = [r for r in o.read.fast_track_dossiers(o.asof)
             if workdays.to_local(r[2]).weekday() == profile.fast_track_weekday]
     if not rows:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ giải quyết nhanh vào ngày đã quy định: đánh dấu “Giải quyết "
@@ -378,7 +376,7 @@ def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook
 
 
 def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    rows = data.home_dossiers(o.session, o.unit.id, o.asof)
+    rows = o.read.home_dossiers(o.asof)
     if not rows:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà: rà soát thương binh, người "
                                            "khuyết tật, người ốm nặng, người già neo đơn để chủ động phục vụ tại nhà.",
@@ -393,7 +391,7 @@ def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
 
 
 def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    late = data.late_dossiers(o.session, o.unit.id, o.asof)
+    late = o.read.late_dossiers(o.asof)
     missing = [row[1] for row in late if row[6] is None]
     soon = _due_soon(o)
     actions = []
@@ -403,7 +401,7 @@ def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outloo
     if soon:
         actions.append(Action(o.item_code, f"Nếu {len(soon)} hồ sơ đến hạn trong 2 ngày làm việc tới bị quá hạn, cần "
                                            "gửi thư xin lỗi kèm đề nghị gia hạn (ngày hẹn mới, lý do).", 0.0, 1))
-    if not data.dossier_counts(o.session, o.unit.id, o.asof).judged:
+    if not o.read.dossier_counts(o.asof).judged:
         return Outlook(0.0, 1.0, [o.action("Nhập tệp xuất số liệu hồ sơ để xác định hồ sơ quá hạn cần thư xin lỗi.",
                                            1.0, 1)])
     return Outlook(ratio_now, 1.0, actions)
@@ -414,7 +412,7 @@ def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outloo
 
 def reception_months(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     months = period_months(o.start, o.year_end)
-    by_month = data.cases_by_month(o.session, o.unit.id, ["reception"], o.asof)
+    by_month = o.read.cases_by_month(["reception"], o.asof)
     this = (o.today.year, o.today.month)
     past = [(y, m) for y, m, _ in months if (y, m) < this]
     met_past = sum(1 for ym in past if by_month.get(ym))

@@ -22,6 +22,7 @@ from survey_app.timeutil import format_date
 from . import engine
 from .asof import AsOf
 from .forecasts import FORECASTS, Action, Outlook, OutlookContext
+from .reads import Reads, UnitReads
 from .table import Table, for_year
 
 #: how many actions make "this week's" list, and how many steps of the path a text (CLI, digest) shows
@@ -114,7 +115,7 @@ def _ratio_now(s: engine.ItemScore) -> float:
 
 
 def item_guidance(session: Session, table: Table, s: engine.ItemScore, unit: AdminUnit, year: int,
-                  asof: AsOf) -> ItemGuidance:
+                  asof: AsOf, read: UnitReads) -> ItemGuidance:
     """One item's outlook: computed items through their rule's forecast, staff items by what is entered."""
     item, year_end, as_of = s.item, date(year, 12, 31), asof.end
     step = table.rounding_step
@@ -123,7 +124,7 @@ def item_guidance(session: Session, table: Table, s: engine.ItemScore, unit: Adm
         if as_of >= year_end:
             outlook = Outlook(ratio, ratio)
         else:
-            ctx = OutlookContext(session, unit, year, asof, item.code, item.points)
+            ctx = OutlookContext(session, unit, year, asof, item.code, item.points, read)
             outlook = FORECASTS[item.rule](ctx, s.params, ratio)
         reachable = max(outlook.reachable, outlook.forecast)
         note = outlook.note  # "chưa đến kỳ" before the period begins (the rule's own not_due also covers "in progress")
@@ -171,12 +172,15 @@ def cheapest_path(table: Table, items: list[ItemGuidance], flags: list[str],
 
 
 def guidance(session: Session, unit: AdminUnit, year: int, as_of: date | None = None,
-             table: Table | None = None) -> Guidance:
+             table: Table | None = None, reads: Reads | None = None) -> Guidance:
+    """The commune's outlook; ``reads``: the batch of communes it is computed with (default: this one alone)."""
     table = table or for_year(year)
-    result = engine.score(session, unit, year, as_of, table)
+    reads = reads or Reads(session, [unit.id])
+    result = engine.score(session, unit, year, as_of, table, reads=reads)
     asof = result.asof  # the very cutoff the score used
     end = asof.end
-    items = [item_guidance(session, table, s, unit, year, asof) for s in result.items]
+    read = reads.of(unit.id)  # the forecasts read what the rules read, from the same answers
+    items = [item_guidance(session, table, s, unit, year, asof, read) for s in result.items]
     flags = [code for code, text in table.disqualifiers if text in result.disqualified]
     forecast = engine.tally(table, {g.code: g.forecast for g in items}, flags)
     reachable = engine.tally(table, {g.code: g.reachable for g in items}, flags)

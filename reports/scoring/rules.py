@@ -26,6 +26,7 @@ from survey_app.timeutil import format_date, format_datetime
 
 from . import data
 from .asof import AsOf
+from .reads import UnitReads
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class RuleContext:
     year: int
     #: what the score may see (period, effective date, cutoff): the one as-of argument of every query
     asof: AsOf
+    #: the commune's reads, from the batch of communes being scored (one query per read for the whole batch)
+    read: UnitReads
 
     @property
     def start(self) -> date:
@@ -112,11 +115,11 @@ def iso_weeks(start: date, end: date) -> list[date]:
 
 
 def suggestion_boxes(ctx: RuleContext, params: dict) -> RuleResult:
-    rows = data.boxes_with_openings(ctx.session, ctx.unit.id, ctx.asof)
+    rows = ctx.read.boxes_with_openings(ctx.asof)
     word = neighbourhood_word(ctx.unit)
     ubnd_ok = any(kind == "ubnd" and n > 0 for _, kind, _, _, n in rows)
     opened_tdp = sum(1 for _, kind, _, _, n in rows if kind == "to_dan_pho" and n > 0)
-    profile = data.profile(ctx.session, ctx.unit.id)
+    profile = ctx.read.profile()
     neighbourhoods = profile.neighbourhoods if profile and profile.neighbourhoods else None
     share = min(1.0, opened_tdp / neighbourhoods) if neighbourhoods else 0.0
     w_ubnd, w_tdp = params["ubnd_weight"], params["neighbourhood_weight"]
@@ -136,8 +139,8 @@ def suggestion_boxes(ctx: RuleContext, params: dict) -> RuleResult:
 
 def duty_roster(ctx: RuleContext, params: dict) -> RuleResult:
     channels = set(params["channels"])
-    working = workdays.working_days_between(ctx.start, ctx.end)
-    by_day = data.duty_channels_by_day(ctx.session, ctx.unit.id, ctx.asof)
+    working = workdays.working_days_between(ctx.start, ctx.end, ctx.read.calendar(ctx.start, ctx.end))
+    by_day = ctx.read.duty_channels_by_day(ctx.asof)
     covered = [d for d in working if channels <= by_day.get(d, set())]
     ratio = len(covered) / len(working) if working else 0.0
     missing = [d for d in working if not channels <= by_day.get(d, set())]
@@ -165,11 +168,11 @@ def case_judgement(case: data.CaseAsOf, cutoff: datetime) -> str:
 def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     channels = params["channels"]
     months = period_months(ctx.start, ctx.end, ctx.asof)
-    by_month = data.cases_by_month(ctx.session, ctx.unit.id, channels, ctx.asof)
+    by_month = ctx.read.cases_by_month(channels, ctx.asof)
     counted = [(y, m) for y, m, complete in months if complete or by_month.get((y, m))]
     active = sum(1 for ym in counted if by_month.get(ym))
     operating = active / len(counted) if counted else 0.0
-    cases = data.cases_as_of(ctx.session, ctx.unit.id, channels, ctx.asof)
+    cases = ctx.read.cases_as_of(channels, ctx.asof)
     judged = [case_judgement(c, ctx.now) for c in cases]
     on_time, answered_late = judged.count("on_time"), judged.count("answered_late")
     open_late, waiting = judged.count("open_past_due"), judged.count("not_yet_due")
@@ -203,7 +206,7 @@ def weekly_collection(ctx: RuleContext, params: dict) -> RuleResult:
     if not all_weeks:
         return RuleResult(0.0, "Kỳ đánh giá chưa có tuần nào.", {"weeks": 0, "weeks_with_session": 0},
                           status="not_due")
-    sessions = data.collection_days(ctx.session, ctx.unit.id, all_weeks[0], ctx.asof)
+    sessions = ctx.read.collection_days(all_weeks[0], ctx.asof)
     held = {day - timedelta(days=day.weekday()) for day, *_ in sessions}
     # the week in progress counts once it is met: its remaining days have not come yet
     weeks = [w for w in all_weeks if ctx.asof.day_over(w + timedelta(days=6)) or w in held]
@@ -229,11 +232,11 @@ def _kind(ctx: RuleContext) -> str:
 
 
 def centre_survey_months(ctx: RuleContext, params: dict) -> RuleResult:
-    qid = data.questionnaire_id(ctx.session, params["questionnaire"])
+    qid = ctx.read.questionnaire_id(params["questionnaire"])
     yearly = params["yearly_sample"].get(_kind(ctx), 150)
     monthly = math.ceil(yearly / 12)
-    centres = data.active_centres(ctx.session, ctx.unit.id)
-    counts = data.responses_by_centre_month(ctx.session, ctx.unit.id, qid, ctx.asof) if qid else {}
+    centres = ctx.read.active_centres()
+    counts = ctx.read.responses_by_centre_month(qid, ctx.asof) if qid else {}
     months = period_months(ctx.start, ctx.end, ctx.asof)
     cells, met, waiting = 0, 0, 0
     table = []
@@ -288,8 +291,8 @@ def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
         return RuleResult(0.0, f"Chưa đến kỳ: khảo sát thường niên làm trong {name} (từ {format_date(first)}).",
                           {"responses": 0, "required": required, "period": [first.isoformat(), last.isoformat()]},
                           status="not_due")
-    qid = data.questionnaire_id(ctx.session, params["questionnaire"])
-    n = data.valid_responses(ctx.session, ctx.unit.id, qid, first, ctx.asof) if qid else 0
+    qid = ctx.read.questionnaire_id(params["questionnaire"])
+    n = ctx.read.valid_responses(qid, first, ctx.asof) if qid else 0
     ratio = min(1.0, n / required) if required else 0.0
     in_progress = not ctx.asof.day_over(last)
     status = "not_due" if in_progress and ratio < 1 else "scored"
@@ -303,14 +306,14 @@ def annual_survey_sample(ctx: RuleContext, params: dict) -> RuleResult:
     def rows() -> Evidence:
         return Evidence(["Mã phiếu", "Thời điểm", "Kênh", "Nghi vấn"], [
             [rid, format_datetime(at), SURVEY_CHANNEL_LABELS.get(ch, ch), "Có (không tính)" if sus else ""]
-            for rid, at, _c, ch, sus in data.response_rows(ctx.session, ctx.unit.id, qid, first, ctx.asof)])
+            for rid, at, _c, ch, sus in ctx.read.response_rows(qid, first, ctx.asof)])
 
     return RuleResult(ratio, text, {"responses": n, "required": required, "margin_of_error": moe,
                                     "period": [first.isoformat(), last.isoformat()]}, rows if qid else None, status)
 
 
 def dossiers_on_time(ctx: RuleContext, params: dict) -> RuleResult:
-    counts = data.dossier_counts(ctx.session, ctx.unit.id, ctx.asof)
+    counts = ctx.read.dossier_counts(ctx.asof)
     figures = {"judged": counts.judged, "late": counts.late, "late_settled": counts.late_settled,
                "open_past_due": counts.open_past_due, "not_yet_due": counts.not_yet_due}
     if counts.withdrawn:
@@ -335,18 +338,18 @@ def _late_evidence(ctx: RuleContext) -> Evidence:
     return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả", "Tình trạng", "Thư xin lỗi"], [
         [code, proc, format_datetime(rec), format_date(due), format_datetime(done) if done else "Chưa trả",
          "Đã trả, trễ hạn" if done else "Quá hạn, chưa trả", format_date(sent) if sent else "Chưa gửi"]
-        for _id, code, proc, rec, due, done, sent in data.late_dossiers(ctx.session, ctx.unit.id, ctx.asof)])
+        for _id, code, proc, rec, due, done, sent in ctx.read.late_dossiers(ctx.asof)])
 
 
 WEEKDAY_NAMES = ["thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"]
 
 
 def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
-    profile = data.profile(ctx.session, ctx.unit.id)
+    profile = ctx.read.profile()
     if profile is None or profile.fast_track_weekday is None:
         return RuleResult(0.0, "Chưa khai báo ngày trong tuần giải quyết nhanh, trả kết quả trong ngày.")
     weekday = profile.fast_track_weekday
-    every = data.fast_track_dossiers(ctx.session, ctx.unit.id, ctx.asof)
+    every = ctx.read.fast_track_dossiers(ctx.asof)
     rows = [r for r in every if workdays.to_local(r[2]).weekday() == weekday]
     same_day = [r for r in rows
                 if r[3] is not None and workdays.to_local(r[3]).date() == workdays.to_local(r[2]).date()]
@@ -366,7 +369,7 @@ def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
 
 def home_service(ctx: RuleContext, params: dict) -> RuleResult:
     """Served ÷ (served + still open past the due date); a request open and not yet due is left out."""
-    rows = data.home_dossiers(ctx.session, ctx.unit.id, ctx.asof)
+    rows = ctx.read.home_dossiers(ctx.asof)
     if not rows:
         return RuleResult(0.0, "Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà trong kỳ.", {"requests": 0})
     served = [r for r in rows if r[4] is not None]
@@ -390,11 +393,11 @@ def home_service(ctx: RuleContext, params: dict) -> RuleResult:
 
 
 def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
-    counts = data.dossier_counts(ctx.session, ctx.unit.id, ctx.asof)
+    counts = ctx.read.dossier_counts(ctx.asof)
     if not counts.judged:
         return RuleResult(0.0, "Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa) nên chưa xác định được hồ "
                                "sơ quá hạn cần thư xin lỗi.", {"late": 0, "sent": 0, "judged": 0})
-    late = data.late_dossiers(ctx.session, ctx.unit.id, ctx.asof)
+    late = ctx.read.late_dossiers(ctx.asof)
     if not late:
         return RuleResult(1.0, "Không có hồ sơ quá hạn trong kỳ: không cần thư xin lỗi.", {"late": 0, "sent": 0},
                           lambda: _late_evidence(ctx))
@@ -410,7 +413,7 @@ def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
 
 def reception_months(ctx: RuleContext, params: dict) -> RuleResult:
     months = period_months(ctx.start, ctx.end, ctx.asof)
-    by_month = data.cases_by_month(ctx.session, ctx.unit.id, ["reception"], ctx.asof)
+    by_month = ctx.read.cases_by_month(["reception"], ctx.asof)
     counted = [(y, m) for y, m, complete in months if complete or by_month.get((y, m))]
     met = [ym for ym in counted if by_month.get(ym)]
     ratio = len(met) / len(counted) if counted else 0.0

@@ -96,7 +96,7 @@ def save_mapping(unit_id: int):
 
 def _late(unit: AdminUnit, year: int) -> list:
     """The year's overdue dossiers, judged exactly as rules 2.8 and 2.4.e judge them."""
-    return late_dossiers(db.session, unit.id, assessment_period(year))
+    return late_dossiers(db.session, [unit.id], assessment_period(year)).get(unit.id, [])
 
 
 def _letter_data(row, new_due=None, reason: str = "") -> LateDossier:

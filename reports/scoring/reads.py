@@ -1,0 +1,136 @@
+"""What the rules read, for many communes at once: each query of :mod:`.data` runs once for the whole batch
+(grouped by commune) the first time any commune's rule asks for it, and every commune then reads its own part.
+
+The city's nightly score and the year-end guidance of all communes are one batch (a few dozen queries for 114 or
+3,321 communes, instead of that many per commune); one commune's score page is a batch of one: the same queries,
+filtered to it. A batch is bound to a session and lives for one computation (its answers are not refreshed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from survey_app.models import UnitProfile
+from survey_app.services import workdays
+
+from . import data
+from .asof import AsOf
+
+
+class Reads:
+    """The reads of a batch of communes (``units``: a list of ids, or None for every commune)."""
+
+    def __init__(self, session: Session, units: list[int] | None):
+        self.session = session
+        self.units = units
+        self._answers: dict[tuple, object] = {}
+
+    def all(self, query: Callable, *args) -> dict:
+        """``query(session, units, *args)`` for the whole batch, run once."""
+        key = (query.__name__, *args)
+        if key not in self._answers:
+            self._answers[key] = query(self.session, self.units, *args)
+        return self._answers[key]
+
+    def global_(self, query: Callable, *args):
+        """A read that does not depend on the commune (``query(session, *args)``), run once."""
+        key = ("global", query.__name__, *args)
+        if key not in self._answers:
+            self._answers[key] = query(self.session, *args)
+        return self._answers[key]
+
+    def of(self, unit_id: int) -> UnitReads:
+        return UnitReads(self, unit_id)
+
+
+class UnitReads:
+    """One commune's view of a batch: the names of :mod:`.data`, without the session and the communes."""
+
+    def __init__(self, batch: Reads, unit_id: int):
+        self.batch = batch
+        self.unit_id = unit_id
+
+    def _mine(self, query: Callable, *args, default=None):
+        return self.batch.all(query, *args).get(self.unit_id, default)
+
+    def profile(self) -> UnitProfile | None:
+        return self._mine(data.profiles)
+
+    def boxes_with_openings(self, asof: AsOf) -> list[tuple]:
+        return self._mine(data.boxes_with_openings, asof, default=[])
+
+    def duty_channels_by_day(self, asof: AsOf) -> dict[date, set[str]]:
+        return self._mine(data.duty_channels_by_day, asof, default={})
+
+    def duty_planned(self, after: date, until: date) -> dict[date, set[str]]:
+        return self._mine(data.duty_planned, after, until, default={})
+
+    def cases_by_month(self, channels, asof: AsOf) -> dict[tuple, int]:
+        return self._mine(data.cases_by_month, tuple(channels), asof, default={})
+
+    def cases_as_of(self, channels, asof: AsOf) -> list[data.CaseAsOf]:
+        return self._mine(data.cases_as_of, tuple(channels), asof, default=[])
+
+    def collection_days(self, start: date, asof: AsOf) -> list[tuple]:
+        return self._mine(data.collection_days, start, asof, default=[])
+
+    def questionnaire_id(self, code: str) -> int | None:
+        return self.batch.global_(data.questionnaire_id, code)
+
+    def active_centres(self) -> list[tuple[int, str]]:
+        return self._mine(data.active_centres, default=[])
+
+    def responses_by_centre_month(self, questionnaire: int, asof: AsOf) -> dict[tuple, int]:
+        return self._mine(data.responses_by_centre_month, questionnaire, asof, default={})
+
+    def valid_responses(self, questionnaire: int, start: date, asof: AsOf) -> int:
+        return self._mine(data.valid_responses, questionnaire, start, asof, default=0)
+
+    def response_rows(self, questionnaire: int, start: date, asof: AsOf) -> list[tuple]:
+        """Evidence rows: read for this commune alone, when asked."""
+        return data.response_rows(self.batch.session, self.unit_id, questionnaire, start, asof)
+
+    def dossier_counts(self, asof: AsOf) -> data.DossierCounts:
+        return self._mine(data.dossier_counts, asof, default=data.NO_DOSSIERS)
+
+    def late_dossiers(self, asof: AsOf) -> list[tuple]:
+        return self._mine(data.late_dossiers, asof, default=[])
+
+    def fast_track_dossiers(self, asof: AsOf) -> list[tuple]:
+        return self._mine(data.fast_track_dossiers, asof, default=[])
+
+    def home_dossiers(self, asof: AsOf) -> list[tuple]:
+        return self._mine(data.home_dossiers, asof, default=[])
+
+    def dossiers_due_by(self, limit: datetime, asof: AsOf) -> list[tuple]:
+        return self._mine(data.dossiers_due_by, limit, asof, default=[])
+
+    def score_entries(self, year: int, asof: AsOf) -> dict[str, data.EntryAsOf]:
+        return self._mine(data.score_entries, year, asof, default={})
+
+    def attachment_counts(self, year: int, asof: AsOf) -> dict[str, int]:
+        return self._mine(data.attachment_counts, year, asof, default={})
+
+    def flags(self, year: int, asof: AsOf):
+        return self._mine(data.flags, year, asof)
+
+    def calendar(self, start: date, end: date) -> dict[date, bool]:
+        """The administrator's calendar corrections (days off, Saturdays worked) between two days."""
+        return self.batch.global_(_calendar, start, end)
+
+    def overrides(self, table_id: str) -> dict[str, dict]:
+        return self.batch.global_(data.overrides, table_id)
+
+    def commune_parameters(self, table_id: str) -> dict[str, dict]:
+        return self.batch.all(_commune_parameters, table_id).get(self.unit_id, {})
+
+
+def _calendar(session: Session, start: date, end: date) -> dict[date, bool]:
+    return workdays.overrides(start, end)
+
+
+def _commune_parameters(session: Session, units, table_id: str) -> dict[int, dict[str, dict]]:
+    return data.commune_parameters_by_unit(session, table_id, units)
