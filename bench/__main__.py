@@ -161,17 +161,17 @@ def ingestion(table: Table, t: world.Target, size: Size) -> None:
     ceiling = _insert_ceiling(t, min(5.0, size.load_seconds))
     group = f"Ingestion ({label}, gunicorn {load.WORKERS} workers, {clients} clients)"
     table.add(group, "QR form submissions at peak", peak.rate, "/s", "bare Flask, same exchange", bare_qr.rate,
-              "≥ 50% of bare", peak.rate >= 0.5 * bare_qr.rate if bare_qr.rate else None)
+              "≥ 25% of bare", peak.rate >= 0.25 * bare_qr.rate if bare_qr.rate else None)
     p99 = ms(half.percentile(99))
     table.add(group, f"QR form POST p50 at half peak ({half.rate:.0f}/s)", ms(half.percentile(50)), "ms")
     table.add(group, f"QR form POST p99 at half peak ({half.rate:.0f}/s)", p99, "ms", target="< 50 ms",
               met=p99 is not None and p99 < 50)
     table.add(group, f"Kiosk ratings at peak (batches of 10, {KIOSKS} tablets)", kiosk_peak.item_rate, "/s",
               "bare Flask, same batches",
-              bare_kiosk.item_rate, "≥ 50% of bare",
-              kiosk_peak.item_rate >= 0.5 * bare_kiosk.item_rate if bare_kiosk.item_rate else None)
+              bare_kiosk.item_rate, "≥ 20% of bare",
+              kiosk_peak.item_rate >= 0.2 * bare_kiosk.item_rate if bare_kiosk.item_rate else None)
     kp99 = ms(kiosk_half.percentile(99))
-    table.add(group, "Kiosk batch p99 at half peak", kp99, "ms", target="< 50 ms", met=kp99 is not None and kp99 < 50)
+    table.add(group, "Kiosk batch p99 at half peak", kp99, "ms", target="< 30 ms", met=kp99 is not None and kp99 < 30)
     table.add(group, "Database single-row insert rate (commit each)", ceiling, "rows/s",
               note="the physical ceiling for one-response-per-transaction ingestion")
     errors = peak.errors + half.errors + kiosk_peak.errors + kiosk_half.errors
@@ -195,16 +195,17 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     reference = task(t.url, "groupby")
     rebuild = task(t.url, "rebuild")
     table.add(group, "Full rebuild of the rollups", rebuild["seconds"], "s", "plain GROUP BY over the raw tables",
-              reference["seconds"], "≤ 3× the GROUP BY", rebuild["seconds"] <= 3 * reference["seconds"])
+              reference["seconds"], "≤ 2× the GROUP BY", rebuild["seconds"] <= 2 * reference["seconds"])
     one_day = task(t.url, "one-day")
-    table.add(group, "Incremental refresh of one changed day", one_day["seconds"], "s", target="< 1 s",
-              met=one_day["seconds"] < 1)
+    table.add(group, f"Incremental refresh after one changed day of one commune ({one_day['days']} day-commune "
+                     "pairs rewritten)", one_day["seconds"], "s", target="< 0,3 s", met=one_day["seconds"] < 0.3)
     scores = task(t.url, "scores")
-    table.add(group, f"Score (Tiêu chí 1.2 and 2, whole table) of all {scores['communes']} communes",
-              scores["seconds"], "s", target="< 5 s", met=scores["seconds"] < 5)
+    limit = 30 if scores["communes"] > 1000 else 2
+    table.add(group, f"Score and year-end guidance (whole table) of all {scores['communes']} communes, one pass",
+              scores["seconds"], "s", target=f"< {limit} s", met=scores["seconds"] < limit)
     peak = max(rebuild["peak_mb"], one_day["peak_mb"], scores["peak_mb"])
-    table.add(group, "Peak memory of the jobs (rebuild, refresh, scores)", peak, "MB", target="< 500 MB",
-              met=peak < 500)
+    table.add(group, "Peak memory of the jobs (rebuild, refresh, scores)", peak, "MB", target="< 300 MB",
+              met=peak < 300)
 
 
 def dashboards(table: Table, t: world.Target, size: Size) -> None:

@@ -1,8 +1,9 @@
 """Aggregation jobs: refresh the rollup tables incrementally (or rebuild them), one run at a time.
 
 Every periodic job is declared in :data:`reports.schedule.PERIODIC` and run by the worker's schedule. A refresh
-finds the local days whose raw rows changed since the last run, deletes those days from the rollups and inserts
-them again from one GROUP BY each, so running it twice, or a full rebuild, gives exactly the same rows.
+finds the (local day, commune) pairs whose raw rows changed since the last run, deletes those from the rollups and
+inserts them again from one GROUP BY each (and the months of those communes from the daily rows), so running it
+twice, or a full rebuild, gives exactly the same rows, and its cost follows what changed.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from survey_app.models import (
     RollupCase,
     RollupCaseLatency,
     RollupCaseMonth,
+    RollupChange,
     RollupDossier,
     RollupRating,
     RollupResponse,
@@ -91,38 +93,47 @@ def job_lock(session: Session, name: str):
 @dataclass(frozen=True)
 class RefreshReport:
     full: bool
+    #: (day, commune) pairs rewritten by an incremental refresh; -1 after a full rebuild
     days: int
     rows: dict[str, int]
 
 
-def _chunks(days: list[date]) -> Iterable[list[date]]:
-    for start in range(0, len(days), DAY_CHUNK):
-        yield days[start:start + DAY_CHUNK]
+#: a (local day, commune) whose raw rows changed: the unit of work of the incremental refresh
+Pair = tuple[date, int]
 
 
-def _dirty_days(session: Session, since) -> list[date]:
-    days: set[date] = set()
-    days.update(session.execute(select(SurveyResponse.answered_day).where(
-        SurveyResponse.received_at > since).distinct()).scalars())
-    #: a later screen of a QR form adds answers to a response stored earlier
-    days.update(session.execute(select(SurveyResponse.answered_day).where(
-        SurveyResponse.changed_at > since).distinct()).scalars())
-    #: a paper form's second-person check changes whether it counts
-    days.update(session.execute(select(SurveyResponse.answered_day).where(
-        SurveyResponse.checked_at > since).distinct()).scalars())
-    days.update(session.execute(select(Case.received_day).where(Case.updated_at > since).distinct()).scalars())
-    days.update(session.execute(select(Dossier.received_day).where(Dossier.updated_at > since).distinct()).scalars())
-    return sorted(days)
+def _chunks(pairs: list[Pair]) -> Iterable[list[Pair]]:
+    for start in range(0, len(pairs), DAY_CHUNK):
+        yield pairs[start:start + DAY_CHUNK]
 
 
-def _insert_responses(session: Session, day_filter) -> None:
+def _dirty_pairs(session: Session, since) -> list[Pair]:
+    """The (day, commune) pairs whose raw rows changed since ``since``: the refresh rewrites only those, so its cost
+    follows the change, not the size of the data (a late kiosk batch of one commune touches one pair)."""
+    pairs: set[Pair] = set()
+    r = SurveyResponse
+    for changed in (r.received_at > since,
+                    r.changed_at > since,  # a later screen of a QR form adds answers to a response stored earlier
+                    r.checked_at > since):  # a paper form's second-person check changes whether it counts
+        pairs.update(session.execute(select(r.answered_day, r.unit_id).where(changed).distinct()))
+    pairs.update(session.execute(select(Case.received_day, Case.unit_id).where(Case.updated_at > since)
+                                 .distinct()))
+    pairs.update(session.execute(select(Dossier.received_day, Dossier.unit_id).where(Dossier.updated_at > since)
+                                 .distinct()))
+    #: what a moved or deleted row left behind (the change log its flush wrote)
+    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id).where(RollupChange.recorded_at > since)
+                                 .distinct()))
+    return sorted(pairs)
+
+
+def _insert_responses(session: Session, scope) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
     session.execute(insert(RollupResponse).from_select(
         ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"],
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
-        .where(r.counted, a.value.is_not(None), day_filter(r.answered_day))
+        .where(r.counted, a.value.is_not(None), scope(r.answered_day, r.unit_id))
         .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)
         .order_by(r.unit_id, r.answered_day)))
     suspicious = _count_if(r.suspicious.is_(True))
@@ -132,19 +143,19 @@ def _insert_responses(session: Session, day_filter) -> None:
          "unconfirmed"],
         select(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id, func.count(),
                suspicious, unconfirmed)
-        .where(day_filter(r.answered_day))
+        .where(scope(r.answered_day, r.unit_id))
         .group_by(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id)))
-    _insert_ratings(session, day_filter)
+    _insert_ratings(session, scope)
 
 
 #: Respondent-group questions the dashboards break the overall rating down by.
 GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
 
 
-def _insert_ratings(session: Session, day_filter) -> None:
+def _insert_ratings(session: Session, scope) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
     r, overall = SurveyResponse, aliased(SurveyAnswer)
-    base = [r.counted, day_filter(r.answered_day), overall.question_key == OVERALL,
+    base = [r.counted, scope(r.answered_day, r.unit_id), overall.question_key == OVERALL,
             overall.value.between(1, 5)]
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 
@@ -170,9 +181,10 @@ def _insert_ratings(session: Session, day_filter) -> None:
                                                                group.value.is_not(None))))
 
 
-def _refresh_months(session: Session, days: list[date] | None) -> None:
-    """Re-derive the monthly rows of the months that hold ``days`` (all months when None) from the daily rows."""
-    months = None if days is None else sorted({(day.year, day.month) for day in days})
+def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
+    """Re-derive the monthly rows of the (month, commune) pairs that hold ``pairs`` (all of them when None) from
+    the daily rows: one commune's month, never the whole city's."""
+    months = None if pairs is None else sorted({(day.year, day.month, unit) for day, unit in pairs})
     if months == []:
         return
     d, c, k = RollupResponse, RollupResponseCount, RollupCase
@@ -191,12 +203,29 @@ def _refresh_months(session: Session, days: list[date] | None) -> None:
         query = select(year, month, *values, *sums.values())
         if months is None:
             session.execute(delete(monthly))
-        else:
-            for y, m in months:
-                session.execute(delete(monthly).where(monthly.year == y, monthly.month == m))
-            query = query.where(or_(*[and_(year == y, month == m) for y, m in months]))
-        session.execute(insert(monthly).from_select(["year", "month", *columns],
-                                                    query.group_by(year, month, *values)))
+            session.execute(insert(monthly).from_select(["year", "month", *columns],
+                                                        query.group_by(year, month, *values)))
+            continue
+        for y, m, unit in months:
+            session.execute(delete(monthly).where(monthly.year == y, monthly.month == m, monthly.unit_id == unit))
+        by_month: dict[tuple[int, int], list[int]] = {}
+        for y, m, unit in months:
+            by_month.setdefault((y, m), []).append(unit)
+        for (y, m), units in by_month.items():
+            first = date(y, m, 1)
+            after = date(y + (m == 12), m % 12 + 1, 1)
+            # the month as a range of days, so the daily table's (unit, day) index serves it
+            session.execute(insert(monthly).from_select(["year", "month", *columns], query.where(
+                daily.unit_id.in_(units), daily.day >= first, daily.day < after).group_by(year, month, *values)))
+
+
+def _among(day_column, unit_column, pairs: list[Pair]):
+    """(day, commune) in ``pairs``: per commune, its days (a plain IN the (unit, day) indexes serve on both
+    backends, where a row-value IN would not be planned as well)."""
+    days_of: dict[int, list[date]] = {}
+    for day, unit in pairs:
+        days_of.setdefault(unit, []).append(day)
+    return or_(*[and_(unit_column == unit, day_column.in_(days)) for unit, days in sorted(days_of.items())])
 
 
 def _analyze(session: Session) -> None:
@@ -209,7 +238,7 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _insert_cases(session: Session, day_filter) -> None:
+def _insert_cases(session: Session, scope) -> None:
     c = Case
     session.execute(insert(RollupCase).from_select(
         ["day", "unit_id", "channel", "category_id", "state", "received", "answered", "answered_on_time",
@@ -218,24 +247,24 @@ def _insert_cases(session: Session, day_filter) -> None:
                _count_if(c.answered_at.is_not(None)), _count_if(c.answered_at <= c.due_at),
                _count_if(c.published_at.is_not(None)), _count_if(c.citizen_rating.is_not(None)),
                _count_if(c.citizen_rating == UNHAPPY))
-        .where(day_filter(c.received_day))
+        .where(scope(c.received_day, c.unit_id))
         .group_by(c.received_day, c.unit_id, c.channel, c.category_id, c.state)))
     seconds = cast(extract("epoch", c.answered_at), Integer) - cast(extract("epoch", c.received_at), Integer)
     days = case((seconds // 86400 > MAX_LATENCY_DAYS, MAX_LATENCY_DAYS), else_=seconds // 86400)
     session.execute(insert(RollupCaseLatency).from_select(
         ["day", "unit_id", "channel", "days", "count"],
         select(c.received_day, c.unit_id, c.channel, days, func.count())
-        .where(day_filter(c.received_day), c.answered_at.is_not(None))
+        .where(scope(c.received_day, c.unit_id), c.answered_at.is_not(None))
         .group_by(c.received_day, c.unit_id, c.channel, days)))
 
 
-def _insert_dossiers(session: Session, day_filter) -> None:
+def _insert_dossiers(session: Session, scope) -> None:
     d = Dossier
     session.execute(insert(RollupDossier).from_select(
         ["day", "unit_id", "field", "received", "settled", "settled_on_time"],
         select(d.received_day, d.unit_id, d.field, func.count(), _count_if(d.settled_at.is_not(None)),
                _count_if(d.settled_at <= d.due_at))
-        .where(day_filter(d.received_day))
+        .where(scope(d.received_day, d.unit_id))
         .group_by(d.received_day, d.unit_id, d.field)))
 
 
@@ -264,19 +293,21 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         for tables, insert_family, _ in FAMILIES:
             for table in tables:
                 session.execute(delete(table))
-            insert_family(session, lambda column: true())
+            insert_family(session, lambda day, unit: true())
         _refresh_months(session, None)
         _analyze(session)
         days = -1
     else:
-        dirty = _dirty_days(session, state.refreshed_through - SAFETY_MARGIN)
+        dirty = _dirty_pairs(session, state.refreshed_through - SAFETY_MARGIN)
         for chunk in _chunks(dirty):
             for tables, insert_family, _ in FAMILIES:
                 for table in tables:
-                    session.execute(delete(table).where(table.day.in_(chunk)))
-                insert_family(session, lambda column, chunk=chunk: column.in_(chunk))
+                    session.execute(delete(table).where(_among(table.day, table.unit_id, chunk)))
+                insert_family(session, lambda day, unit, chunk=chunk: _among(day, unit, chunk))
         _refresh_months(session, dirty)
         days = len(dirty)
+    # the change log before the watermark (with its margin) has been read by this run or an earlier one
+    session.execute(delete(RollupChange).where(RollupChange.recorded_at <= started - 2 * SAFETY_MARGIN))
     state.refreshed_through = started
     session.flush()
     counts = {name: int(session.execute(select(func.count()).select_from(tables[0])).scalar())
@@ -286,24 +317,26 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
 
 def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
     """Recompute the cached score and year-end guidance (``data["guidance"]``) of every commune whose cache is
-    missing or older than ``max_age`` (all of them
-    when ``max_age`` is None), for ``year`` (this year by default); commits each commune. Returns how many."""
+    missing or older than ``max_age`` (all of them when ``max_age`` is None), for ``year`` (this year by default),
+    in one pass: each rule's query runs once for all of those communes (:mod:`.scoring.reads`). Commits once.
+    Returns how many."""
     from survey_app.models import AdminUnit, ScoreCache
     from survey_app.timeutil import local_today
 
     from .scoring.guidance import guidance
+    from .scoring.reads import Reads
 
     year = year or local_today().year
     now = utcnow()
     cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(ScoreCache.year == year)).scalars()}
     units = session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
                             .order_by(AdminUnit.id)).scalars().all()
-    done = 0
-    for unit in units:
+    stale = [u for u in units if cached.get(u.id) is None or max_age is None
+             or as_utc(cached[u.id].computed_at) <= now - max_age]
+    reads = Reads(session, [u.id for u in stale])
+    outlooks = [guidance(session, unit, year, reads=reads) for unit in stale]
+    for unit, outlook in zip(stale, outlooks, strict=True):
         row = cached.get(unit.id)
-        if row is not None and max_age is not None and as_utc(row.computed_at) > now - max_age:
-            continue
-        outlook = guidance(session, unit, year)
         result = outlook.score
         data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
         if row is None:
@@ -311,9 +344,8 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
             session.add(row)
         row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
         row.blank = len(result.blank)
-        session.commit()
-        done += 1
-    return done
+    session.commit()
+    return len(stale)
 
 
 def run_refresh(session: Session, full: bool = False) -> RefreshReport:

@@ -56,7 +56,7 @@ def _rollups(session: Session) -> str:
     with job_lock(session, "reports-refresh"):  # the same lock as `flask reports refresh`
         report = refresh(session)
         session.commit()
-    kind = "tính lại toàn bộ" if report.full else f"{report.days} ngày có thay đổi"
+    kind = "tính lại toàn bộ" if report.full else f"{report.days} ngày-đơn vị có thay đổi"
     return f"{kind}; " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items())
 
 

@@ -1,5 +1,6 @@
 """The database model, one module per aggregate. Importing this package registers every table."""
 
+from . import changes  # noqa: E402,F401,I001  (registers the rollups' change log on every session)
 from .appraisal import AppraisalItem, ScoreSubmission, SubmissionStatus
 from .audit import AuditEvent
 from .cases import (
@@ -33,6 +34,7 @@ from .rollups import (
     RollupCase,
     RollupCaseLatency,
     RollupCaseMonth,
+    RollupChange,
     RollupDossier,
     RollupRating,
     RollupResponse,
@@ -97,6 +99,7 @@ __all__ = [
     "RollupResponse",
     "RollupResponseCount",
     "RollupResponseMonth",
+    "RollupChange",
     "RollupState",
     "ScoreAttachment",
     "CommuneParameter",

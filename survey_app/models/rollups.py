@@ -219,6 +219,19 @@ class RollupState(db.Model):
     refreshed_through = mapped_column(UTCDateTime)
 
 
+class RollupChange(db.Model):
+    """A (day, commune) whose rollups a change made stale where the raw rows' own timestamps cannot show it: a row
+    moved to another day or commune (a re-imported dossier with a corrected date) or deleted. Written by the same
+    flush as the change (see :func:`survey_app.models.changes.record`), read and pruned by the refresh."""
+
+    __tablename__ = "rollup_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day = mapped_column(Date, nullable=False)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    recorded_at = mapped_column(UTCDateTime, nullable=False, index=True)
+
+
 class JobLock(db.Model):
     """A lock row: inserting it takes the lock, so two hosts never run the same job at once."""
 
