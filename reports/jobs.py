@@ -16,8 +16,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import (
+    Column,
+    Date,
     Integer,
+    MetaData,
     String,
+    Table,
     and_,
     case,
     cast,
@@ -152,33 +156,55 @@ def _insert_responses(session: Session, scope) -> None:
 GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
 
 
+def _overall_table() -> Table:
+    """Each counted response's overall rating (1–5) with what the breakdowns group by: computed once per refresh and
+    reused by every breakdown, instead of each breakdown joining responses to their answers again."""
+    return Table("tmp_overall_ratings", MetaData(),
+                 Column("response_id", Integer), Column("day", Date), Column("unit_id", Integer),
+                 Column("centre_id", Integer), Column("questionnaire_id", Integer), Column("counter_id", Integer),
+                 Column("officer_id", Integer), Column("channel", String(16)), Column("dossier_code", String(64)),
+                 Column("value", Integer), prefixes=["TEMPORARY"])
+
+
 def _insert_ratings(session: Session, scope) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
     r, overall = SurveyResponse, aliased(SurveyAnswer)
-    base = [r.counted, scope(r.answered_day, r.unit_id), overall.question_key == OVERALL,
-            overall.value.between(1, 5)]
+    o = _overall_table()
+    connection = session.connection()
+    o.drop(connection, checkfirst=True)
+    o.create(connection)
+    session.execute(insert(o).from_select(
+        ["response_id", "day", "unit_id", "centre_id", "questionnaire_id", "counter_id", "officer_id", "channel",
+         "dossier_code", "value"],
+        select(r.id, r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, func.coalesce(r.counter_id, 0),
+               func.coalesce(r.officer_id, 0), r.channel, r.dossier_code, overall.value)
+        .join(overall, overall.response_id == r.id)
+        .where(r.counted, scope(r.answered_day, r.unit_id), overall.question_key == OVERALL,
+               overall.value.between(1, 5))))
+    session.execute(text(f"ANALYZE {o.name}"))  # temporary tables get no automatic statistics
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 
     def add(dimension: str, key, *joins) -> None:
-        query = select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, literal(dimension), key,
-                       overall.value, func.count()).join(overall, overall.response_id == r.id)
+        query = select(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, literal(dimension), key,
+                       o.c.value, func.count())
         for join in joins:
             query = join(query)
-        query = query.where(*base).group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, key,
-                                            overall.value).order_by(r.unit_id, r.answered_day)
+        query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key,
+                               o.c.value).order_by(o.c.unit_id, o.c.day)
         session.execute(insert(RollupRating).from_select(columns, query))
 
-    add("counter", cast(func.coalesce(r.counter_id, 0), String))
-    add("officer", cast(func.coalesce(r.officer_id, 0), String))
-    add("channel", r.channel)
+    add("counter", cast(o.c.counter_id, String))
+    add("officer", cast(o.c.officer_id, String))
+    add("channel", o.c.channel)
     d = Dossier
     add("field", func.coalesce(d.field, ""),
-        lambda q: q.outerjoin(d, and_(d.unit_id == r.unit_id, d.code == r.dossier_code)))
+        lambda q: q.select_from(o).outerjoin(d, and_(d.unit_id == o.c.unit_id, d.code == o.c.dossier_code)))
     for key in GROUP_KEYS:
         group = aliased(SurveyAnswer)
         add(key, cast(group.value, String),
-            lambda q, group=group, key=key: q.join(group, and_(group.response_id == r.id, group.question_key == key,
-                                                               group.value.is_not(None))))
+            lambda q, group=group, key=key: q.join(group, and_(group.response_id == o.c.response_id,
+                                                               group.question_key == key, group.value.is_not(None))))
+    o.drop(connection)
 
 
 def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
