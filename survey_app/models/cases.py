@@ -146,6 +146,8 @@ class Case(db.Model):
         Index("ix_cases_unit_received", "unit_id", "received_at"),
         Index("ix_cases_unit_state_due", "unit_id", "state", "due_at"),
         Index("ix_cases_received_day", "received_day"),
+        #: the incremental refresh rewrites one commune's changed days
+        Index("ix_cases_unit_day", "unit_id", "received_day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -150,8 +150,9 @@ class SurveyResponse(db.Model):
         #: the incremental refresh finds the days a check changed
         Index("ix_survey_responses_checked_at", "checked_at"),
         Index("ix_survey_responses_unit_answered", "unit_id", "answered_at"),
-        #: the rollup refresh recomputes whole local days
+        #: the rollup rebuild reads whole local days; the incremental refresh one commune's changed days
         Index("ix_survey_responses_answered_day", "answered_day"),
+        Index("ix_survey_responses_unit_day", "unit_id", "answered_day"),
         Index("ix_survey_responses_received", "received_at"),
         Index("ix_survey_responses_changed_at", "changed_at"),
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
