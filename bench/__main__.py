@@ -257,6 +257,61 @@ def exports(table: Table, t: world.Target, size: Size) -> None:
     table.add(group, "Peak memory building it", result["peak_mb"], "MB")
 
 
+def soak(table: Table, t: world.Target, size: Size) -> None:
+    """Mixed traffic at a steady rate for minutes, with the worker's schedule running (see :mod:`bench.soak`)."""
+    from sqlalchemy import create_engine, text
+
+    from . import soak as s
+
+    seconds = float(os.environ.get("HAILONG_SOAK_SECONDS", "600"))
+    rate = float(os.environ.get("HAILONG_SOAK_RATE", "100"))
+    token, credentials = _ingestion_fixtures(t)
+    engine = create_engine(t.url)
+    with engine.connect() as conn:
+        unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE 'hp-%' "
+                                          "ORDER BY code LIMIT 1")).one()
+        codes = list(conn.execute(text("SELECT tracking_code FROM cases ORDER BY id DESC LIMIT 500")).scalars())
+        runs_before = conn.execute(text("SELECT count(*) FROM scheduled_runs")).scalar()
+    run_id = s.run_id()
+    env = env_for(t)
+    web = load.Server("survey_app:create_app()", env)
+    worker = s.start_worker(env)
+    try:
+        time.sleep(3)  # the worker's first tick
+        routes, mem_start, mem_end = s.run(web.port, worker.pid, web.process.pid, s.actions(
+            token, credentials, code, unit_id, codes, run_id, ("bench.admin", world.PASSWORD)), seconds, rate)
+    finally:
+        web.stop()
+        s.stop(worker)
+    with engine.connect() as conn:
+        runs = conn.execute(text("SELECT count(*) FROM scheduled_runs")).scalar() - runs_before
+        feedback = conn.execute(text("SELECT count(*) FROM cases WHERE client_id LIKE :p"),
+                                {"p": f"{run_id}-fb-%"}).scalar()
+    engine.dispose()
+    group = (f"Soak ({'PostgreSQL' if t.backend == 'postgresql' else 'SQLite'}, {size.name}, "
+             f"{seconds / 60:.0f} min at {rate:.0f} requests/s, worker and schedule running)")
+    errors = sum(r.errors for r in routes.values())
+    sent = sum(r.ok + r.errors for r in routes.values())
+    table.add(group, "Errors", errors, "", target="0", met=errors == 0,
+              note=f"of {sent} requests; statuses: " + ", ".join(
+                  f"{name} {dict(sorted(r.statuses.items()))}" for name, r in routes.items()))
+    for name, route in routes.items():
+        p99 = ms(route.p(99))
+        table.add(group, f"p99 {name} ({route.ok + route.errors} requests)", p99, "ms", target="< 300 ms",
+                  met=p99 is not None and p99 < 300)
+    stored_qr, stored_kiosk = _stored(t, f"{run_id}-qr"), _stored(t, f"{run_id}-k")
+    lost = abs(stored_qr - routes["qr"].items) + abs(stored_kiosk - routes["kiosk"].items) + abs(
+        feedback - routes["feedback"].items)
+    table.add(group, "Rows lost or duplicated", lost, "", target="0", met=lost == 0,
+              note=f"QR {stored_qr}/{routes['qr'].items}, kiosk {stored_kiosk}/{routes['kiosk'].items}, feedback "
+                   f"{feedback}/{routes['feedback'].items}")
+    table.add(group, "Scheduled job runs during the soak", runs, "")
+    for part in ("web", "worker"):
+        grew = mem_end[part] - mem_start[part]
+        table.add(group, f"Memory of the {part} (start → end)", mem_end[part], "MB",
+                  note=f"{mem_start[part]} MB after the first tenth of the run, {grew:+.1f} MB")
+
+
 # -- the command -------------------------------------------------------------------------------------------------
 
 
@@ -312,7 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default=None, help="where the data-size figures are taken: postgresql (default), "
                                                    "sqlite or both; ingestion is always measured on both")
     parser.add_argument("--fresh", action="store_true", help="regenerate the data even if present")
-    parser.add_argument("--only", default="ingestion,aggregation,dashboards,exports")
+    parser.add_argument("--only", default="ingestion,aggregation,dashboards,exports",
+                        help="comma-separated parts; soak (minutes of mixed traffic) runs only when named")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where the JSON and Markdown results go")
     args = parser.parse_args(argv)
     size = SIZES[args.size]
@@ -348,6 +404,9 @@ def main(argv: list[str] | None = None) -> int:
         if "exports" in only:
             print(f"[bench] exports on {backend} …", flush=True)
             exports(table, t, size)
+        if "soak" in only:
+            print(f"[bench] soak on {backend} …", flush=True)
+            soak(table, t, size)
     meta = {"size": size.name, "finished": datetime.now().astimezone().strftime("%d/%m/%Y %H:%M %z"),
             "machine": machine(), "seconds": round(time.perf_counter() - started, 1),
             "data": json.dumps(data, ensure_ascii=False) if data else "pre-generated"}
