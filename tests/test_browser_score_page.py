@@ -1,0 +1,87 @@
+"""The score page on a 390 px phone: the "chưa chấm" filter, typing "1,25" with a comma, "lưu tất cả", points
+off the table's step stopped in the browser, items that fold, no sideways scrolling, with and without JavaScript."""
+
+import pytest
+from sqlalchemy import select
+
+from survey_app.extensions import db
+from survey_app.models import ScoreEntry
+from tests.conftest import PASSWORD, save_screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 1, "locale": "vi-VN"}
+
+
+def _login(browser, live_server, javascript: bool):
+    context = browser.new_context(**PHONE, java_script_enabled=javascript)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Tên đăng nhập").fill("bd.canbo")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/admin/**")
+    return context, page
+
+
+def _fits(page) -> None:
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1], width
+
+
+def _entries(app, unit) -> dict[str, float]:
+    with app.app_context():
+        rows = db.session.execute(select(ScoreEntry).where(ScoreEntry.unit_id == unit)).scalars().all()
+        result = {r.item_code: r.points for r in rows}
+        db.session.remove()
+        return result
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_score_page_on_a_phone(browser, live_server, app, world, javascript):
+    unit = world["units"]["bach-dang"]
+    context, page = _login(browser, live_server, javascript)
+    page.goto(f"{live_server}/admin/scores/{unit}/2026")
+    _fits(page)
+    items = page.locator("details.score-item")
+    total = items.count()
+    assert total > 10
+
+    # an item folds and unfolds with a tap on its heading, no script needed
+    item = page.locator("details#item-2\\.3")
+    assert item.get_attribute("open") is not None  # nobody scored it yet
+    item.locator("summary").click()
+    assert item.get_attribute("open") is None and not page.locator("#points-2\\.3").is_visible()
+    item.locator("summary").click()
+    assert page.locator("#points-2\\.3").is_visible()
+
+    # a point off the table's step never leaves the browser
+    page.locator("#points-2\\.3").fill("1,3")
+    page.locator("#save-all").click()
+    assert page.evaluate("document.querySelector('#points-2\\\\.3').validity.valid") is False
+    assert _entries(app, unit) == {}
+
+    # typed with a comma, saved with one tap for all items
+    page.locator("#points-2\\.3").fill("1,25")
+    page.locator("#points-2\\.5").fill("1")
+    page.locator("#note-2\\.5").fill("Thư chúc Tết")
+    page.locator("#save-all").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("Đã lưu 2 mục: 2.3, 2.5").is_visible()
+    assert _entries(app, unit) == {"2.3": 1.25, "2.5": 1.0}
+    assert page.locator("details#item-2\\.5").get_attribute("open") is None  # full marks: folded away
+    _fits(page)
+    save_screenshot(f"score-page-phone{'' if javascript else '-nojs'}.png", page)
+
+    # only what is left to do
+    blank = page.locator("details.score-item[data-state=blank]").count()
+    assert 0 < blank < total
+    page.locator("#filter-blank").click()
+    page.wait_for_load_state()
+    left = page.locator("details.score-item")
+    assert left.count() == blank == page.locator("details.score-item[data-state=blank]").count()
+    assert page.locator("details#item-2\\.3").count() == 0 and page.locator("details#item-2\\.6").count() == 1
+    _fits(page)
+    page.locator("#filter-all").click()
+    assert page.locator("details.score-item").count() == total
+    context.close()
