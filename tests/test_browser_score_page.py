@@ -61,8 +61,19 @@ def test_score_page_on_a_phone(browser, live_server, app, world, javascript):
     assert page.evaluate("document.querySelector('#points-2\\\\.3').validity.valid") is False
     assert _entries(app, unit) == {}
 
-    # typed with a comma, saved with one tap for all items
+    # a point above the item's maximum is refused by the server: the reason shows first, nothing is saved
     page.locator("#points-2\\.3").fill("1,25")
+    page.locator("#points-2\\.6").fill("5")
+    page.locator("#save-all").click()
+    page.wait_for_load_state()
+    assert page.locator("#save-errors").is_visible() and page.locator("#save-errors").bounding_box()["y"] < 844
+    assert "từ 0 đến 1" in page.locator("#error-2\\.6").inner_text()
+    assert page.locator("#points-2\\.3").input_value() == "1,25"  # what was typed is kept
+    assert _entries(app, unit) == {}
+    _fits(page)
+    page.locator("#points-2\\.6").fill("")
+
+    # typed with a comma, saved with one tap for all items
     page.locator("#points-2\\.5").fill("1")
     page.locator("#note-2\\.5").fill("Thư chúc Tết")
     page.locator("#save-all").click()
@@ -71,7 +82,8 @@ def test_score_page_on_a_phone(browser, live_server, app, world, javascript):
     assert _entries(app, unit) == {"2.3": 1.25, "2.5": 1.0}
     assert page.locator("details#item-2\\.5").get_attribute("open") is None  # full marks: folded away
     _fits(page)
-    save_screenshot(f"score-page-phone{'' if javascript else '-nojs'}.png", page)
+    page.locator("details#item-2\\.3").scroll_into_view_if_needed()
+    save_screenshot(f"score-items-phone{'' if javascript else '-nojs'}.png", page)
 
     # only what is left to do
     blank = page.locator("details.score-item[data-state=blank]").count()
@@ -84,4 +96,40 @@ def test_score_page_on_a_phone(browser, live_server, app, world, javascript):
     _fits(page)
     page.locator("#filter-all").click()
     assert page.locator("details.score-item").count() == total
+    context.close()
+
+
+def test_the_appraiser_opens_an_items_evidence_file_on_a_phone(browser, live_server, app, world):
+    from reports.scoring import appraisal, operations
+    from reports.scoring.engine import score
+    from reports.scoring.table import for_year
+    from survey_app.models import AdminUnit, User
+    from survey_app.services.uploads import check_evidence
+
+    unit_id = world["units"]["bach-dang"]
+    content = b"%PDF-1.4 bien ban tinh nguyen vien thang 7"
+    with app.app_context():
+        unit, leader = db.session.get(AdminUnit, unit_id), db.session.get(User, world["users"]["bd.admin"])
+        item = for_year(2026).item("2.3")
+        operations.enter_points(leader, unit, 2026, item, 3, "Sổ trực")
+        name = "Biên bản tình nguyện viên tháng 7 năm 2026 tại Trung tâm Phục vụ hành chính công phường.pdf"
+        operations.add_attachment(leader, unit, 2026, item, check_evidence(name, content))
+        appraisal.submit(db.session, leader, score(db.session, unit, 2026))
+        db.session.commit()
+        db.session.remove()
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server}/login")
+    page.get_by_label("Tên đăng nhập").fill("thamdinh")
+    page.get_by_label("Mật khẩu").fill(PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url("**/admin/**")
+    page.goto(f"{live_server}/admin/appraisal/2026/{unit_id}")
+    _fits(page)
+    link = page.locator("#item-2\\.3").get_by_role("link", name=name)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.endswith(".pdf")
+    with open(download.value.path(), "rb") as file:
+        assert file.read() == content
     context.close()

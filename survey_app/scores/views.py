@@ -181,7 +181,7 @@ def save_all(unit_id: int, year: int):
         flash("Không có mục nào thay đổi.", "info")
     back = url_for(".unit_score", unit_id=unit.id, year=year,
                    **(dict([BLANK_FILTER]) if _only_blank(request.form) else {}))
-    return redirect(back + "#items", code=303)
+    return redirect(back, code=303)  # the top: the message, the new total and what is left
 
 
 @bp.route("/<int:unit_id>/<int:year>/items/<code>", methods=["POST"])
