@@ -97,6 +97,8 @@ def enter_all(actor: User, unit: AdminUnit, year: int, table: Table, typed: dict
     errors: dict[str, str] = {}
     changes: list[tuple[Item, float, str]] = []
     order = {item.code: n for n, item in enumerate(table.items)}
+    current = {e.item_code: e for e in db.session.execute(select(ScoreEntry).where(
+        ScoreEntry.unit_id == unit.id, ScoreEntry.year == year)).scalars()}
     for code, (raw, note) in sorted(typed.items(), key=lambda kv: order.get(kv[0], len(order))):
         try:
             item = table.item(code)
@@ -106,7 +108,7 @@ def enter_all(actor: User, unit: AdminUnit, year: int, table: Table, typed: dict
         if item.mode != "entered":
             errors[code] = f"Mục {code} được tính tự động từ số liệu, không nhập tay."
             continue
-        entry, note = _entry(unit, year, code), clean(note)[:2000]
+        entry, note = current.get(code), clean(note)[:2000]
         if not clean(raw):
             if entry is not None:
                 errors[code] = (f"Mục {code} đã có {number_vi(entry.points)} điểm: không để trống được "
