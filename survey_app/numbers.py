@@ -6,6 +6,9 @@ longer both appear. Imports nothing of Flask or the database.
 
 from __future__ import annotations
 
+import re
+from fractions import Fraction
+
 MISSING = "—"
 
 
@@ -54,3 +57,44 @@ def size_vi(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{number_vi(size / 1024, 0)} KB"
     return f"{number_vi(size / 1024 / 1024, 1)} MB"
+
+
+#: what a person may type: digits, an optional decimal part after a comma or a dot; thousands dots in groups of 3
+_PLAIN = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
+
+
+def parse_number_vi(text: str | None) -> float:
+    """A number as a person types it: "1,25" and "1.25" (a phone keypad may offer only the dot), "1.234,5" and
+    "1.234.567" (thousands dots). Anything else ("1e3", "nan", "1,2,3") raises ValueError (Vietnamese message).
+
+    A single dot is read as a decimal point, so use this for decimals (points, rates), not for a count typed with a
+    thousands dot such as "25.000".
+    """
+    raw = (text or "").strip().replace(" ", "").replace("\u00a0", "")
+    if _PLAIN.fullmatch(raw):
+        return float(raw.replace(",", "."))
+    if _GROUPED.fullmatch(raw):
+        return float(raw.replace(".", "").replace(",", "."))
+    raise ValueError(f"“{text or ''}” không phải là một số (viết như 1,25 hoặc 1.25).")
+
+
+def on_step(value: float, step: float) -> bool:
+    """Whether ``value`` is a whole number of ``step``s (9,25 on 0,25: yes; 9,3: no), free of float noise."""
+    ratio = value / step
+    return abs(ratio - round(ratio)) < 1e-9
+
+
+def step_pattern(step: float) -> str:
+    """An HTML ``pattern`` for a non-negative number on ``step``, typed with a comma or a dot: the browser stops
+    "1,3" on a 0,25 step before it is sent (``<input type=number step>`` cannot: Chromium drops the comma and reads
+    "1,25" as 125). A step that does not divide 1 gets any decimal; the server checks the step either way."""
+    exact = Fraction(step).limit_denominator(1000)
+    if exact <= 0 or exact > 1 or (1 / exact).denominator != 1:
+        return r"\d+([.,]\d+)?"
+    parts = set()
+    for k in range(int(1 / exact)):
+        fraction = k * exact
+        digits = f"{float(fraction):.6f}".split(".")[1].rstrip("0")
+        parts.add(digits + "0*" if digits else "0+")
+    return r"\d+([.,](" + "|".join(sorted(parts)) + "))?"

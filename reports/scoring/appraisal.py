@@ -14,14 +14,13 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from reports.exporters.docx_layout import number_vi
 from survey_app.models import AdminUnit, AppraisalItem, ScoreFlags, ScoreSubmission, SubmissionStatus, User
 from survey_app.services import audit
 from survey_app.text import clean
 from survey_app.timeutil import utcnow
 
 from .engine import Score, Tally, tally
-from .operations import ScoringError
+from .operations import ScoringError, parse_points
 from .table import Table, for_year
 
 TARGETS = Path(__file__).resolve().parent / "targets.json"
@@ -80,17 +79,14 @@ def save(session: Session, actor: User, submission: ScoreSubmission, table: Tabl
         except KeyError:
             errors.append(f"Không có mục {code}.")
             continue
-        text, reason = clean(raw).replace(",", "."), clean(reason)[:2000]
-        if not text:
+        reason = clean(reason)[:2000]
+        if not clean(raw):
             changes.append((code, None, ""))
             continue
         try:
-            points = float(text)
-        except ValueError:
-            errors.append(f"Mục {code}: điểm thẩm định phải là số.")
-            continue
-        if not 0 <= points <= item.points:
-            errors.append(f"Mục {code}: điểm thẩm định phải từ 0 đến {number_vi(item.points)}.")
+            points = parse_points(raw, item, table.rounding_step)
+        except ScoringError as exc:
+            errors.append(f"Điểm thẩm định – {exc}")
             continue
         if points < (own.get(code) or 0) - 1e-9 and not reason:
             errors.append(f"Mục {code}: thẩm định thấp hơn điểm tự chấm, cần ghi lý do trừ điểm.")

@@ -420,6 +420,19 @@ def attachment_counts(session: Session, units: Units, year: int, asof: AsOf) -> 
     return result
 
 
+def attachment_list(session: Session, unit_id: int, year: int) -> dict[str, list]:
+    """Each item's evidence files as they are now (id, name, size, upload time; not the bytes), oldest first: the
+    score page lists them to manage, the appraiser's page to read."""
+    from survey_app.models import ScoreAttachment
+
+    a = ScoreAttachment
+    found: dict[str, list] = {}
+    for row in session.execute(select(a.id, a.item_code, a.filename, a.size, a.uploaded_at)
+                               .where(a.unit_id == unit_id, a.year == year).order_by(a.uploaded_at, a.id)):
+        found.setdefault(row.item_code, []).append(row)
+    return found
+
+
 def flags(session: Session, units: Units, year: int, asof: AsOf) -> dict[int, object]:
     """Per commune, the disqualifying flags as they stood at the cutoff (a row with one boolean per flag; absent:
     none raised): from their versions; a commune with older data without versions: its current flags."""

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from survey_app.models import AdminUnit
+from survey_app.numbers import number_vi
 
 from . import data
 from .asof import AsOf
@@ -160,18 +161,12 @@ def rounding_note(max_points: float, ratio: float, points: float, step: float) -
     """How the points came from the achievement, in words a ward officer reads: "5 × 93,3% = 4,67 điểm, làm tròn
     xuống 0,25 điểm: 4,5 điểm"."""
     raw = max_points * ratio
-    text = f"Điểm: {_num(max_points)} × {_num(ratio * 100, 1)}% = {_num(raw, 2)}"
+    text = f"Điểm: {number_vi(max_points)} × {number_vi(ratio * 100, 1)}% = {number_vi(raw, 2)}"
     if abs(raw - points) > 1e-9:
-        text += f", làm tròn xuống {_num(step)} điểm: {_num(points)} điểm."
+        text += f", làm tròn xuống {number_vi(step)} điểm: {number_vi(points)} điểm."
     else:
         text += " điểm."
     return text
-
-
-def _num(value: float, digits: int = 2) -> str:
-    """A number the Vietnamese way: decimal comma, no trailing zeros."""
-    text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
 
 
 def score_item(session: Session, unit: AdminUnit, year: int, code: str, as_of: date | None = None,

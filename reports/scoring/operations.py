@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from reports.exporters.docx_layout import number_vi
 from survey_app.extensions import db
 from survey_app.models import (
     AdminUnit,
@@ -21,6 +20,7 @@ from survey_app.models import (
     UnitProfile,
     User,
 )
+from survey_app.numbers import number_vi, on_step, parse_number_vi
 from survey_app.services import audit
 from survey_app.services.uploads import CheckedFile
 from survey_app.text import clean
@@ -37,15 +37,26 @@ class ScoringError(ValueError):
     """Input that cannot be saved; the message is Vietnamese."""
 
 
-def parse_points(raw: str | None, item: Item) -> float:
-    """Points typed by a person ("2,5" or "2.5") within 0 and the item's maximum."""
-    text = clean(raw).replace(",", ".")
+class EntryErrors(ScoringError):
+    """Several items could not be saved (nothing was): item code -> Vietnamese message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()))
+        self.errors = errors
+
+
+def parse_points(raw: str | None, item: Item, step: float) -> float:
+    """Points typed by a person ("2,5" or "2.5") within 0 and the item's maximum, on the table's step (0,25): the
+    one reading of typed points, for the commune's own score and the city's appraisal alike."""
     try:
-        points = float(text)
+        points = parse_number_vi(clean(raw))
     except ValueError as exc:
         raise ScoringError(f"Mục {item.code}: điểm phải là một số từ 0 đến {number_vi(item.points)}.") from exc
     if not 0 <= points <= item.points:
         raise ScoringError(f"Mục {item.code}: điểm phải từ 0 đến {number_vi(item.points)}.")
+    if not on_step(points, step):
+        raise ScoringError(f"Mục {item.code}: điểm chấm theo bước {number_vi(step)} của bảng điểm "
+                           f"(ví dụ 1; 1,25; 1,5; 1,75), không nhận {number_vi(points, 4)}.")
     return points
 
 
@@ -69,6 +80,55 @@ def enter_points(actor: User, unit: AdminUnit, year: int, item: Item, points: fl
                  detail={"year": year, "points": points})
     db.session.flush()
     return entry
+
+
+def enter_all(actor: User, unit: AdminUnit, year: int, table: Table, typed: dict[str, tuple[str, str]]
+              ) -> list[str]:
+    """Save every staff-entered item of the score page at once ("Lưu tất cả"): all of them or none.
+
+    Each changed item is written as :func:`enter_points` writes one (entry, version, audit event); an item whose
+    points and note are unchanged is left alone, so sending the whole page again logs nothing.
+
+    :param typed: item code -> (points as typed, note). Blank points leave an item nobody scored blank; they
+        cannot clear points already entered (0 says "not achieved").
+    :returns: the codes of the items changed, in the table's order.
+    :raises EntryErrors: one message per item that cannot be saved; nothing is written then.
+    """
+    errors: dict[str, str] = {}
+    changes: list[tuple[Item, float, str]] = []
+    order = {item.code: n for n, item in enumerate(table.items)}
+    current = {e.item_code: e for e in db.session.execute(select(ScoreEntry).where(
+        ScoreEntry.unit_id == unit.id, ScoreEntry.year == year)).scalars()}
+    for code, (raw, note) in sorted(typed.items(), key=lambda kv: order.get(kv[0], len(order))):
+        try:
+            item = table.item(code)
+        except KeyError:
+            errors[code] = f"Không có mục {code} trong bảng điểm."
+            continue
+        if item.mode != "entered":
+            errors[code] = f"Mục {code} được tính tự động từ số liệu, không nhập tay."
+            continue
+        entry, note = current.get(code), clean(note)[:2000]
+        if not clean(raw):
+            if entry is not None:
+                errors[code] = (f"Mục {code} đã có {number_vi(entry.points)} điểm: không để trống được "
+                                "(nhập 0 nếu mục không đạt).")
+            elif note:
+                errors[code] = f"Mục {code}: có ghi chú nhưng chưa nhập điểm."
+            continue
+        try:
+            points = parse_points(raw, item, table.rounding_step)
+        except ScoringError as exc:
+            errors[code] = str(exc)
+            continue
+        if entry is not None and abs(entry.points - points) < 1e-9 and (entry.note or "") == note:
+            continue
+        changes.append((item, points, note))
+    if errors:
+        raise EntryErrors(errors)
+    for item, points, note in changes:
+        enter_points(actor, unit, year, item, points, note)
+    return [item.code for item, _, _ in changes]
 
 
 def _entry(unit: AdminUnit, year: int, code: str) -> ScoreEntry | None:

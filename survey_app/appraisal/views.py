@@ -10,6 +10,7 @@ from sqlalchemy import select
 from reports.exporters import city_summary as city_export
 from reports.exporters.docx_layout import number_vi
 from reports.scoring import appraisal
+from reports.scoring.data import attachment_list
 from reports.scoring.engine import score
 from reports.scoring.operations import ScoringError
 from reports.scoring.table import for_year
@@ -96,7 +97,8 @@ def show(year: int, unit_id: int):
     outcome = appraisal.result_of(submission, table)
     appraised = {a.item_code: a for a in submission.appraisals}
     return render_template("appraisal/show.html", submission=submission, year=year, appraised=appraised,
-                           outcome=outcome, editable=_appraiser(current_user) and not submission.locked,
+                           outcome=outcome, files=attachment_list(db.session, submission.unit_id, year),
+                           editable=_appraiser(current_user) and not submission.locked,
                            can_unlock=current_user.role == Role.CITY_ADMIN and submission.locked)
 
 

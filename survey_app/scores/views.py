@@ -11,10 +11,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from reports.scoring import operations, provenance
-from reports.scoring.data import commune_parameters
+from reports.scoring.data import attachment_list, commune_parameters
 from reports.scoring.engine import assessment_period, score, score_item
 from reports.scoring.guidance import guidance
-from reports.scoring.operations import ScoringError
+from reports.scoring.operations import EntryErrors, ScoringError
 from reports.scoring.rules import SURVEY_PERIODS
 from reports.scoring.table import Item, for_year
 
@@ -22,6 +22,7 @@ from ..auth.roles import can_administer, can_write, staff_required
 from ..downloads import download
 from ..extensions import db
 from ..models import AdminUnit, ScoreAttachment, ScoreFlags, ScoreSubmission, UnitProfile
+from ..numbers import step_pattern
 from ..services.scoping import get_scoped_or_404, visible_units
 from ..services.uploads import ACCEPTED_LABEL, EVIDENCE_MAX_BYTES, UploadError, check_evidence
 from ..text import clean
@@ -59,28 +60,41 @@ def index():
     return redirect(url_for(".unit_score", unit_id=unit_id, year=local_today().year))
 
 
+#: the query that shows only the items nobody has scored ("chưa chấm"), a plain link so it needs no script
+BLANK_FILTER = ("loc", "chua-cham")
+
+
 @bp.route("/<int:unit_id>/<int:year>")
 @staff_required()
 def unit_score(unit_id: int, year: int):
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
-    outlook = guidance(db.session, unit, _year(year))
+    return _render(unit, _year(year))
+
+
+def _only_blank(values) -> bool:
+    return values.get(BLANK_FILTER[0]) == BLANK_FILTER[1]
+
+
+def _render(unit: AdminUnit, year: int, typed: dict[str, tuple[str, str]] | None = None,
+            errors: dict[str, str] | None = None, status: int = 200):
+    """The score page; after a refused "Lưu tất cả", with what was typed and each item's error."""
+    outlook = guidance(db.session, unit, year)
     result = outlook.score
-    attachments: dict[str, list] = {}
-    for a in db.session.execute(
-            select(ScoreAttachment.id, ScoreAttachment.item_code, ScoreAttachment.filename, ScoreAttachment.size)
-            .where(ScoreAttachment.unit_id == unit.id, ScoreAttachment.year == year)
-            .order_by(ScoreAttachment.uploaded_at)).all():
-        attachments.setdefault(a.item_code, []).append(a)
+    only_blank = _only_blank(request.values)
+    shown = result.blank if only_blank else result.items
     flags = db.session.execute(select(ScoreFlags).where(ScoreFlags.unit_id == unit.id, ScoreFlags.year == year)
                                ).scalar_one_or_none()
     submission = db.session.execute(select(ScoreSubmission).where(
         ScoreSubmission.unit_id == unit.id, ScoreSubmission.year == year)).scalar_one_or_none()
     return render_template("scores/score.html", result=result, guidance=outlook.as_dict(), unit=unit, year=year,
-                           submission=submission,
-                           units=visible_units(current_user), attachments=attachments, flags=flags,
+                           submission=submission, shown=shown, only_blank=only_blank, blank_filter=BLANK_FILTER,
+                           typed=typed or {}, errors=errors or {},
+                           step=result.table.rounding_step, points_pattern=step_pattern(result.table.rounding_step),
+                           units=visible_units(current_user),
+                           attachments=attachment_list(db.session, unit.id, year), flags=flags,
                            profile=db.session.get(UnitProfile, unit.id), weekdays=WEEKDAYS,
                            survey_periods=SURVEY_PERIODS, survey_period=_survey_period(unit, result.table),
-                           accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024)
+                           accepted=ACCEPTED_LABEL, max_mb=EVIDENCE_MAX_BYTES // 1024 // 1024), status
 
 
 #: the item whose period a commune's plan may choose
@@ -146,14 +160,42 @@ def item_rows(unit_id: int, year: int, code: str, fmt: str):
     return render_template("scores/rows.html", unit=unit, year=year, item=item, evidence=evidence, share=share)
 
 
+@bp.route("/<int:unit_id>/<int:year>/items", methods=["POST"])
+@staff_required(can_write)
+def save_all(unit_id: int, year: int):
+    """"Lưu tất cả": every staff-entered item of the page in one transaction; refused items are shown beside
+    their fields with what was typed, and nothing is saved."""
+    unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
+    table = for_year(_year(year)).for_unit_kind(unit.kind)
+    typed = {key.removeprefix("points-"): (value, request.form.get(f"note-{key.removeprefix('points-')}", ""))
+             for key, value in request.form.items() if key.startswith("points-")}
+    try:
+        changed = operations.enter_all(current_user, unit, year, table, typed)
+    except EntryErrors as exc:
+        db.session.rollback()
+        return _render(unit, year, typed, exc.errors, 400)
+    db.session.commit()
+    if changed:
+        flash(f"Đã lưu {len(changed)} mục: {', '.join(changed)}.", "success")
+    else:
+        flash("Không có mục nào thay đổi.", "info")
+    back = url_for(".unit_score", unit_id=unit.id, year=year,
+                   **(dict([BLANK_FILTER]) if _only_blank(request.form) else {}))
+    return redirect(back, code=303)  # the top: the message, the new total and what is left
+
+
 @bp.route("/<int:unit_id>/<int:year>/items/<code>", methods=["POST"])
 @staff_required(can_write)
 def enter_item(unit_id: int, year: int, code: str):
+    """One item's points and note: from its own form ("points", "note") or from its "Lưu" button in the page's
+    form of all items ("points-<code>", "note-<code>"; the other items' fields are ignored)."""
     unit = get_scoped_or_404(AdminUnit, unit_id, current_user)
     item = _item(_year(year), code)
+    raw = request.form.get(f"points-{code}", request.form.get("points"))
+    note = request.form.get(f"note-{code}", request.form.get("note", ""))
     try:
-        points = operations.parse_points(request.form.get("points"), item)
-        operations.enter_points(current_user, unit, year, item, points, request.form.get("note", ""))
+        points = operations.parse_points(raw, item, for_year(year).rounding_step)
+        operations.enter_points(current_user, unit, year, item, points, note)
     except ScoringError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -18,6 +18,7 @@ from ..auth.roles import staff_required
 from ..extensions import db
 from ..labels import RULE_PARAMS, RULE_VALUES
 from ..models import CaseChannel, Role
+from ..numbers import parse_number_vi
 
 bp = Blueprint("scoring_rules", __name__, url_prefix="/admin/scoring-rules")
 
@@ -56,7 +57,7 @@ def _plain(message: str) -> str:
 
 def _number(raw: str, kind: type) -> int | float:
     """'0,25' or '0.25' (a Vietnamese keyboard types the comma); an int parameter refuses a fraction."""
-    value = float(raw.replace(" ", "").replace(",", "."))
+    value = parse_number_vi(raw)
     if kind is int:
         if value != int(value):
             raise ValueError(raw)
