@@ -17,12 +17,11 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('admin_units', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('official_code', sa.String(length=16), nullable=True))
-        batch_op.create_unique_constraint(batch_op.f('uq_admin_units_official_code'), ['official_code'])
+    # a plain column and a unique index: no table rebuild (SQLite's batch mode would drop a referenced table)
+    op.add_column('admin_units', sa.Column('official_code', sa.String(length=16), nullable=True))
+    op.create_index(op.f('ix_admin_units_official_code'), 'admin_units', ['official_code'], unique=True)
 
 
 def downgrade():
-    with op.batch_alter_table('admin_units', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('uq_admin_units_official_code'), type_='unique')
-        batch_op.drop_column('official_code')
+    op.drop_index(op.f('ix_admin_units_official_code'), table_name='admin_units')
+    op.drop_column('admin_units', 'official_code')
