@@ -23,6 +23,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from reports.dossier import build, bundle_zip, collect, file_names
@@ -217,6 +218,12 @@ def test_libreoffice_prints_every_export_one_page_wide_with_nothing_clipped(app,
         pages = _pages(pdf)
         assert len(pages) == count, name
         if not name.endswith(".xlsx"):
+            # a Word table is never wider than the page between its margins (it cannot continue on another page)
+            document = Document(io.BytesIO(data))
+            for table in document.tables:
+                width = sum(int(c.get(qn("w:w"))) * 635 for c in table._tbl.tblGrid.findall(qn("w:gridCol")))
+                if width > docx_layout.usable_width(document) + 635 * 20:
+                    problems.append(f"{name}: a table {width} EMU wide")
             continue
         book = load_workbook(io.BytesIO(data))
         landscape = book.active.page_setup.orientation == "landscape"
