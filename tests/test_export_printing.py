@@ -405,3 +405,19 @@ def test_the_blank_paper_questionnaire_prints_body_text_at_11_pt_or_more(app, wo
             text = "\n".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(pdf))
             first = next(iter(definition.questions.values()))
             assert first.label("vi")[:20] in _flat(text)
+
+
+def test_an_items_workbook_shows_the_year_plain_and_a_share_as_a_percentage(app, world):
+    """Seen in the LibreOffice PDF: "Năm đánh giá 2.026" (a year grouped like a count) and a share printed as
+    0,917721518987342."""
+    from survey_app.numbers import percent_vi
+
+    with app.app_context():
+        bundle = _dossier(world)
+    item = next(i for i in bundle.score.items if i.code == "2.8")
+    ws = load_workbook(io.BytesIO(evidence_zip.item_workbook(bundle.score, item)))["Giải trình"]
+    cells = {row[0].value: row[1] for row in ws.iter_rows(min_row=2)}
+    year = cells["Năm đánh giá"]
+    assert year.value == "2026" or (year.value == 2026 and "#,##" not in year.number_format)
+    share = cells["Số liệu: Tỷ lệ đúng hạn"]
+    assert share.value == percent_vi(item.figures["share"])

@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from reports.scoring.labels import figure_label
+from survey_app.numbers import percent_vi
 from survey_app.text import slug
 
 from . import charts, sheets, survey_summary
@@ -46,7 +47,7 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     facts = [
-        ("Đơn vị", doc.unit.full_name), ("Năm đánh giá", doc.year),
+        ("Đơn vị", doc.unit.full_name), ("Năm đánh giá", str(doc.year)),
         ("Số liệu tính đến", doc.as_of.strftime("%d/%m/%Y")), ("Mục", item.code), ("Nội dung", item.text),
         ("Điểm chuẩn", item.max), ("Điểm", item.points if item.points is not None else "Chưa chấm"),
         ("Cách chấm", item.source_label), ("Giải trình", item.explanation or MISSING),
@@ -58,7 +59,7 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
         ws.cell(ws.max_row, 1).font = Font(bold=True)
     for key, value in item.figures.items():
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            ws.append([f"Số liệu: {figure_label(key)}", value])
+            ws.append([f"Số liệu: {figure_label(key)}", _figure(key, value)])
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
     sheets.wrap(ws, 2)
@@ -79,6 +80,17 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+#: Figures that are shares (0–1), printed as percentages.
+SHARE_FIGURES = {"share", "ratio"}
+
+
+def _figure(key: str, value):
+    """A rule's figure as a person reads it: a share as "91,8%", other numbers as they are (two decimals at most)."""
+    if isinstance(value, float) and key in SHARE_FIGURES:
+        return percent_vi(value)
+    return round(value, 2) if isinstance(value, float) else value
 
 
 def item_charts(item: ItemLine) -> list[tuple[str, object]]:
