@@ -83,7 +83,7 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
 
 
 #: Figures that are shares (0–1), printed as percentages.
-SHARE_FIGURES = {"share", "ratio"}
+SHARE_FIGURES = {"share"}
 
 
 def _figure(key: str, value):
