@@ -23,6 +23,7 @@ from survey_app.timeutil import local_today
 
 from .exporters import charts, evidence_zip, report_docx, score_table, survey_summary
 from .exporters.model import (
+    WHOLE_UNIT,
     Attachment,
     CriterionLine,
     DossierBundle,
@@ -41,7 +42,6 @@ from .surveys import summarise
 from .topics import commune_topics
 
 Progress = Callable[[int, str], None]
-WHOLE_UNIT = "Toàn đơn vị"
 
 
 def unit_head(unit: AdminUnit) -> UnitHead:
@@ -66,7 +66,8 @@ def score_doc(session: Session, result: Score, with_rows: bool = True, with_file
             code=s.item.code, text=s.item.text, max=s.item.points, points=s.points, source=s.source,
             explanation=s.explanation, evidence=s.item.evidence, criterion=s.item.criterion, group=s.item.group,
             note=s.note, figures=dict(s.figures), columns=list(evidence.columns) if evidence else [],
-            rows=[list(r) for r in evidence.rows] if evidence else [], attachments=files.get(s.item.code, [])))
+            rows=[list(r) for r in evidence.rows] if evidence else [], attachments=files.get(s.item.code, []),
+            questionnaire=str((s.params or {}).get("questionnaire") or "")))
     submission = session.execute(select(ScoreSubmission).where(
         ScoreSubmission.unit_id == result.unit.id, ScoreSubmission.year == result.year)).scalar_one_or_none()
     appraised = None
@@ -120,7 +121,7 @@ def survey_blocks(session: Session, unit: AdminUnit, year: int, end: date,
             suspicious = response_count(session, everything) - summary.responses
             blocks.append(SurveyBlock(title, label, start, end, summary.responses, suspicious, summary.sipas,
                                       summary.tt01 if summary.tt01.indicators else None,
-                                      summary.qd766 if summary.qd766.rated else None))
+                                      summary.qd766 if summary.qd766.rated else None, code=code))
     return blocks
 
 
@@ -179,9 +180,17 @@ def build(bundle: DossierBundle, progress: Progress | None = None) -> dict[str, 
 
 
 def bundle_zip(files: dict[str, bytes]) -> bytes:
-    """All documents in one ZIP (the download from the score page)."""
+    """All documents in one ZIP (the download from the score page). A ZIP among the documents (the evidence) is
+    unpacked into a folder of the same name: one archive to open, not an archive inside an archive."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:  # contents are already compressed
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
-            archive.writestr(name, data)
+            if not name.lower().endswith(".zip"):
+                archive.writestr(name, data, compress_type=zipfile.ZIP_STORED)  # already compressed
+                continue
+            folder = name[:-4]
+            with zipfile.ZipFile(io.BytesIO(data)) as inner:
+                for info in inner.infolist():
+                    if not info.is_dir():
+                        archive.writestr(f"{folder}/{info.filename}", inner.read(info))
     return buffer.getvalue()

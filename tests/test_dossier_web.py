@@ -60,7 +60,9 @@ def test_the_dossier_is_built_in_the_background_and_downloaded(client, app, worl
     assert download.status_code == 200 and download.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(download.data)) as archive:
         names = archive.namelist()
-    assert len(names) == 8 and any(n.startswith("05_Tai-lieu-minh-chung") for n in names)
+    top = {n.split("/")[0] for n in names}  # one ZIP: the evidence is a folder in it, not a ZIP inside the ZIP
+    assert len(top) == 8 and not any(n.endswith(".zip") for n in names)
+    assert any(n.startswith("05_Tai-lieu-minh-chung") and n.endswith("/00_Muc-luc.docx") for n in names)
     client.post("/logout", data={"csrf_token": token})
     auth.login("hb.admin")  # another commune's job does not exist for them
     assert client.get(f"/admin/jobs/{job_id}").status_code == 404
@@ -203,7 +205,7 @@ def test_city_appraisal_end_to_end(client, app, world, auth):
     assert "Kết quả thẩm định đã khóa" in again.get_data(as_text=True)
     summary = load_workbook(io.BytesIO(client.get("/admin/appraisal/2026/summary.xlsx").data)).active
     rows = [list(r) for r in summary.iter_rows(values_only=True)]
-    bach_dang = next(r for r in rows if r[1] == "bach-dang")
+    bach_dang = next(r for r in rows if r[2] == "Phường Bạch Đằng")
     assert bach_dang[4] == own and bach_dang[5] == own - 1
     assert any(r[0] and str(r[0]).startswith("Tỷ lệ xã, phường, đặc khu đạt chuẩn: 0,0% (chỉ tiêu 80,0%)")
                for r in rows)

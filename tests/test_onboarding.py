@@ -32,6 +32,7 @@ def test_a_city_admin_creates_a_commune_with_centre_counters_and_administrator_f
     with app.app_context():
         unit = db.session.execute(select(AdminUnit).where(AdminUnit.code == "11311")).scalar_one()
         assert (unit.full_name, unit.population) == ("Phường Lê Chân", 85000)
+        assert unit.official_code == "11311"  # the form asks for the official code: the city's documents print it
         assert db.session.get(UnitProfile, unit.id).neighbourhoods == 42
         (centre,) = db.session.execute(select(ServiceCentre).where(ServiceCentre.unit_id == unit.id)).scalars()
         assert centre.address == "Số 1 Nguyễn Công Trứ"

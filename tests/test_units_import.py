@@ -92,3 +92,19 @@ def test_unknown_unit_code_in_cli_is_a_clear_error(runner, app):
                                  "--unit", "khong-ton-tai", "--password", "Mat-khau-dai-99"])
     assert result.exit_code != 0
     assert "Không tìm thấy xã/phường/đặc khu có mã “khong-ton-tai”" in result.output
+
+
+def test_the_official_code_is_imported_beside_the_code_and_alone_it_is_the_code(runner, app, tmp_path):
+    both = tmp_path / "both.csv"
+    both.write_text("Mã,Mã ĐVHC,Tên,Loại\nbach-dang,11311,Bạch Đằng,Phường\n", encoding="utf-8")
+    assert runner.invoke(args=["units", "import", str(both)]).exit_code == 0
+    only = tmp_path / "only.csv"
+    only.write_text("Mã ĐVHC,Tên,Loại\n11320,Hòa Bình,Phường\n", encoding="utf-8")
+    assert runner.invoke(args=["units", "import", str(only)]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Mã,Mã ĐVHC,Tên,Loại\nx1,11-A,Tốt,xã\n", encoding="utf-8")
+    result = runner.invoke(args=["units", "import", str(bad)])
+    assert result.exit_code != 0 and "Dòng 2, cột mã ĐVHC" in result.output
+    with app.app_context():
+        rows = dict(db.session.execute(select(AdminUnit.code, AdminUnit.official_code)).all())
+    assert rows["bach-dang"] == "11311" and rows["11320"] == "11320" and "x1" not in rows

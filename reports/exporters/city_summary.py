@@ -6,16 +6,19 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+
+from survey_app.numbers import MISSING
 
 from . import docx_layout as dl
+from . import sheets
 from .cells import safe_cell
 from .docx_layout import Issuer
 
 
 @dataclass(frozen=True)
 class CommuneLine:
+    #: the official code (mã đơn vị hành chính); "" until the city's list brings it
     code: str
     name: str
     status: str
@@ -50,7 +53,7 @@ class CitySummary:
     source: str
 
 
-HEADERS = ["TT", "Mã", "Xã, phường, đặc khu", "Tình trạng", "Điểm tự chấm", "Điểm thẩm định", "Xếp loại"]
+HEADERS = ["TT", "Mã ĐVHC", "Xã, phường, đặc khu", "Tình trạng", "Điểm tự chấm", "Điểm thẩm định", "Xếp loại"]
 
 
 def _share(value: float | None) -> str:
@@ -66,29 +69,40 @@ def target_lines(summary: CitySummary) -> list[str]:
 
 
 def xlsx(summary: CitySummary) -> bytes:
-    wb = Workbook()
+    wb = sheets.new_workbook()
     ws = wb.active
     ws.title = "Tổng hợp thẩm định"
+    for column, width in zip("ABCDEFG", (6, 10, 30, 26, 11, 11, 16), strict=True):
+        ws.column_dimensions[column].width = width
+    columns = len(HEADERS)
     ws.append([f"TỔNG HỢP KẾT QUẢ THẨM ĐỊNH MÔ HÌNH “CHÍNH QUYỀN THÂN THIỆN” NĂM {summary.year}"])
     ws.cell(1, 1).font = Font(bold=True, size=13)
+    sheets.span(ws, 1, columns, horizontal="center")
     ws.append([])
     ws.append(HEADERS)
-    for cell in ws[ws.max_row]:
+    header_row = ws.max_row
+    for cell in ws[header_row]:
         cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
     for number, c in enumerate(summary.communes, start=1):
-        ws.append([number, safe_cell(c.code), safe_cell(c.name), c.status, c.self_total, c.appraised_total, c.level])
+        ws.append([number, safe_cell(c.code) or None, safe_cell(c.name), c.status, c.self_total, c.appraised_total,
+                   c.level])
+    sheets.wrap(ws, header_row + 1)
     ws.append([])
     ws.append(["Phân bố xếp loại"])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
+    sheets.span(ws, ws.max_row, columns)
     for level in summary.levels:
-        ws.append([level.name, level.count])
+        ws.append([level.name, None, None, level.count])
+        sheets.span(ws, ws.max_row, 3)
     ws.append([])
     ws.append([f"Đối chiếu chỉ tiêu ({summary.source})"])
     ws.cell(ws.max_row, 1).font = Font(bold=True)
+    sheets.span(ws, ws.max_row, columns)
     for line in target_lines(summary):
         ws.append([line])
-    for column, width in zip("ABCDEFG", (6, 14, 34, 30, 14, 15, 20), strict=True):
-        ws.column_dimensions[column].width = width
+        sheets.span(ws, ws.max_row, columns)
+    sheets.finish(ws, header_row)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -107,7 +121,7 @@ def docx(summary: CitySummary) -> bytes:
     widths = [1.2, 2.4, 6.5, 5.5, 2.4, 2.6, 3.6]
     table = dl.grid_table(document, HEADERS, widths, size=11)
     for number, c in enumerate(summary.communes, start=1):
-        dl.add_row(table, [number, c.code, c.name, c.status, dl.number_vi(c.self_total),
+        dl.add_row(table, [number, c.code or MISSING, c.name, c.status, dl.number_vi(c.self_total),
                            dl.number_vi(c.appraised_total), c.level], widths, size=11,
                    aligns=["center", "left", "left", "left", "center", "center", "center"])
     dl.recipients_and_signature(document, ["UBND thành phố (để báo cáo);", "Lưu: VT, XDCQ."],

@@ -140,6 +140,13 @@ def vietnamese_date(day: date | None, place: str) -> str:
     return f"{place}, ngày {day.day:02d} tháng {day.month:02d} năm {day.year}"
 
 
+def issuer_lines(issuer: Issuer) -> list[tuple[str, bool]]:
+    """The issuing body's lines as printed, (text, bold): the governing body (cơ quan chủ quản) in plain capitals,
+    then the issuer itself in bold capitals. Shared by the Word head and the workbooks' head."""
+    lines = [(issuer.parent.upper(), False)] if issuer.parent else []
+    return lines + [(line.upper(), True) for line in issuer.body_lines]
+
+
 def header(document, issuer: Issuer, number: str, day: date | None) -> None:
     """The two-column head: issuing body and number (left); Quốc hiệu, Tiêu ngữ and place-date (right)."""
     table = document.add_table(rows=1, cols=2)
@@ -151,11 +158,9 @@ def header(document, issuer: Issuer, number: str, day: date | None) -> None:
     lp = left.paragraphs[0]
     lp.alignment = WD_ALIGN_PARAGRAPH.CENTER
     lp.paragraph_format.space_after = Pt(0)
-    if issuer.parent:
-        _line(lp, issuer.parent.upper() + "\n", size=13)
-    for index, body_line in enumerate(issuer.body_lines):
-        last = index == len(issuer.body_lines) - 1
-        _line(lp, body_line.upper() + ("" if last else "\n"), bold=True, size=13)
+    lines = issuer_lines(issuer)
+    for index, (text, bold) in enumerate(lines):
+        _line(lp, text + ("" if index == len(lines) - 1 else "\n"), bold=bold, size=13)
     rule = left.add_paragraph("―――――")
     rule.alignment = WD_ALIGN_PARAGRAPH.CENTER
     rule.paragraph_format.space_after = Pt(4)

@@ -11,19 +11,20 @@ import io
 import zipfile
 from collections.abc import Callable
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from reports.scoring.labels import figure_label
+from survey_app.numbers import percent_vi
 from survey_app.text import slug
 
-from . import charts, survey_summary
+from . import charts, sheets, survey_summary
 from . import docx_layout as dl
 from .cells import safe_cell
-from .model import MISSING, DossierBundle, ItemLine, ScoreDoc
+from .model import MISSING, WHOLE_UNIT, DossierBundle, ItemLine, ScoreDoc
 
 Progress = Callable[[int, str], None]
+FACT_HEADERS = ["Thông tin", "Chi tiết"]
 
 
 def criterion_folder(code: str, text: str) -> str:
@@ -37,11 +38,16 @@ def item_folder(item: ItemLine) -> str:
 
 def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
     """Sheet "Giải trình": the item, its points and why; sheet "Số liệu": the rows behind a computed item."""
-    wb = Workbook()
+    wb = sheets.new_workbook()
     ws = wb.active
     ws.title = "Giải trình"
+    ws.column_dimensions["A"].width = 28
+    ws.column_dimensions["B"].width = 62
+    ws.append(FACT_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
     facts = [
-        ("Đơn vị", doc.unit.full_name), ("Năm đánh giá", doc.year),
+        ("Đơn vị", doc.unit.full_name), ("Năm đánh giá", str(doc.year)),
         ("Số liệu tính đến", doc.as_of.strftime("%d/%m/%Y")), ("Mục", item.code), ("Nội dung", item.text),
         ("Điểm chuẩn", item.max), ("Điểm", item.points if item.points is not None else "Chưa chấm"),
         ("Cách chấm", item.source_label), ("Giải trình", item.explanation or MISSING),
@@ -51,12 +57,13 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
     for label, value in facts:
         ws.append([label, safe_cell(value) if isinstance(value, str) else value])
         ws.cell(ws.max_row, 1).font = Font(bold=True)
-        ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     for key, value in item.figures.items():
         if isinstance(value, (int, float, str)) and not isinstance(value, bool):
-            ws.append([f"Số liệu: {figure_label(key)}", value])
-    ws.column_dimensions["A"].width = 28
-    ws.column_dimensions["B"].width = 100
+            ws.append([f"Số liệu: {figure_label(key)}", _figure(key, value)])
+    for row in ws.iter_rows(min_row=2):
+        row[1].alignment = Alignment(wrap_text=True, vertical="top", horizontal="left")
+    sheets.wrap(ws, 2)
+    sheets.finish(ws, 1)
     if item.columns:
         rows = wb.create_sheet("Số liệu")
         rows.append(item.columns)
@@ -64,12 +71,26 @@ def item_workbook(doc: ScoreDoc, item: ItemLine) -> bytes:
             cell.font = Font(bold=True)
         for row in item.rows:
             rows.append([safe_cell(v) if isinstance(v, str) else v for v in row])
+        width = max(12, min(22, 160 // len(item.columns)))
         for index in range(1, len(item.columns) + 1):
-            rows.column_dimensions[get_column_letter(index)].width = 22
+            rows.column_dimensions[get_column_letter(index)].width = width
         rows.freeze_panes = "A2"
+        sheets.wrap(rows, 1)
+        sheets.finish(rows, 1)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+#: Figures that are shares (0–1), printed as percentages.
+SHARE_FIGURES = {"share"}
+
+
+def _figure(key: str, value):
+    """A rule's figure as a person reads it: a share as "91,8%", other numbers as they are (two decimals at most)."""
+    if isinstance(value, float) and key in SHARE_FIGURES:
+        return percent_vi(value)
+    return round(value, 2) if isinstance(value, float) else value
 
 
 def item_charts(item: ItemLine) -> list[tuple[str, object]]:
@@ -108,13 +129,15 @@ def overview_chart(doc: ScoreDoc):
                                [c.max for c in doc.criteria])
 
 
-def survey_chart(bundle: DossierBundle):
-    whole = [b for b in bundle.surveys if b.scope == "Toàn đơn vị"]
+def survey_chart(bundle: DossierBundle, item: ItemLine):
+    """The SIPAS elements of the questionnaire the item is scored on (2.7.a: the centre's, 2.7.b: the annual
+    survey's), over the whole commune; None when that questionnaire has no answers."""
+    whole = [b for b in bundle.surveys if b.scope == WHOLE_UNIT and b.code == item.questionnaire]
     if not whole or not whole[0].sipas.elements:
         return None
     block = whole[0]
     labels = [e.name for e in block.sipas.elements]
-    values = [round(e.index * 100, 1) if e.index is not None else 0 for e in block.sipas.elements]
+    values = [round(e.index * 100, 2) if e.index is not None else 0 for e in block.sipas.elements]
     return charts.bar(f"Chỉ số hài lòng theo yếu tố (SIPAS) – {block.questionnaire}", labels, values,
                       y_title="%", color=charts.OK)
 
@@ -153,7 +176,7 @@ def build(bundle: DossierBundle, renderer: charts.Renderer, progress: Progress |
                                         survey_summary.docx(doc.unit, doc.year, bundle.surveys, topics=bundle.topics))):
                         archive.writestr(f"{path}/{name}", data)
                         files.append(f"{path}/{name}")
-                    chart = survey_chart(bundle)
+                    chart = survey_chart(bundle, item)
                     image = renderer.png(chart) if chart is not None else None
                     if image:
                         archive.writestr(f"{path}/chi-so-hai-long-theo-yeu-to.png", image)

@@ -12,6 +12,8 @@ from reports.metrics.topics import TopicReport
 from .docx_layout import Issuer
 
 MISSING = "chưa có dữ liệu"
+#: The scope of a survey block over the whole commune (the others are its centres).
+WHOLE_UNIT = "Toàn đơn vị"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class ItemLine:
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    #: the questionnaire code a survey item is scored on (its rule's parameter), "" for the other items
+    questionnaire: str = ""
 
     @property
     def source_label(self) -> str:
@@ -154,6 +158,8 @@ class SurveyBlock:
     sipas: SipasResult
     tt01: Tt01Result | None = None
     qd766: Qd766Result | None = None
+    #: the questionnaire's stable code ("centre-service", "annual-friendly-government")
+    code: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import io
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from . import docx_layout as dl
+from . import sheets
 from .cells import safe_cell
 from .model import ScoreDoc
 
@@ -47,20 +47,53 @@ def title_lines(doc: ScoreDoc) -> tuple[str, str]:
             f"Kết quả thực hiện các tiêu chí mô hình “Chính quyền thân thiện” năm {doc.year} – {doc.unit.full_name}")
 
 
+def number(doc: ScoreDoc) -> str:
+    """The document's number and symbol, left for the office to fill in when it registers the table."""
+    return f"      /BTCĐ-{doc.unit.issuer.symbol}"
+
+
+#: Columns of the head's two blocks: the issuer over TT and the criterion, Quốc hiệu over the rest.
+LEFT_COLUMNS, RIGHT_COLUMNS = (1, 2), (3, len(HEADERS))
+
+
+def _head(ws, doc: ScoreDoc) -> int:
+    """The Nghị định 30 head (issuer left, Quốc hiệu and Tiêu ngữ right, number and place-date under them), as in
+    the Word table; returns the last row used."""
+    left = [(text, bold, False) for text, bold in dl.issuer_lines(doc.unit.issuer)]
+    right = [(dl.QUOC_HIEU, True, False), (dl.TIEU_NGU, True, False)]
+    rows = max(len(left), len(right))
+    left += [("", False, False)] * (rows - len(left)) + [(f"Số: {number(doc)}", False, False)]
+    right += [("", False, False)] * (rows - len(right)) + [(dl.vietnamese_date(None, doc.unit.issuer.place),
+                                                               False, True)]
+    for row, ((l_text, l_bold, l_italic), (r_text, r_bold, r_italic)) in enumerate(zip(left, right, strict=True),
+                                                                                 start=1):
+        for (first, last), text, bold, italic in ((LEFT_COLUMNS, l_text, l_bold, l_italic),
+                                                  (RIGHT_COLUMNS, r_text, r_bold, r_italic)):
+            ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
+            cell = ws.cell(row, first, text or None)
+            cell.font = Font(name=dl.FONT, bold=bold, italic=italic, size=13)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    return len(left)
+
+
 def xlsx(doc: ScoreDoc) -> bytes:
-    wb = Workbook()
+    wb = sheets.new_workbook()
     ws = wb.active
     ws.title = "Bảng tự chấm điểm"
+    for index, width in enumerate([9, 70, 11, 12, 60], start=1):
+        ws.column_dimensions[get_column_letter(index)].width = width
+    head = _head(ws, doc)
     heading, subtitle = title_lines(doc)
-    ws.append([heading])
-    ws.append([subtitle])
-    ws.append([f"({doc.decision}; {_status(doc)})"])
+    ws.append([])
+    title_row = head + 2
+    for text in (heading, subtitle, f"({doc.decision}; {_status(doc)})"):
+        ws.append([text])
     ws.append([])
     ws.append(HEADERS)
     header_row = ws.max_row
     thin = Side(style="thin", color="888888")
-    bold = Font(name="Times New Roman", bold=True, size=12)
-    normal = Font(name="Times New Roman", size=12)
+    bold = Font(name=dl.FONT, bold=True, size=12)
+    normal = Font(name=dl.FONT, size=12)
     fills = {"criterion": PatternFill("solid", fgColor="F2DCDB"), "group": PatternFill("solid", fgColor="F2F2F2")}
     for cell in ws[header_row]:
         cell.font, cell.alignment = bold, Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -74,21 +107,13 @@ def xlsx(doc: ScoreDoc) -> bytes:
                                        horizontal="center" if index in (0, 2, 3) else "left")
             if kind in fills:
                 cell.fill = fills[kind]
-            if index in (2, 3) and isinstance(cell.value, float):
-                cell.number_format = "0.##"
-    for row in (1, 2, 3):
-        ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(HEADERS))
-        ws.cell(row, 1).alignment = Alignment(horizontal="center", wrap_text=True)
-        ws.cell(row, 1).font = Font(name="Times New Roman", bold=row < 3, italic=row == 3, size=13)
-    for index, width in enumerate([9, 70, 11, 12, 60], start=1):
-        ws.column_dimensions[get_column_letter(index)].width = width
+            if index in (2, 3) and isinstance(cell.value, (int, float)):
+                cell.number_format = sheets.DECIMAL_FORMAT  # points: 9,25 and 10 as they are
+    for row in range(title_row, title_row + 3):
+        sheets.span(ws, row, len(HEADERS), horizontal="center")
+        ws.cell(row, 1).font = Font(name=dl.FONT, bold=row < title_row + 2, italic=row == title_row + 2, size=13)
     ws.freeze_panes = ws.cell(header_row + 1, 1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    sheets.finish(ws, header_row)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
@@ -96,7 +121,7 @@ def xlsx(doc: ScoreDoc) -> bytes:
 
 def docx(doc: ScoreDoc) -> bytes:
     document = dl.new_document()
-    dl.header(document, doc.unit.issuer, f"      /BTCĐ-{doc.unit.issuer.symbol}", None)
+    dl.header(document, doc.unit.issuer, number(doc), None)
     heading, subtitle = title_lines(doc)
     dl.title(document, heading, subtitle)
     dl.paragraph(document, f"(Theo {doc.decision}; {_status(doc)})", italic=True, align="center", size=13)

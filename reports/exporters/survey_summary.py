@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -21,6 +20,7 @@ from reports.metrics.topics import TopicReport
 from survey_app.numbers import interval_vi
 
 from . import docx_layout as dl
+from . import sheets
 from .cells import safe_cell
 from .model import MISSING, SurveyBlock, UnitHead
 
@@ -103,38 +103,51 @@ def topics_title(topics: TopicReport) -> str:
 
 def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | None = None,
          citations: dict[str, str] | None = None, topics: TopicReport | None = None) -> bytes:
-    wb = Workbook()
+    wb = sheets.new_workbook()
     ws = wb.active
     ws.title = "Tổng hợp khảo sát"
+    ws.column_dimensions["A"].width = 50
+    for index in range(2, len(HEADERS) + 1):
+        ws.column_dimensions[get_column_letter(index)].width = 11
+    columns = len(HEADERS)
     bold = Font(bold=True)
     ws.append([f"BẢNG TỔNG HỢP KẾT QUẢ KHẢO SÁT, ĐÁNH GIÁ SỰ HÀI LÒNG NĂM {year} – {unit.full_name.upper()}"])
     ws.cell(1, 1).font = Font(bold=True, size=13)
+    sheets.span(ws, 1, columns, horizontal="center")
     ws.append([safe_cell(f"{as_of_text(as_of)} Phương pháp: {method_text(citations or {})}".strip())])
+    sheets.span(ws, 2, columns)
     if not blocks:
         ws.append([MISSING])
+    first_header = None
     for block in blocks:
         ws.append([])
         ws.append([safe_cell(block_title(block))])
         ws.cell(ws.max_row, 1).font = Font(bold=True, size=12)
+        sheets.span(ws, ws.max_row, columns)
         ws.append(HEADERS)
+        first_header = first_header or ws.max_row
         for cell in ws[ws.max_row]:
-            cell.font, cell.alignment = bold, Alignment(wrap_text=True, horizontal="center")
+            cell.font, cell.alignment = bold, Alignment(wrap_text=True, horizontal="center", vertical="center")
             cell.fill = PatternFill("solid", fgColor="EEEEEE")
         for kind, values in block_rows(block):
             ws.append([safe_cell(v) if isinstance(v, str) else ("" if v is None else v) for v in values])
-            if kind != "criterion":
-                for cell in ws[ws.max_row]:
+            for index, cell in enumerate(ws[ws.max_row]):
+                cell.alignment = Alignment(wrap_text=True, vertical="top", horizontal="left" if not index else "center")
+                if kind != "criterion":
                     cell.font = bold
         for note in block_notes(block, citations):
             ws.append([safe_cell(note)])
-    ws.column_dimensions["A"].width = 70
-    for index in range(2, len(HEADERS) + 1):
-        ws.column_dimensions[get_column_letter(index)].width = 14
+            sheets.span(ws, ws.max_row, columns)
+    sheets.finish(ws, first_header)
     if topics is not None:
         sheet = wb.create_sheet("Chủ đề góp ý")
+        for letter, width in zip("ABCDEFG", (26, 9, 9, 9, 11, 30, 50), strict=True):
+            sheet.column_dimensions[letter].width = width
         sheet.append([safe_cell(topics_title(topics))])
         sheet.cell(1, 1).font = Font(bold=True, size=12)
+        sheets.span(sheet, 1, len(TOPIC_HEADERS))
         sheet.append([TOPIC_NOTE])
+        sheets.span(sheet, 2, len(TOPIC_HEADERS))
         sheet.append(TOPIC_HEADERS)
         for cell in sheet[sheet.max_row]:
             cell.font, cell.fill = bold, PatternFill("solid", fgColor="EEEEEE")
@@ -142,8 +155,9 @@ def xlsx(unit: UnitHead, year: int, blocks: list[SurveyBlock], as_of: date | Non
             sheet.append([safe_cell(v) for v in row])
         if not topics.topics:
             sheet.append(["Chưa đủ ý kiến để nhóm thành chủ đề."])
-        for letter, width in zip("ABCDEFG", (34, 11, 11, 11, 14, 40, 90), strict=True):
-            sheet.column_dimensions[letter].width = width
+            sheets.span(sheet, sheet.max_row, len(TOPIC_HEADERS))
+        sheets.wrap(sheet, 3)
+        sheets.finish(sheet, 3)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

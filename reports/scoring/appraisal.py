@@ -177,7 +177,7 @@ def city_summary(session: Session, year: int):
 
     table = for_year(year)
     rows = standings(session, year)
-    lines = [CommuneLine(r.unit.code, r.unit.full_name,
+    lines = [CommuneLine(r.unit.official_code or "", r.unit.full_name,
                          r.submission.status_label if r.submission else "Chưa gửi hồ sơ",
                          r.submission.self_total if r.submission else None,
                          r.submission.appraised_total if r.submission and r.submission.locked else None,

@@ -7,12 +7,12 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
 from reports import dashboard as dash
-from reports.exporters import charts
+from reports.exporters import charts, sheets
 from reports.exporters.cells import safe_cell
 from reports.scoring.appraisal import targets_for
 from reports.scoring.table import for_year
@@ -178,18 +178,25 @@ def collection_weeks(session: Session, unit: AdminUnit, end: date) -> list[list]
 
 
 def workbook(tables: list[Table], title: str) -> bytes:
-    wb = Workbook()
+    wb = sheets.new_workbook()
     wb.remove(wb.active)
     for table in tables:
         ws = wb.create_sheet(table.title[:31].replace("/", "-"))
+        columns = max(1, len(table.columns))
+        ws.column_dimensions["A"].width = 40
+        for index in range(2, columns + 1):
+            ws.column_dimensions[get_column_letter(index)].width = 14
         ws.append([safe_cell(title)])
         ws.append([table.title])
+        for row in (1, 2):
+            sheets.span(ws, row, columns)
         ws.append(table.columns)
         for cell in ws[3]:
             cell.font = Font(bold=True)
         for row in table.rows:
             ws.append([safe_cell(v) for v in row])
-        ws.column_dimensions["A"].width = 40
+        sheets.wrap(ws, 3)
+        sheets.finish(ws, 3)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

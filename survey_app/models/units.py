@@ -57,6 +57,9 @@ class AdminUnit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Stable code used in URLs, imports and Open311 ``jurisdiction_id``.
     code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: The official code of the unit (mã đơn vị hành chính, e.g. "11311"), printed on the city's documents;
+    #: empty until the city's list is imported with it (the demo's ``code`` values are slugs, not official codes).
+    official_code: Mapped[str | None] = mapped_column(String(16), unique=True, index=True)
     #: Name without the kind prefix, e.g. "Bạch Đằng".
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[str] = mapped_column(String(16))

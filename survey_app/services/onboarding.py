@@ -29,7 +29,7 @@ from ..models import (
 from ..text import clean
 from ..timeutil import local_today
 from . import accounts, audit
-from .units_import import CITY_CODE, CODE_RE, ensure_city
+from .units_import import CITY_CODE, CODE_RE, OFFICIAL_CODE_RE, ensure_city
 
 MAX_COUNTERS = 30
 
@@ -61,6 +61,11 @@ def _positive(text: str) -> int | None:
     return int(text) if text.isdigit() and int(text) > 0 else None
 
 
+def _official(code: str) -> str | None:
+    """The form asks for the official code (mã đơn vị hành chính): kept as such when it is one (digits)."""
+    return code if OFFICIAL_CODE_RE.match(code) else None
+
+
 def validate(data: CommuneInput) -> dict[str, str]:
     """Field → Vietnamese message for everything wrong (empty when the commune can be created)."""
     errors: dict[str, str] = {}
@@ -69,6 +74,9 @@ def validate(data: CommuneInput) -> dict[str, str]:
         errors["code"] = "Mã đơn vị (mã hành chính chính thức) không hợp lệ: chữ, số, dấu . _ -."
     elif db.session.execute(select(exists().where(AdminUnit.code == data.code))).scalar():
         errors["code"] = f"Mã “{data.code}” đã có đơn vị khác."
+    elif _official(data.code) and db.session.execute(select(exists().where(
+            AdminUnit.official_code == data.code))).scalar():
+        errors["code"] = f"Mã đơn vị hành chính “{data.code}” đã có đơn vị khác."
     if not data.name or len(data.name) > 120:
         errors["name"] = "Vui lòng nhập tên đơn vị (tối đa 120 ký tự)."
     if data.kind not in (UnitKind.WARD.value, UnitKind.COMMUNE.value, UnitKind.SPECIAL_ZONE.value):
@@ -106,7 +114,7 @@ def create_commune(actor: User, data: CommuneInput) -> AdminUnit:
     """Create everything in the caller's transaction (flushes; the caller commits). Call :func:`validate` first."""
     city = ensure_city()
     unit = AdminUnit(code=data.code, name=data.name, kind=data.kind, parent_id=city.id,
-                     population=_positive(data.population))
+                     population=_positive(data.population), official_code=_official(data.code))
     db.session.add(unit)
     db.session.flush()
     db.session.add(UnitProfile(unit_id=unit.id, neighbourhoods=_positive(data.neighbourhoods)))

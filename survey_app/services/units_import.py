@@ -17,10 +17,13 @@ from . import audit
 CITY_CODE = "31"
 CITY_NAME = "Hải Phòng"
 CODE_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+#: The official code of an administrative unit (mã đơn vị hành chính): digits only.
+OFFICIAL_CODE_RE = re.compile(r"^[0-9]{1,16}$")
 
 #: Accepted headers (folded: lower-case, no diacritics) for each field.
 HEADERS = {
-    "code": {"code", "ma", "ma don vi", "ma dvhc", "ma xa", "ma don vi hanh chinh"},
+    "code": {"code", "ma", "ma don vi", "ma xa"},
+    "official_code": {"official code", "official_code", "ma dvhc", "ma don vi hanh chinh"},
     "name": {"name", "ten", "ten don vi", "ten xa", "ten don vi hanh chinh"},
     "kind": {"kind", "loai", "cap", "loai don vi"},
     "population": {"population", "dan so", "so dan"},
@@ -57,6 +60,7 @@ class UnitRow:
     name: str
     kind: UnitKind
     population: int | None
+    official_code: str | None = None
 
 
 def ensure_city() -> AdminUnit:
@@ -88,6 +92,8 @@ def parse(data: bytes) -> tuple[list[UnitRow], list[RowError]]:
         for key, names in HEADERS.items():
             if fold(title) in names:
                 columns[key] = index
+    if "code" not in columns and "official_code" in columns:  # a list with only the official code: it is the code
+        columns["code"] = columns["official_code"]
     missing = [k for k in ("code", "name") if k not in columns]
     if missing:
         return [], [
@@ -110,7 +116,10 @@ def parse(data: bytes) -> tuple[list[UnitRow], list[RowError]]:
             return clean(record[index]) if index is not None and index < len(record) else ""
 
         code, name, kind_text, population_text = cell("code"), cell("name"), cell("kind"), cell("population")
+        official = cell("official_code")
         row_errors: list[RowError] = []
+        if official and not OFFICIAL_CODE_RE.match(official):
+            row_errors.append(RowError(line, "mã ĐVHC", f"Mã đơn vị hành chính “{official}” phải là chữ số."))
         if not CODE_RE.match(code):
             row_errors.append(RowError(line, "mã", f"Mã đơn vị “{code}” không hợp lệ (chữ, số, . _ -)."))
         elif code == CITY_CODE:
@@ -141,7 +150,7 @@ def parse(data: bytes) -> tuple[list[UnitRow], list[RowError]]:
         if row_errors:
             errors.extend(row_errors)
         else:
-            rows.append(UnitRow(code, name, kind, population))
+            rows.append(UnitRow(code, name, kind, population, official or None))
     if not rows and not errors:
         errors.append(RowError(2, "-", "Tệp không có dòng dữ liệu nào."))
     return rows, errors
@@ -160,6 +169,8 @@ def import_units(data: bytes, actor: User | None = None) -> ImportReport:
         values = {"name": row.name, "kind": row.kind.value, "parent_id": city.id}
         if row.population is not None:
             values["population"] = row.population
+        if row.official_code is not None:
+            values["official_code"] = row.official_code
         if unit is None:
             unit = AdminUnit(code=row.code, **values)
             db.session.add(unit)

@@ -146,6 +146,11 @@ def sheet_pdf(items: list[PosterItem], title: str) -> bytes:
     return buffer.getvalue()
 
 
+#: Type sizes of the paper questionnaire (points): nothing under 11 pt, so it reads well printed and for older
+#: respondents; the title and part headings larger.
+PAPER_BODY_PT, PAPER_CHOICE_PT, PAPER_PART_PT, PAPER_TITLE_PT = 12, 11, 13, 14
+
+
 def blank_questionnaire_pdf(definition: Definition, version_number: int, unit_name: str | None = None) -> bytes:
     """The paper questionnaire: every question with boxes to tick, to print and key in later."""
     buffer = io.BytesIO()
@@ -153,6 +158,8 @@ def blank_questionnaire_pdf(definition: Definition, version_number: int, unit_na
     width, height = A4
     left, right = 18 * mm, width - 18 * mm
     y = height - 18 * mm
+    body, choice_pt, line = PAPER_BODY_PT, PAPER_CHOICE_PT, PAPER_BODY_PT * 1.3
+    box = 4 * mm
 
     def need(space: float) -> None:
         nonlocal y
@@ -160,47 +167,49 @@ def blank_questionnaire_pdf(definition: Definition, version_number: int, unit_na
             canvas.showPage()
             y = height - 18 * mm
 
-    canvas.setFont("DejaVu", 9)
+    canvas.setFont("DejaVu", choice_pt)
     canvas.drawString(left, y, f"Số phiếu: ............   Phiên bản {version_number}")
     canvas.drawRightString(right, y, "Ngày: ..../..../........")
-    y -= 10 * mm
+    y -= 11 * mm
     if unit_name:
-        y = _centred(canvas, f"UBND {unit_name}", "DejaVu-Bold", 11, width / 2, y, right - left)
-    y = _centred(canvas, definition.title["vi"].upper(), "DejaVu-Bold", 12, width / 2, y, right - left)
-    y = _centred(canvas, definition.intro["vi"], "DejaVu", 9, width / 2, y - 2, right - left) - 4
+        y = _centred(canvas, f"UBND {unit_name}", "DejaVu-Bold", PAPER_PART_PT, width / 2, y, right - left)
+    y = _centred(canvas, definition.title["vi"].upper(), "DejaVu-Bold", PAPER_TITLE_PT, width / 2, y, right - left)
+    y = _centred(canvas, definition.intro["vi"], "DejaVu", choice_pt, width / 2, y - 2, right - left) - 4
     for section in definition.sections:
-        need(30 * mm)
-        canvas.setFont("DejaVu-Bold", 10.5)
+        need(34 * mm)
+        canvas.setFont("DejaVu-Bold", PAPER_PART_PT)
         canvas.drawString(left, y, section.title["vi"])
-        y -= 6 * mm
+        y -= 7 * mm
         for question in section.questions:
-            lines = _wrap(canvas, question.label("vi") + (" *" if question.required else ""), "DejaVu", 9.5,
+            lines = _wrap(canvas, question.label("vi") + (" *" if question.required else ""), "DejaVu", body,
                           right - left)
             choices = [] if question.type == "text" else question.choices("vi")
-            need(len(lines) * 12 + (14 if choices else 28))
-            canvas.setFont("DejaVu", 9.5)
-            for line in lines:
-                canvas.drawString(left, y, line)
-                y -= 12
+            need(len(lines) * line + (2 * line if choices else 3 * line))
+            canvas.setFont("DejaVu", body)
+            for text_line in lines:
+                canvas.drawString(left, y, text_line)
+                y -= line
             if question.type == "text":
                 canvas.setStrokeColorRGB(0.5, 0.5, 0.5)
                 for _ in range(2):
-                    y -= 12
+                    y -= line
                     canvas.line(left, y, right, y)
-                y -= 10
+                y -= line
                 continue
             x = left + 4 * mm
-            canvas.setFont("DejaVu", 8.5)
+            canvas.setFont("DejaVu", choice_pt)
             for value, label in choices:
                 text = f"{label}" if question.type != "scale5" else f"{value or '–'}. {label}"
-                box_w = 3.2 * mm + 2 + canvas.stringWidth(text, "DejaVu", 8.5) + 5 * mm
+                box_w = box + 2 + canvas.stringWidth(text, "DejaVu", choice_pt) + 5 * mm
                 if x + box_w > right:
-                    y -= 12
+                    y -= choice_pt * 1.6
+                    need(choice_pt * 1.6)
                     x = left + 4 * mm
-                canvas.rect(x, y - 1, 3.2 * mm, 3.2 * mm)
-                canvas.drawString(x + 3.2 * mm + 2, y, text)
+                    canvas.setFont("DejaVu", choice_pt)
+                canvas.rect(x, y - 1.5, box, box)
+                canvas.drawString(x + box + 2, y, text)
                 x += box_w
-            y -= 16
+            y -= choice_pt * 2
     canvas.showPage()
     canvas.save()
     return buffer.getvalue()
