@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'e5b1d0c7a2f4'
-down_revision = 'a93b27a856a6'
+down_revision = 'b7d41e9c2a10'
 branch_labels = None
 depends_on = None
 
