@@ -100,5 +100,10 @@ def register(app: Flask) -> None:
             app.logger.warning("Outage on %s: %s", request.path, exc)
             return outage_response()
         db.session.rollback()
+        status = getattr(exc, "status", None)
+        if getattr(exc, "vi", False) and isinstance(status, int) and 500 <= status < 600:
+            # a service that cannot work as configured (e.g. the legal registry lost a deadline): its reason, a retry
+            app.logger.error("Unavailable on %s: %s", request.path, exc)
+            return error_response(status, str(exc), "unavailable")
         app.logger.exception("Unhandled error on %s", request.path)
         return error_response(500)

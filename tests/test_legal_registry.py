@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from survey_app.extensions import db
-from survey_app.models import CaseCategory, DeadlineRule
+from survey_app.models import AdminUnit, CaseCategory, DeadlineRule
 from survey_app.services import cases as case_service
 from survey_app.services import legal, workdays
 from survey_app.timeutil import LOCAL_TZ
@@ -59,6 +59,42 @@ def test_a_case_follows_the_rule_in_force_on_the_day_it_arrived(app, world):
         assert old_case.transfer_due_at == workdays.deadline(old_case.received_at, 10, True)
         assert new_case.transfer_due_at == workdays.deadline(new_case.received_at, 7, True)
         db.session.rollback()
+
+
+def test_no_deadline_is_invented_in_code(client, app, world):
+    """Every deadline comes from the registry: a day no row covers takes the nearest row; a step with no row at
+    all refuses to file with a Vietnamese 503 that says what to fix, and the citizen's text stays in the form."""
+    with app.app_context():
+        earliest = db.session.execute(select(DeadlineRule).where(
+            DeadlineRule.kind == "gop_y", DeadlineRule.step == "answer").order_by(DeadlineRule.valid_from)).scalars()
+        first = next(iter(earliest))
+        long_ago = date(first.valid_from.year - 5, 1, 5)
+        assert legal.deadline_rule("gop_y", "answer", long_ago) is None
+        assert legal.deadline_rule_nearest("gop_y", "answer", long_ago).id == first.id
+        old, _ = case_service.file_case(case_service.CaseInput(
+            unit_id=world["units"]["bach-dang"], channel="reception", kind="gop_y", category_id=_category(),
+            content="Góp ý cũ nhập lại", received_at=datetime(long_ago.year, 1, 5, 9, tzinfo=LOCAL_TZ)))
+        assert old.due_at == workdays.deadline(old.received_at, first.days, first.working_days)
+        db.session.rollback()
+        for row in db.session.execute(select(DeadlineRule).where(DeadlineRule.kind == "gop_y",
+                                                                 DeadlineRule.step == "answer")).scalars():
+            db.session.delete(row)
+        db.session.commit()
+        code = db.session.execute(select(AdminUnit.code).where(AdminUnit.id == world["units"]["bach-dang"])).scalar()
+    page = client.get(f"/phan-anh/{code}")
+    token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', page.text).group(1)
+    sent = client.post(f"/phan-anh/{code}", data={
+        "csrf_token": token, "kind": "gop_y", "category_id": _category_id(app), "content": "Đề nghị thêm ghế chờ",
+        "sid": "registry-empty"})
+    assert sent.status_code == 503 and "Retry-After" in sent.headers
+    assert "chưa có thời hạn trả lời" in sent.text and "Đề nghị thêm ghế chờ" in sent.text
+    with app.app_context():
+        assert case_service.find_by_client_id("registry-empty") is None
+
+
+def _category_id(app) -> int:
+    with app.app_context():
+        return db.session.execute(select(CaseCategory.id)).scalars().first()
 
 
 def test_the_staff_page_lists_the_registry_and_flags_unconfirmed_rows(client, world, auth):

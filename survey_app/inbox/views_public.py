@@ -49,17 +49,22 @@ def form(unit_code: str):
         errors = case_service.validate(ci)
         if not errors and values.get("website"):
             errors["content"] = "Không gửi được. Vui lòng thử lại."  # honeypot: a bot, nothing stored
+        status = 400
         if not errors:
             try:
                 case, _ = case_service.file_case(ci)
                 db.session.commit()
+                return redirect(url_for(".filed", code=case.tracking_code), code=303)
             except IntegrityError:
                 db.session.rollback()
                 case = case_service.find_by_client_id(ci.client_id)
                 if case is None:
                     raise
-            return redirect(url_for(".filed", code=case.tracking_code), code=303)
-        status = 400
+                return redirect(url_for(".filed", code=case.tracking_code), code=303)
+            except case_service.CaseError as exc:  # what the citizen wrote stays in the form
+                db.session.rollback()
+                errors[exc.field or "content"] = str(exc)
+                status = exc.status
     return render_template("inbox/public_form.html", unit=unit, categories=categories(), kinds=PUBLIC_KINDS,
                            kind_hints=KIND_HINTS,
                            errors=errors, values=values, sid=values.get("sid") or uuid.uuid4().hex), status

@@ -176,12 +176,17 @@ def new():
         if received is None:
             errors["received_on"] = "Ngày giờ tiếp nhận không hợp lệ (dd/mm/yyyy, HH:MM)."
         errors.update(case_service.validate(ci))
-        if not errors:
-            case_row, _ = case_service.file_case(ci)
-            db.session.commit()
-            flash(f"Đã ghi nhận phản ánh {case_row.tracking_code}.", "success")
-            return redirect(url_for(".detail", case_id=case_row.id), code=303)
         status = 400
+        if not errors:
+            try:
+                case_row, _ = case_service.file_case(ci)
+                db.session.commit()
+                flash(f"Đã ghi nhận phản ánh {case_row.tracking_code}.", "success")
+                return redirect(url_for(".detail", case_id=case_row.id), code=303)
+            except case_service.CaseError as exc:  # what staff typed stays in the form
+                db.session.rollback()
+                errors[exc.field or "content"] = str(exc)
+                status = exc.status
     return render_template("inbox/staff_new.html", errors=errors, values=values, categories=categories(),
                            channels=STAFF_CHANNELS, kinds=list(CaseKind), units=visible_units(current_user),
                            sessions=sessions, sid=values.get("sid") or secrets.token_hex(16)), status

@@ -267,7 +267,7 @@ def _create(unit: AdminUnit):
         db.session.commit()
     except case_service.CaseError as exc:
         db.session.rollback()
-        raise ApiError(400, str(exc)) from exc
+        raise ApiError(exc.status if exc.status >= 500 else 400, str(exc)) from exc
     except IntegrityError:
         db.session.rollback()
         case = case_service.find_by_client_id(ci.client_id)

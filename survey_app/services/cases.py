@@ -16,6 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 
 from ..extensions import db
+from ..labels import label
 from ..models import (
     Case,
     CaseAttachment,
@@ -42,18 +43,10 @@ EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,180}\.[A-Za-z]{2,}$")
 FORMAL_KINDS = (CaseKind.REPORT, CaseKind.PETITION, CaseKind.COMPLAINT, CaseKind.DENUNCIATION)
 LEADER_ROLES = (Role.CITY_ADMIN, Role.COMMUNE_ADMIN)
 
-#: Defaults when no rule row exists (the migration seeds the same values).
-DEFAULT_RULES = {
-    ("gop_y", "answer"): 10, ("phan_anh", "answer"): 10, ("kien_nghi", "answer"): 10,
-    ("khieu_nai", "answer"): 30, ("to_cao", "answer"): 30,
-    ("gop_y", "transfer"): 5, ("phan_anh", "transfer"): 5, ("kien_nghi", "transfer"): 5,
-    ("khieu_nai", "transfer"): 10, ("to_cao", "transfer"): 7,
-    ("gop_y", "extension"): 10, ("phan_anh", "extension"): 10, ("kien_nghi", "extension"): 10,
-    ("khieu_nai", "extension"): 15, ("to_cao", "extension"): 30,
-}
-
-
 class CaseError(ValueError):
+    #: the message is Vietnamese, for the person (an unhandled one with a 5xx status is shown as it is, not as a 500)
+    vi = True
+
     def __init__(self, message: str, status: int = 400, field: str | None = None) -> None:
         super().__init__(message)
         self.status = status
@@ -155,10 +148,16 @@ def _photo_problem(photo: Photo) -> str | None:
 def rule_days(kind: str, step: str, received_at: datetime | None = None) -> tuple[int, bool]:
     """(days, working days?) of the rule in force on the day the case was received (the legal registry)."""
     on = workdays.to_local(received_at).date() if received_at else None
-    row = legal.deadline_rule(kind, step, on)
-    if row is not None:
-        return row.days, row.working_days
-    return DEFAULT_RULES[(kind, step)], True
+    row = legal.deadline_rule_nearest(kind, step, on)
+    if row is None:  # the registry lost its rows: no deadline is invented in code
+        raise CaseError(f"Danh mục văn bản chưa có thời hạn {STEP_WORDS.get(step, step)} cho loại "
+                        f"“{label(kind, 'case_kind')}”; quản trị thành phố cần bổ sung tại trang Văn bản pháp lý "
+                        "trước khi tiếp nhận.", 503)
+    return row.days, row.working_days
+
+
+#: the steps of the registry's deadline rules, in words
+STEP_WORDS = {"answer": "trả lời", "transfer": "chuyển xử lý", "extension": "gia hạn"}
 
 
 def _tracking_code() -> str:

@@ -256,6 +256,8 @@ def receive(account: ChannelAccount, message: IncomingMessage, max_age_hours: in
         log.info("%s message %s delivered concurrently; kept once", platform, message.message_id)
         return Outcome("duplicate")
     except case_service.CaseError as exc:
+        if exc.status >= 500:
+            raise  # the webhook answers 503: the platform delivers the message again later, nothing is lost
         return Outcome("ignored", reason=str(exc))
     return Outcome(result, case.tracking_code)
 

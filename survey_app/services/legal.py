@@ -41,6 +41,25 @@ def deadline_rule(kind: str, step: str, on: date | None = None) -> DeadlineRule 
     ).scalar_one_or_none()
 
 
+def deadline_rule_nearest(kind: str, step: str, on: date | None = None) -> DeadlineRule | None:
+    """The rule in force on ``on``; for a day no row covers (a case received before the registry's first text, or
+    after its last one ended), the row whose validity is nearest to it. None only when the registry has no row
+    for the step at all."""
+    on = on or local_today()
+    found = deadline_rule(kind, step, on)
+    if found is not None:
+        return found
+    rows = db.session.execute(select(DeadlineRule).where(DeadlineRule.kind == kind, DeadlineRule.step == step)
+                              ).scalars().all()
+
+    def distance(row: DeadlineRule) -> int:
+        if on < row.valid_from:
+            return (row.valid_from - on).days
+        return (on - row.valid_to).days if row.valid_to is not None else 0
+
+    return min(rows, key=lambda row: (distance(row), -row.valid_from.toordinal()), default=None)
+
+
 def citation(key: str, on: date | None = None) -> Citation | None:
     """The text cited under ``key`` on ``on`` (today by default); None when the registry has none."""
     on = on or local_today()
