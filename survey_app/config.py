@@ -64,6 +64,8 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("HAILONG_LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_RATE_LIMIT": os.environ.get("HAILONG_PUBLIC_RATE_LIMIT", "30/60"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("HAILONG_WEBHOOK_MAX_KB", "64")) * 1024,
+        #: deliveries refused for their signature, per sender address and window, before it is answered 429
+        "WEBHOOK_REFUSAL_LIMIT": os.environ.get("HAILONG_WEBHOOK_REFUSAL_LIMIT", "20/600"),
         "WEBHOOK_MAX_AGE_HOURS": int(os.environ.get("HAILONG_WEBHOOK_MAX_AGE_HOURS", "48")),
         "ZALO_API_URL": os.environ.get("HAILONG_ZALO_API_URL", "https://openapi.zalo.me"),
         "FACEBOOK_API_URL": os.environ.get("HAILONG_FACEBOOK_API_URL", "https://graph.facebook.com/v23.0"),

@@ -152,6 +152,23 @@ def test_zalo_delivery_without_a_valid_signature_is_refused(live_server, app, ac
     assert any("refused" in r.getMessage() for r in caplog.records)
 
 
+def test_a_sender_that_keeps_failing_the_signature_is_throttled_and_the_platform_is_not(live_server, app, accounts):
+    app.config["WEBHOOK_REFUSAL_LIMIT"] = "3/600"
+    for n in range(3):
+        assert post_zalo(live_server, zalo_payload("Giả mạo", f"msg-forged-{n}"), signature="mac=" + "0" * 64
+                         ).status_code == 403
+    throttled = post_zalo(live_server, zalo_payload("Giả mạo", "msg-forged-4"), signature="mac=" + "0" * 64)
+    assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) > 0
+    assert throttled.json()["error"]["code"] == "throttled"
+    assert _cases(app) == []
+
+
+def test_signed_deliveries_are_never_throttled(live_server, app, accounts):
+    app.config["WEBHOOK_REFUSAL_LIMIT"] = "3/600"
+    for n in range(6):
+        assert post_zalo(live_server, zalo_payload(f"Tin nhắn {n}", f"msg-ok-{n}")).status_code == 200
+
+
 def test_a_message_signed_with_another_communes_secret_is_refused(live_server, app, accounts):
     payload = zalo_payload("Tin nhắn", "msg-other")
     assert post_zalo(live_server, payload, secret="another-secret").status_code == 403

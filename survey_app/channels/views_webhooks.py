@@ -18,7 +18,8 @@ from ..errors import error_response
 from ..extensions import csrf, db
 from ..inbox.common import unit_by_code
 from ..models import ChannelAccount, Platform
-from ..services import channels
+from ..services import channels, ratelimit
+from ..services.surveys import ip_hash
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 csrf.exempt(bp)
@@ -36,9 +37,27 @@ def _account(platform: str, unit_code: str):
     return account
 
 
+def _refusals_key() -> str:
+    return f"webhook-refused:{ip_hash(request.remote_addr)}"
+
+
+def _throttled():
+    """A sender whose deliveries keep failing the signature check (a forger trying secrets) is answered 429 for the
+    rest of the window; the platforms' own deliveries, which pass, are never counted or slowed."""
+    limit, window = ratelimit.parse_limit(current_app.config["WEBHOOK_REFUSAL_LIMIT"])
+    if ratelimit.peek(_refusals_key(), window) >= limit:
+        log.warning("webhook: %s throttled after %s refused deliveries", request.remote_addr, limit)
+        return error_response(429, "Quá nhiều lần gửi không hợp lệ; vui lòng thử lại sau.", "throttled",
+                              retry_after=window)
+    return None
+
+
 def _refused(exc: channels.WebhookRefused, platform: str, unit_code: str):
     log.warning("webhook %s/%s refused (%s): %s from %s", platform, unit_code, exc.code, exc.message,
                 request.remote_addr)
+    if exc.status in (401, 403):
+        _, window = ratelimit.parse_limit(current_app.config["WEBHOOK_REFUSAL_LIMIT"])
+        ratelimit.hit(_refusals_key(), 10**9, window)
     return error_response(exc.status, exc.message, exc.code)
 
 
@@ -60,6 +79,9 @@ def handshake(platform: str, unit_code: str):
 
 @bp.route("/<platform>/<unit_code>", methods=["POST"])
 def deliver(platform: str, unit_code: str):
+    throttled = _throttled()
+    if throttled is not None:
+        return throttled
     account = _account(platform, unit_code)
     limit = current_app.config["WEBHOOK_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
