@@ -26,3 +26,20 @@ def test_bench_generates_and_measures_every_figure_at_tiny_size(tmp_path):
     assert lost["value"] == 0, lost["note"]  # nothing lost or duplicated under load, whatever the speed
     table = (tmp_path / "results" / "tiny.md").read_text(encoding="utf-8")
     assert "| Ingestion (SQLite" in table and "Commune dashboard page p95" in table
+
+
+def test_the_soak_run_counts_every_row_at_tiny_size(tmp_path):
+    """A few seconds of the soak's mixed traffic with the worker running: every route answered, nothing lost."""
+    env = {**os.environ, "HAILONG_BENCH_DATA_DIR": str(tmp_path / "data"), "HAILONG_SOAK_SECONDS": "8",
+           "HAILONG_SOAK_RATE": "8"}
+    done = subprocess.run([sys.executable, "-m", "bench", "--size", "tiny", "--db", "sqlite", "--only", "soak",
+                           "--out", str(tmp_path / "results")], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
+    rows = {row["metric"]: row for row in json.loads((tmp_path / "results" / "tiny.json").read_text())["rows"]}
+    assert rows["Rows lost or duplicated"]["value"] == 0, rows["Rows lost or duplicated"]["note"]
+    assert rows["Errors"]["value"] == 0, rows["Errors"]["note"]
+    routes = [metric for metric in rows if metric.startswith("p99 ")]
+    assert len(routes) == 6 and all(rows[m]["value"] is not None for m in routes)
+    assert rows["Memory of the web (start → end)"]["value"] > 0
+    assert rows["Memory of the worker (start → end)"]["value"] > 0
