@@ -69,6 +69,8 @@ MAX_LATENCY_DAYS = 60
 #: Cached scores older than this are recomputed by the next refresh (the score page itself is always live).
 SCORE_MAX_AGE = timedelta(minutes=30)
 DAY_CHUNK = 200
+#: communes scored together in one pass (a city is one batch; a country is a few dozen, memory staying flat)
+SCORE_BATCH = 150
 
 class LockBusy(RuntimeError):
     """Another process holds the job's lock."""
@@ -344,8 +346,9 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
 def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
     """Recompute the cached score and year-end guidance (``data["guidance"]``) of every commune whose cache is
     missing or older than ``max_age`` (all of them when ``max_age`` is None), for ``year`` (this year by default),
-    in one pass: each rule's query runs once for all of those communes (:mod:`.scoring.reads`). Commits once.
-    Returns how many."""
+    in one pass per batch of :data:`SCORE_BATCH` communes: each rule's query runs once for the whole batch
+    (:mod:`.scoring.reads`), which bounds the rows held in memory at a national size. Commits each batch. Returns
+    how many."""
     from survey_app.models import AdminUnit, ScoreCache
     from survey_app.timeutil import local_today
 
@@ -359,18 +362,20 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
                             .order_by(AdminUnit.id)).scalars().all()
     stale = [u for u in units if cached.get(u.id) is None or max_age is None
              or as_utc(cached[u.id].computed_at) <= now - max_age]
-    reads = Reads(session, [u.id for u in stale])
-    outlooks = [guidance(session, unit, year, reads=reads) for unit in stale]
-    for unit, outlook in zip(stale, outlooks, strict=True):
-        row = cached.get(unit.id)
-        result = outlook.score
-        data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
-        if row is None:
-            row = ScoreCache(unit_id=unit.id, year=year)
-            session.add(row)
-        row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
-        row.blank = len(result.blank)
-    session.commit()
+    for first in range(0, len(stale), SCORE_BATCH):
+        chunk = stale[first:first + SCORE_BATCH]
+        reads = Reads(session, [u.id for u in chunk])
+        outlooks = [guidance(session, unit, year, reads=reads) for unit in chunk]
+        for unit, outlook in zip(chunk, outlooks, strict=True):
+            row = cached.get(unit.id)
+            result = outlook.score
+            data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
+            if row is None:
+                row = ScoreCache(unit_id=unit.id, year=year)
+                session.add(row)
+            row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
+            row.blank = len(result.blank)
+        session.commit()  # each batch's scores are kept even if a later batch fails
     return len(stale)
 
 
