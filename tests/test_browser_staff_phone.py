@@ -77,6 +77,7 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
     overflow: list[str] = []
     codes: list[str] = []
     visited = 0
+    paths: set[str] = set()
     while queue:
         url, depth = queue.pop(0)
         if _pattern(urlparse(url).path) in seen:
@@ -86,6 +87,7 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
         if response is None or response.status != 200:
             continue
         visited += 1
+        paths.add(urlparse(url).path)
         width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
         if width[0] > width[1]:
             wide = page.evaluate("""() => [...document.querySelectorAll('main *')]
@@ -102,6 +104,7 @@ def test_every_staff_page_fits_a_phone(browser, live_server, app, world, usernam
             queue.extend((link, 1) for link in _links(page, live_server, "main a"))
     context.close()
     assert visited >= 8
+    assert "/admin/answer-templates/" in paths  # the answer templates are reached from the navigation
     assert not overflow, "\n".join(overflow)
     assert not codes, "internal codes on pages:\n" + "\n".join(codes)
 

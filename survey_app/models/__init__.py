@@ -1,5 +1,6 @@
 """The database model, one module per aggregate. Importing this package registers every table."""
 
+from .answer_templates import AnswerTemplate
 from .appraisal import AppraisalItem, ScoreSubmission, SubmissionStatus
 from .audit import AuditEvent
 from .cases import (
@@ -66,6 +67,7 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "AnswerTemplate",
     "TopicCache",
     "ChannelAccount",
     "InboundMessage",
