@@ -158,14 +158,17 @@ def test_an_answer_from_a_template_is_still_scrubbed_before_it_is_published(clie
     page = client.get(f"/admin/inbox/{case_id}?template={template}").get_data(as_text=True)
     text = _textarea(page)
     token = auth.csrf(f"/admin/inbox/{case_id}")
+    assert f'name="template_id" id="template_id" value="{template}"' in page
     client.post(f"/admin/inbox/{case_id}/answer", data={"csrf_token": token, "public_answer": text,
-                                                         "publish": "1"})
+                                                         "publish": "1", "template_id": str(template)})
     with app.app_context():
         case = db.session.get(Case, case_id)
         assert case.state == "answered" and case.published_at is not None
         assert "0912" not in case.public_answer and HIDDEN in case.public_answer
         assert case.tracking_code in case.public_answer
         code = case.tracking_code
+        answered = next(e for e in case.events if e.kind == "answered")
+        assert answered.detail["template_id"] == template  # how often templates are used can be counted
     lookup = client.get(f"/tra-cuu?code={code}").get_data(as_text=True)
     assert "0912 345 678" not in lookup
 

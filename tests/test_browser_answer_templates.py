@@ -80,6 +80,8 @@ def test_an_administrator_writes_a_template_and_an_officer_answers_with_it(brows
         case = db.session.get(Case, case_id)
         assert case.state == "answered" and case.public_answer.endswith("Trân trọng.")
         assert case.public_answer.startswith(f"Về phản ánh {code}")
+        template_id = db.session.execute(select(AnswerTemplate.id)).scalar_one()
+        assert next(e for e in case.events if e.kind == "answered").detail["template_id"] == template_id
 
 
 def test_without_javascript_a_narrow_table_still_names_each_column(browser, live_server, app, world):

@@ -15,6 +15,8 @@
       if (box.value.trim() && box.value !== text &&
           !window.confirm("Thay nội dung đang soạn bằng mẫu “" + option.textContent.trim() + "”?")) { return; }
       box.value = text;
+      var used = document.getElementById("template_id");
+      if (used) { used.value = option.value; }
       box.rows = Math.max(box.rows, 8);
       box.focus();
     });
