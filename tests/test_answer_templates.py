@@ -186,3 +186,22 @@ def test_the_demo_seeds_templates_for_each_commune_once(app, world):
             rows = db.session.execute(select(AnswerTemplate).where(AnswerTemplate.unit_id == unit.id)).scalars().all()
             assert any(r.category_id is None for r in rows) and any(r.category_id is not None for r in rows)
             assert all("{ma_theo_doi}" in r.body for r in rows)
+
+
+def test_a_template_of_a_category_no_longer_in_use_can_still_be_edited(client, app, world, auth):
+    first, _ = _categories(app)
+    template = _template(app, world, "Mẫu cũ", "Nội dung cũ", first)
+    with app.app_context():
+        db.session.get(CaseCategory, first).active = False
+        db.session.commit()
+    auth.login("bd.admin")
+    page = client.get(f"/admin/answer-templates/{template}").get_data(as_text=True)
+    assert "(ngừng sử dụng)" in page
+    token = auth.csrf(f"/admin/answer-templates/{template}")
+    saved = client.post(f"/admin/answer-templates/{template}", data={"csrf_token": token, "category_id": str(first),
+                                                                     "title": "Mẫu cũ", "body": "Nội dung mới"})
+    assert saved.status_code == 302
+    with app.app_context():
+        row = db.session.get(AnswerTemplate, template)
+        assert (row.category_id, row.body) == (first, "Nội dung mới")
+    assert "(ngừng sử dụng)" not in client.get(NEW).get_data(as_text=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -143,7 +143,10 @@ class AnswerTemplateForm(ScopedForm):
 
     def setup(self, user: User) -> AnswerTemplateForm:
         super().setup(user)
-        categories = db.session.execute(select(CaseCategory).where(CaseCategory.active.is_(True))
-                                        .order_by(CaseCategory.id)).scalars()
-        self.category_id.choices = [(None, "— Dùng chung cho mọi lĩnh vực —")] + [(c.id, c.name) for c in categories]
+        # the template's own category stays a choice after it goes out of use, so the template can still be saved
+        current = self.category_id.object_data
+        categories = db.session.execute(select(CaseCategory).where(
+            or_(CaseCategory.active.is_(True), CaseCategory.id == current)).order_by(CaseCategory.id)).scalars()
+        self.category_id.choices = [(None, "— Dùng chung cho mọi lĩnh vực —")] + [
+            (c.id, c.name if c.active else f"{c.name} (ngừng sử dụng)") for c in categories]
         return self
