@@ -65,6 +65,7 @@ def demo_command() -> None:
         generate_cases,
         generate_dossiers,
         generate_survey_responses,
+        seed_answer_templates,
     )
     from .timeutil import local_today
 
@@ -75,6 +76,7 @@ def demo_command() -> None:
     generate_dossiers(db.session, DossierPlan(start=start, days=days, per_day=25))
     generate_survey_responses(db.session, SurveyPlan(start=start, days=days, per_day=6, kiosk_share=0.3))
     generate_cases(db.session, CasePlan(start=start, days=days, per_day=1.2))
+    seed_answer_templates(db.session)
     generate_annual_survey(db.session, today.year, per_unit=160)
     db.session.commit()
     run_refresh(db.session)

@@ -49,7 +49,8 @@ AUDIT_ENTITIES = {
     "dossier_import": "Nhập hồ sơ", "background_job": "Việc nền", "apology_letter": "Thư xin lỗi",
     "score_entry": "Điểm", "score_flags": "Mục chấm điểm", "scoring_override": "Tham số chấm điểm",
     "dossier_column_mapping": "Cột tệp hồ sơ", "unit_profile": "Thông tin đơn vị", "case": "Phản ánh",
-    "answer_template": "Mẫu trả lời", "case_categories": "Lĩnh vực", "suggestion_boxes": "Hòm thư góp ý",
+    "answer_template": "Mẫu trả lời", "answer_templates": "Mẫu trả lời", "case_categories": "Lĩnh vực",
+    "suggestion_boxes": "Hòm thư góp ý",
 }
 
 #: Background jobs (background_jobs.kind).

@@ -1,4 +1,4 @@
-"""The set-up entities as data: one list/create/edit mechanism serves all five."""
+"""The set-up entities as data: one list/create/edit mechanism serves them all."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement
 
 from ..extensions import db
-from ..models import Counter, Department, Officer, Role, ServiceCentre, SuggestionBox, User
+from ..models import AnswerTemplate, Counter, Department, Officer, Role, ServiceCentre, SuggestionBox, User
 from ..services.accounts import AccountError, username_taken, validate_password
+from ..timeutil import format_datetime
 from . import forms
 
 
@@ -92,6 +93,16 @@ ENTITIES: dict[str, Entity] = {
              ("Lắp đặt", lambda o: o.installed_on.strftime("%d/%m/%Y"))],
             lambda: [SuggestionBox.unit_id, SuggestionBox.location_name],
             _plain("unit_id", "location_kind", "location_name", "installed_on"),
+        ),
+        Entity(
+            "answer-templates", AnswerTemplate, "mẫu trả lời", "Mẫu trả lời phản ánh", forms.AnswerTemplateForm,
+            [("Đơn vị", lambda o: o.unit.full_name),
+             ("Lĩnh vực", lambda o: o.category.name if o.category else "Dùng chung"), ("Tiêu đề", lambda o: o.title),
+             ("Sửa lần cuối", lambda o: f"{format_datetime(o.updated_at)} · "
+                                        f"{o.updated_by.full_name if o.updated_by else 'Hệ thống'}")],
+            lambda: [AnswerTemplate.unit_id, AnswerTemplate.category_id.is_(None), AnswerTemplate.category_id,
+                     AnswerTemplate.title],
+            _plain("unit_id", "category_id", "title", "body"),
         ),
         Entity(
             "users", User, "tài khoản", "Tài khoản cán bộ", forms.UserForm,

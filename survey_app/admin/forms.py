@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField
+from sqlalchemy import or_, select
+from wtforms import BooleanField, DateField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..extensions import db
 from ..forms_base import BaseForm
-from ..models import Counter, Role, ServiceCentre, User
+from ..models import CaseCategory, Counter, Role, ServiceCentre, User
+from ..models.answer_templates import BODY_MAX
+from ..services.answer_templates import PLACEHOLDERS
 from ..services.scoping import scoped, visible_units
 
 REQUIRED = "Vui lòng nhập {}."
@@ -119,4 +122,31 @@ class SuggestionBoxForm(ScopedForm):
     def setup(self, user: User) -> SuggestionBoxForm:
         super().setup(user)
         self.location_kind.choices = [("ubnd", "Trụ sở UBND"), ("to_dan_pho", "Nhà văn hóa tổ dân phố")]
+        return self
+
+
+def _optional_id(value):
+    return int(value) if value not in (None, "", "None") else None
+
+
+class AnswerTemplateForm(ScopedForm):
+    unit_id = SelectField("Đơn vị", coerce=int)
+    category_id = SelectField("Lĩnh vực", coerce=_optional_id)
+    title = StringField("Tiêu đề (để chọn mẫu)", validators=[DataRequired(REQUIRED.format("tiêu đề")),
+                                                              Length(max=120)])
+    body = TextAreaField(
+        "Nội dung trả lời",
+        description="Có thể dùng: " + "; ".join(f"{{{k}}} – {v}" for k, v in PLACEHOLDERS.items())
+        + ". Số điện thoại, thư điện tử, số CCCD trong câu trả lời được tự động ẩn khi công khai.",
+        validators=[DataRequired(REQUIRED.format("nội dung trả lời")), Length(max=BODY_MAX)],
+        render_kw={"rows": 8, "maxlength": BODY_MAX})
+
+    def setup(self, user: User) -> AnswerTemplateForm:
+        super().setup(user)
+        # the template's own category stays a choice after it goes out of use, so the template can still be saved
+        current = self.category_id.object_data
+        categories = db.session.execute(select(CaseCategory).where(
+            or_(CaseCategory.active.is_(True), CaseCategory.id == current)).order_by(CaseCategory.id)).scalars()
+        self.category_id.choices = [(None, "— Dùng chung cho mọi lĩnh vực —")] + [
+            (c.id, c.name if c.active else f"{c.name} (ngừng sử dụng)") for c in categories]
         return self

@@ -99,6 +99,7 @@ def _save(entity: Entity, obj, values: dict) -> None:
     password = values.pop("password", None)
     if obj is None:
         obj = entity.model(**values)
+        _stamp(obj)
         if password is not None:
             obj.set_password(password)
         db.session.add(obj)
@@ -113,9 +114,16 @@ def _save(entity: Entity, obj, values: dict) -> None:
     if isinstance(obj, User) and changes.keys() & {"role", "unit_id", "active"}:
         obj.session_token = new_session_token()  # role or scope changed: end its sessions
     if changes:
+        _stamp(obj)
         db.session.flush()
         audit.record(current_user, "update", entity.model.__tablename__, obj.id,
                      unit_id=getattr(obj, "unit_id", None), detail=changes)
+
+
+def _stamp(obj) -> None:
+    """Rows that say who changed them last (``updated_by_id``) name the current user."""
+    if hasattr(obj, "updated_by_id"):
+        obj.updated_by_id = current_user.id
 
 
 @bp.route("/<slug>/<int:row_id>/toggle", methods=["POST"])
@@ -127,6 +135,7 @@ def toggle_row(slug: str, row_id: int):
         flash("Không thể tự khóa tài khoản của mình.", "error")
         return redirect(url_for("admin.list_rows", slug=slug))
     obj.active = not obj.active
+    _stamp(obj)
     if isinstance(obj, User):
         obj.session_token = new_session_token()
     audit.record(current_user, "activate" if obj.active else "deactivate", entity.model.__tablename__, obj.id,

@@ -29,7 +29,7 @@ from ..models import (
     User,
 )
 from ..models.cases import OPEN_STATES, STAFF_CHANNELS
-from ..services import audit, public_cases, workdays
+from ..services import answer_templates, audit, public_cases, workdays
 from ..services import cases as case_service
 from ..services import channels as channel_service
 from ..services.scoping import get_scoped_or_404, scoped, visible_units
@@ -214,7 +214,13 @@ def detail(case_id: int):
                                                               Department.active.is_(True))).scalars().all()
     staff = db.session.execute(select(User).where(User.unit_id == case_row.unit_id, User.active.is_(True),
                                                   User.role.in_(["commune_admin", "commune_staff"]))).scalars().all()
+    # the answer box filled from a template: ?template=ID works without JavaScript (the script fills it in place)
+    templates = answer_templates.for_case(case_row) \
+        if current_user.can_write and case_row.state in OPEN_STATES else []
+    chosen = next((t for t in templates if t.id == request.args.get("template", type=int)), None)
     return render_template("inbox/staff_case.html", case=case_row, departments=departments, staff=staff,
+                           templates=templates, chosen=chosen, fill=answer_templates.fill,
+                           answer_draft=answer_templates.fill(chosen.body, case_row) if chosen else "",
                            pending=case_service.pending_extension(case_row), overdue=case_service.overdue(case_row),
                            reply_via=channel_service.can_reply(case_row), merged=case_service.merged_cases(case_row),
                            hints=similar_open_cases(case_row.unit_id, case_row.content, case_row.location,
@@ -235,7 +241,8 @@ ACTIONS = {
                                                f.get("assignee_id", type=int), f.get("note", "")),
     "start": lambda c, f: case_service.start(current_user, c),
     "answer": lambda c, f: case_service.answer(current_user, c, f.get("public_answer", ""),
-                                               bool(f.get("publish")), f.get("note", "")),
+                                               bool(f.get("publish")), f.get("note", ""),
+                                               f.get("template_id", type=int)),
     "publish": lambda c, f: case_service.publish(current_user, c),
     "close": lambda c, f: case_service.close(current_user, c),
     "reject": lambda c, f: case_service.reject(current_user, c, f.get("reason", "")),

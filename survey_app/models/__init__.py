@@ -1,6 +1,7 @@
 """The database model, one module per aggregate. Importing this package registers every table."""
 
 from . import changes  # noqa: E402,F401,I001  (registers the rollups' change log on every session)
+from .answer_templates import AnswerTemplate
 from .appraisal import AppraisalItem, ScoreSubmission, SubmissionStatus
 from .audit import AuditEvent
 from .cases import (
@@ -68,6 +69,7 @@ from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitK
 from .users import Role, User
 
 __all__ = [
+    "AnswerTemplate",
     "TopicCache",
     "ChannelAccount",
     "InboundMessage",

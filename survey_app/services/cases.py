@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from ..extensions import db
 from ..labels import label
 from ..models import (
+    AnswerTemplate,
     Case,
     CaseAttachment,
     CaseCategory,
@@ -257,15 +258,23 @@ def start(actor: User, case: Case) -> None:
     _move(case, actor, "started", (CaseState.NEW, CaseState.ASSIGNED), CaseState.IN_PROGRESS)
 
 
-def answer(actor: User, case: Case, public_answer: str, publish_now: bool, note: str = "") -> None:
-    """Record the answer to the citizen (public text kept apart from internal notes)."""
+def answer(actor: User, case: Case, public_answer: str, publish_now: bool, note: str = "",
+           template_id: int | None = None) -> None:
+    """Record the answer to the citizen (public text kept apart from internal notes).
+
+    :param template_id: the answer template staff started from, kept in the event when it is one of the
+        commune's (how much the templates are used); the text is scrubbed the same either way.
+    """
     text = clean(public_answer)
     if not text:
         raise CaseError("Vui lòng nhập nội dung trả lời công khai.", 400, "public_answer")
     if len(text) > CONTENT_MAX:
         raise CaseError(f"Nội dung trả lời quá dài (tối đa {CONTENT_MAX} ký tự).", 400, "public_answer")
-    _move(case, actor, "answered", OPEN, CaseState.ANSWERED, clean(note) or None,
-          {"late": utcnow() > case.due_at})
+    detail: dict = {"late": utcnow() > case.due_at}
+    template = db.session.get(AnswerTemplate, template_id) if template_id else None
+    if template is not None and template.unit_id == case.unit_id:
+        detail["template_id"] = template.id
+    _move(case, actor, "answered", OPEN, CaseState.ANSWERED, clean(note) or None, detail)
     case.public_answer = scrub(text)
     case.answered_at = utcnow()
     if publish_now:

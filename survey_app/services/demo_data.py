@@ -528,3 +528,60 @@ def generate_annual_survey(session: Session, year: int, per_unit: int, seed: int
             answers.append([(key, _scale(rng, level), None) for key in keys if rng.random() < 0.9 or key == "overall"])
         written += _flush(session, responses, answers)
     return written
+
+
+#: (category code or None for general, title, body): the answers a commune writes most, as the demo's templates.
+ANSWER_TEMPLATES = [
+    (None, "Đã tiếp nhận, đang xử lý",
+     "UBND {don_vi} đã tiếp nhận phản ánh, kiến nghị mã {ma_theo_doi} của Ông/Bà và đã giao bộ phận chuyên môn "
+     "kiểm tra, xử lý. Kết quả sẽ được thông báo và công khai trên trang tra cứu. Trân trọng cảm ơn Ông/Bà. "
+     "Ngày {ngay}."),
+    (None, "Cảm ơn góp ý",
+     "UBND {don_vi} trân trọng cảm ơn ý kiến góp ý của Ông/Bà (mã {ma_theo_doi}). Ý kiến đã được ghi nhận để "
+     "nâng cao chất lượng phục vụ người dân tại Trung tâm Phục vụ hành chính công. Ngày {ngay}."),
+    (None, "Đề nghị bổ sung thông tin",
+     "Để có cơ sở xem xét phản ánh mã {ma_theo_doi}, UBND {don_vi} đề nghị Ông/Bà cho biết thêm địa điểm cụ thể, "
+     "thời gian xảy ra sự việc và hình ảnh (nếu có), bằng một phản ánh bổ sung hoặc tại Trung tâm Phục vụ hành "
+     "chính công. Trân trọng."),
+    ("moi-truong", "Đã thu gom, xử lý vệ sinh",
+     "Về phản ánh mã {ma_theo_doi} ({linh_vuc}): UBND {don_vi} đã chỉ đạo đơn vị vệ sinh môi trường kiểm tra, thu "
+     "gom, xử lý tại địa điểm Ông/Bà nêu và giao tổ dân phố nhắc các hộ dân bỏ rác đúng giờ, đúng nơi quy định. "
+     "Ngày {ngay}."),
+    ("ha-tang", "Đã sửa chữa hạ tầng",
+     "Về phản ánh mã {ma_theo_doi}: UBND {don_vi} đã phối hợp đơn vị quản lý hạ tầng kiểm tra hiện trường và sửa "
+     "chữa tại vị trí Ông/Bà nêu. Nếu sự việc tái diễn, đề nghị Ông/Bà tiếp tục phản ánh để được xử lý kịp thời. "
+     "Ngày {ngay}."),
+    ("trat-tu-do-thi", "Đã kiểm tra, xử lý lấn chiếm",
+     "Về phản ánh mã {ma_theo_doi}: lực lượng quản lý trật tự đô thị của UBND {don_vi} đã kiểm tra, lập biên bản và "
+     "yêu cầu các hộ vi phạm trả lại hiện trạng vỉa hè, lòng đường; UBND sẽ tiếp tục kiểm tra và xử lý nếu tái "
+     "phạm. Ngày {ngay}."),
+    ("thu-tuc", "Hướng dẫn thủ tục hành chính",
+     "Về kiến nghị mã {ma_theo_doi}: thành phần hồ sơ, phí, lệ phí và thời hạn giải quyết của thủ tục được niêm "
+     "yết tại Trung tâm Phục vụ hành chính công {don_vi} và trên Cổng Dịch vụ công; công chức tại quầy sẵn sàng "
+     "hướng dẫn Ông/Bà trong giờ hành chính. Ngày {ngay}."),
+    ("thai-do", "Xin lỗi về thái độ phục vụ",
+     "UBND {don_vi} xin lỗi Ông/Bà về sự việc nêu trong phản ánh mã {ma_theo_doi}. UBND đã làm việc với công chức "
+     "liên quan, yêu cầu rút kinh nghiệm và thực hiện đúng quy tắc ứng xử “4 xin, 4 luôn, 5 không”. Trân trọng "
+     "cảm ơn Ông/Bà đã phản ánh. Ngày {ngay}."),
+]
+
+
+def seed_answer_templates(session: Session, units: list | None = None) -> int:
+    """The demo's answer templates for each commune that has none yet (idempotent). Returns how many were added."""
+    from survey_app.models import AdminUnit, AnswerTemplate, CaseCategory
+
+    if units is None:
+        units = list(session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None))).scalars())
+    categories = dict(session.execute(select(CaseCategory.code, CaseCategory.id)).all())
+    written = 0
+    for unit in units:
+        if session.execute(select(AnswerTemplate.id).where(AnswerTemplate.unit_id == unit.id).limit(1)).first():
+            continue
+        for code, title, body in ANSWER_TEMPLATES:
+            if code is not None and code not in categories:
+                continue
+            session.add(AnswerTemplate(unit_id=unit.id, category_id=categories.get(code) if code else None,
+                                       title=title, body=body))
+            written += 1
+    session.flush()
+    return written

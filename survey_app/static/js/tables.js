@@ -1,6 +1,9 @@
-/* Narrow screens show each table row as a card; every cell carries its column's heading as a label. */
+/* Narrow screens show each table row as a card; every cell carries its column's heading as a label.
+   Loaded in <head> without defer: the class below switches the card layout on before the page is drawn, and only
+   when the labels will be there (without JavaScript a narrow table keeps its header row and scrolls in place). */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js-tables");
   function label(table) {
     var heads = table.tHead ? table.tHead.rows[table.tHead.rows.length - 1].cells : [];
     var names = [];
