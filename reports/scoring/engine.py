@@ -133,8 +133,10 @@ def assessment_period(year: int, as_of_day: date | None = None, now: datetime | 
 def _context(session: Session, unit: AdminUnit, year: int, as_of_day: date | None, now: datetime | None,
              reads: Reads | None = None) -> RuleContext:
     """The rules' view of one commune; its reads come from ``reads`` (a batch of communes) or a batch of one."""
-    read = (reads or Reads(session, [unit.id])).of(unit.id)
-    return RuleContext(session=session, unit=unit, year=year, asof=period_as_of(year, as_of_day, now), read=read)
+    reads = reads or Reads(session, [unit.id], now)
+    return RuleContext(session=session, unit=unit, year=year,
+                       asof=period_as_of(year, as_of_day, now if now is not None else reads.now),
+                       read=reads.of(unit.id))
 
 
 def _item_score(ctx: RuleContext, table: Table, item: Item, entry: data.EntryAsOf | None, attachments: int,

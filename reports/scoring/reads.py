@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from survey_app.models import UnitProfile
 from survey_app.services import workdays
+from survey_app.timeutil import utcnow
 
 from . import data
 from .asof import AsOf
@@ -23,9 +24,11 @@ from .asof import AsOf
 class Reads:
     """The reads of a batch of communes (``units``: a list of ids, or None for every commune)."""
 
-    def __init__(self, session: Session, units: list[int] | None):
+    def __init__(self, session: Session, units: list[int] | None, now: datetime | None = None):
         self.session = session
         self.units = units
+        #: the present for the whole batch: every commune's "as of today" is the same cutoff, so the same answers
+        self.now = now or utcnow()
         self._answers: dict[tuple, object] = {}
 
     def all(self, query: Callable, *args) -> dict:
