@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey_app.extensions import db
 from survey_app.models import SurveyResponse
-from tests.conftest import PASSWORD, save_screenshot
+from tests.conftest import PASSWORD, revoke_kiosk, save_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -31,16 +31,6 @@ def _wait_for(predicate, timeout=20.0):
         time.sleep(0.2)
     return predicate()
 
-
-def _revoke(staff):
-    """Revoke the only kiosk on the staff page (confirmed) and wait until the server has done it.
-
-    The tablet knows the server's clock only to half a round trip of its last contact, so the test lets a
-    moment pass: a tap made after that is after the revocation beyond any doubt, as in real use."""
-    staff.get_by_text("Thu hồi", exact=True).click()
-    staff.get_by_role("button", name="Thu hồi máy").click()
-    staff.locator(".flash-success", has_text="Đã thu hồi").wait_for()
-    staff.wait_for_timeout(1500)
 
 
 def _rate(page, label):
@@ -107,7 +97,7 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
 
     staff.goto(f"{live_server}/admin/kiosks/")
     assert staff.locator("#kiosk-table").get_by_role("cell", name="Máy quầy 1").is_visible()
-    _revoke(staff)
+    revoke_kiosk(staff)
     tablet.locator("#levels").get_by_role("button", name="Rất hài lòng", exact=True).click()
     tablet.get_by_role("button", name="Bỏ qua").click()
     # the tablet learns it is revoked: no more ratings, the pairing screen beside what it holds

@@ -24,7 +24,7 @@ from survey_app.models import (
     User,
 )
 from survey_app.services import kiosks
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, revoke_kiosk
 
 pytestmark = pytest.mark.browser
 
@@ -100,16 +100,6 @@ def _tablet(browser, live_server, code, clock_shift_ms=0):
     page.locator("#status-net.online").wait_for()
     return context, page
 
-
-def _revoke(staff):
-    """Revoke the only kiosk on the staff page (confirmed) and wait until the server has done it.
-
-    The tablet knows the server's clock only to half a round trip of its last contact, so the test lets a
-    moment pass: a tap made after that is after the revocation beyond any doubt, as in real use."""
-    staff.get_by_text("Thu hồi", exact=True).click()
-    staff.get_by_role("button", name="Thu hồi máy").click()
-    staff.locator(".flash-success", has_text="Đã thu hồi").wait_for()
-    staff.wait_for_timeout(1500)
 
 
 def _tap(page, label, *, skip=True):
@@ -265,14 +255,14 @@ def test_revoked_tablet_pairs_again_beside_its_queue(browser, live_server, app, 
     _tap(tablet, "Rất hài lòng")
     _tap(tablet, "Hài lòng")
     staff.goto(f"{live_server}/admin/kiosks/")
-    _revoke(staff)
+    revoke_kiosk(staff)
     _tap(tablet, "Không hài lòng")  # taken after the revocation, before the tablet could know
     context.set_offline(False)
 
     # the tablet says it is revoked, stops thanking citizens and shows the pairing screen beside its queue
     tablet.locator("#screen-pair.active").wait_for(timeout=15000)
-    assert tablet.locator("#status-net").inner_text() == "● Đã thu hồi"
-    assert "3 đánh giá chờ gửi" in tablet.locator("#pair-held-text").inner_text()
+    assert tablet.locator("#status-net").inner_text() == "● Đã thu hồi"  # set together with the screen
+    tablet.locator("#pair-held-text", has_text="3 đánh giá chờ gửi").wait_for()  # read from IndexedDB
     assert _stored(app) == []
     staff.goto(f"{live_server}/admin/kiosks/")
     assert staff.locator("#kiosk-table td[data-col=queue]").first.inner_text().startswith("3")

@@ -267,10 +267,8 @@ function hhmm(date) {
     + " " + date.toLocaleDateString("vi-VN", { day: "2-digit", month: "2-digit", timeZone: "Asia/Ho_Chi_Minh" });
 }
 
-async function updateStatus() {
-  const waiting = (await queueAll()).filter((i) => !i.hold).length; // the citizen in progress is not waiting
-  const failed = (await failedAll()).length;
-  const lastSent = await metaGet("last_sent");
+// The connection state and the notice: known at once, so they change together with the screen they explain.
+function renderState() {
   const net = document.getElementById("status-net");
   let state;
   if (blocked === "revoked") state = ["blocked", "● Đã thu hồi"];
@@ -282,16 +280,24 @@ async function updateStatus() {
   net.className = state[0];
   net.dataset.state = state[0];
   net.textContent = state[1];
-  document.getElementById("status-queue").textContent = "Chờ gửi: " + waiting;
-  document.getElementById("status-failed").textContent = failed ? "Không gửi được: " + failed : "";
-  document.getElementById("status-sent").textContent = lastSent ? "Gửi lần cuối: " + hhmm(new Date(lastSent)) : "";
   document.getElementById("status-notice").textContent = blocked === "revoked"
     ? "Thiết bị đã bị thu hồi: đánh giá được giữ trên máy. Vui lòng báo cán bộ quản trị."
     : blocked ? "Thiết bị cần ghép nối lại: đánh giá được giữ trên máy. Nhập mã ghép nối mới." : "";
 }
 
+async function updateStatus() {
+  const waiting = (await queueAll()).filter((i) => !i.hold).length; // the citizen in progress is not waiting
+  const failed = (await failedAll()).length;
+  const lastSent = await metaGet("last_sent");
+  renderState();
+  document.getElementById("status-queue").textContent = "Chờ gửi: " + waiting;
+  document.getElementById("status-failed").textContent = failed ? "Không gửi được: " + failed : "";
+  document.getElementById("status-sent").textContent = lastSent ? "Gửi lần cuối: " + hhmm(new Date(lastSent)) : "";
+}
+
 function setBlocked(code) {
   blocked = code || "revoked";
+  renderState(); // the pairing screen never shows under "Trực tuyến"
   if (!current && currentScreen() !== "staff") show("pair");
 }
 

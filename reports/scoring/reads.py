@@ -1,9 +1,9 @@
 """What the rules read, for many communes at once: each query of :mod:`.data` runs once for the whole batch
 (grouped by commune) the first time any commune's rule asks for it, and every commune then reads its own part.
 
-The city's nightly score and the year-end guidance of all communes are one batch (a few dozen queries for 114 or
-3,321 communes, instead of that many per commune); one commune's score page is a batch of one: the same queries,
-filtered to it. A batch is bound to a session and lives for one computation (its answers are not refreshed).
+The cached scores and year-end guidance of all communes are computed in batches (a few dozen queries for a batch
+of up to 150 communes, instead of that many per commune); one commune's score page is a batch of one: the same
+queries, filtered to it. A batch is bound to a session and lives for one computation (its answers are not refreshed).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 /* Narrow screens show each table row as a card; every cell carries its column's heading as a label.
-   Loaded in <head> without defer: the class below switches the card layout on before the page is drawn, and only
-   when the labels will be there (without JavaScript a narrow table keeps its header row and scrolls in place). */
+   Deferred (a blocking script in <head> would hold the whole page back): the class below switches the card layout
+   on together with the labels, and only when they are there (without JavaScript a narrow table keeps its header row
+   and scrolls in place). */
 (function () {
   "use strict";
   document.documentElement.classList.add("js-tables");
