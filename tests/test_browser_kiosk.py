@@ -104,7 +104,7 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
     tablet.locator("#screen-pair.active").wait_for(timeout=15000)
     notice = tablet.locator("#status-notice")
     notice.filter(has_text="Thiết bị đã bị thu hồi").wait_for(timeout=15000)
-    assert tablet.locator("#status-queue").inner_text() == "Chờ gửi: 1"
+    tablet.locator("#status-queue", has_text="Chờ gửi: 1").wait_for()  # counted from IndexedDB
     assert _count(app) == 15
 
     phone_context = browser.new_context(viewport={"width": 390, "height": 844}, locale="vi-VN", is_mobile=True)

@@ -152,8 +152,9 @@ def test_zalo_delivery_without_a_valid_signature_is_refused(live_server, app, ac
     assert any("refused" in r.getMessage() for r in caplog.records)
 
 
-def test_a_sender_that_keeps_failing_the_signature_is_throttled_and_the_platform_is_not(live_server, app, accounts):
-    app.config["WEBHOOK_REFUSAL_LIMIT"] = "3/600"
+def test_a_sender_that_keeps_failing_the_signature_is_throttled_and_the_platform_is_not(live_server, app, accounts,
+                                                                                       monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_REFUSAL_LIMIT", "3/600")
     for n in range(3):
         assert post_zalo(live_server, zalo_payload("Giả mạo", f"msg-forged-{n}"), signature="mac=" + "0" * 64
                          ).status_code == 403
@@ -163,8 +164,8 @@ def test_a_sender_that_keeps_failing_the_signature_is_throttled_and_the_platform
     assert _cases(app) == []
 
 
-def test_signed_deliveries_are_never_throttled(live_server, app, accounts):
-    app.config["WEBHOOK_REFUSAL_LIMIT"] = "3/600"
+def test_signed_deliveries_are_never_throttled(live_server, app, accounts, monkeypatch):
+    monkeypatch.setitem(app.config, "WEBHOOK_REFUSAL_LIMIT", "3/600")
     for n in range(6):
         assert post_zalo(live_server, zalo_payload(f"Tin nhắn {n}", f"msg-ok-{n}")).status_code == 200
 

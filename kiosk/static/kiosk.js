@@ -249,6 +249,7 @@ async function finish(withFollowUp) {
     item.hold = false;
     await queuePut(item);
     current = null;
+    updateStatus(); // the rating now waits to be sent: the count says so at once
     if (withFollowUp !== undefined) {
       show("thanks");
       thanksTimer = setTimeout(() => show("rate"), THANKS_MS);
