@@ -137,10 +137,15 @@ class Run:
         return self.items / self.seconds if self.seconds else 0.0
 
     def percentile(self, p: float) -> float | None:
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+        return percentile(self.latencies, p)
+
+
+def percentile(latencies: list[float], p: float) -> float | None:
+    """The ``p``-th percentile (nearest rank) of the latencies, None when there are none."""
+    if not latencies:
+        return None
+    ordered = sorted(latencies)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
 Action = Callable[[Client, int], tuple[bool, float, int]]

@@ -33,10 +33,7 @@ class Route:
     statuses: dict[int, int] = field(default_factory=dict)
 
     def p(self, q: float) -> float | None:
-        if not self.latencies:
-            return None
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+        return load.percentile(self.latencies, q)
 
 
 @dataclass

@@ -460,7 +460,7 @@ def overrides(session: Session, table_id: str) -> dict[str, dict]:
         select(ScoringOverride).where(ScoringOverride.table_id == table_id)).scalars()}
 
 
-def commune_parameters_by_unit(session: Session, table_id: str, units: Units) -> dict[int, dict[str, dict]]:
+def commune_parameters_by_unit(session: Session, units: Units, table_id: str) -> dict[int, dict[str, dict]]:
     """Per commune, its own plan parameters per item (e.g. its survey quarter for 2.7.b)."""
     from survey_app.models import CommuneParameter
 
@@ -473,4 +473,4 @@ def commune_parameters_by_unit(session: Session, table_id: str, units: Units) ->
 
 def commune_parameters(session: Session, table_id: str, unit_id: int) -> dict[str, dict]:
     """One commune's own plan parameters per item."""
-    return commune_parameters_by_unit(session, table_id, [unit_id]).get(unit_id, {})
+    return commune_parameters_by_unit(session, [unit_id], table_id).get(unit_id, {})

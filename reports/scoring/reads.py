@@ -128,12 +128,8 @@ class UnitReads:
         return self.batch.global_(data.overrides, table_id)
 
     def commune_parameters(self, table_id: str) -> dict[str, dict]:
-        return self.batch.all(_commune_parameters, table_id).get(self.unit_id, {})
+        return self._mine(data.commune_parameters_by_unit, table_id, default={})
 
 
 def _calendar(session: Session, start: date, end: date) -> dict[date, bool]:
     return workdays.overrides(start, end)
-
-
-def _commune_parameters(session: Session, units, table_id: str) -> dict[int, dict[str, dict]]:
-    return data.commune_parameters_by_unit(session, table_id, units)
