@@ -7,11 +7,13 @@ import json
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reports.jobs import refresh_scores
-from reports.scoring.engine import score
+from reports.scoring.engine import Totaliser, score, tally
 from reports.scoring.guidance import guidance
-from reports.scoring.table import load
+from reports.scoring.table import for_year, load
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, CollectionSession, DutyShift, ScoringOverride
 from tests.test_scoring import _dossier, local
@@ -235,3 +237,26 @@ def test_the_weekly_digest_reaches_the_commune_and_the_city_once_a_week(app, wor
         staff.login(username)
         page = staff.client.get("/admin/alerts/").get_data(as_text=True)
         assert "Bản tin tuần 25 (15/06–21/06)" in page and expected in page, username
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_the_paths_quick_totals_equal_a_whole_tally(data):
+    """The year-end path weighs each action by re-adding only its item's group and criterion: for any points and
+    any one-item change, that total is exactly :func:`tally`'s (so the path is the one a whole tally would pick)."""
+    table = for_year(2026)
+    step = table.rounding_step
+
+    def points_of(item):
+        return st.one_of(st.none(), st.integers(0, int(item.points / step) + 4).map(lambda n: n * step))
+
+    points = {i.code: data.draw(points_of(i), label=i.code) for i in table.items}
+    totals = Totaliser(table, points)
+    assert totals.total() == tally(table, points, []).total
+    for _ in range(data.draw(st.integers(1, 6), label="changes")):
+        item = data.draw(st.sampled_from(table.items), label="item")
+        value = data.draw(points_of(item).map(lambda v: v or 0.0), label="value")
+        trial = {**totals.points, item.code: value}
+        assert totals.total_if(item.code, value) == tally(table, trial, []).total
+        totals.set(item.code, value)
+        assert totals.total() == tally(table, totals.points, []).total

@@ -249,3 +249,49 @@ def tally(table: Table, points: dict[str, float | None], raised_flags: list[str]
     if disqualified:
         level = min(table.levels, key=lambda lv: lv.min)
     return Tally(groups, criteria, round(total, 2), level.name, level.code, disqualified)
+
+
+class Totaliser:
+    """``tally(table, points, …).total`` for many trials that each change one item (the year-end path weighs every
+    action against the current points): only the item's group and criterion are added up again, in the same order
+    as :func:`tally`, so each trial's total is exactly the one :func:`tally` would give."""
+
+    def __init__(self, table: Table, points: dict[str, float | None]):
+        self.table = table
+        self.points = dict(points)
+        self.where = {i.code: (ci, gi) for ci, c in enumerate(table.criteria)
+                      for gi, g in enumerate(c.groups) for i in g.items}
+        self.capped = [[min(g.points, self._raw(g)) for g in c.groups] for c in table.criteria]
+        self.criteria = [min(c.points, sum(caps)) for c, caps in zip(table.criteria, self.capped, strict=True)]
+
+    def _raw(self, group, code: str | None = None, value: float | None = None) -> float:
+        return sum((value if i.code == code else self.points.get(i.code)) or 0 for i in group.items)
+
+    def criterion_if(self, code: str, value: float) -> tuple[int, float]:
+        """(criterion index, its capped points) if item ``code`` had ``value``: a trial depends on nothing else
+        than its own criterion's items, so a caller may keep it until that criterion changes."""
+        ci, gi = self.where[code]
+        criterion = self.table.criteria[ci]
+        caps = list(self.capped[ci])
+        caps[gi] = min(criterion.groups[gi].points, self._raw(criterion.groups[gi], code, value))
+        return ci, min(criterion.points, sum(caps))
+
+    def total_with(self, ci: int, points: float) -> float:
+        """The total if criterion ``ci`` had ``points`` (from :meth:`criterion_if`)."""
+        return round(min(self.table.total, sum(points if n == ci else p for n, p in enumerate(self.criteria))), 2)
+
+    def total(self) -> float:
+        return round(min(self.table.total, sum(self.criteria)), 2)
+
+    def total_if(self, code: str, value: float) -> float:
+        """The total if item ``code`` had ``value`` (nothing changed)."""
+        return self.total_with(*self.criterion_if(code, value))
+
+    def set(self, code: str, value: float) -> int:
+        """Give item ``code`` its ``value``; returns the index of the criterion that changed."""
+        ci, gi = self.where[code]
+        group = self.table.criteria[ci].groups[gi]
+        self.points[code] = value
+        self.capped[ci][gi] = min(group.points, self._raw(group))
+        self.criteria[ci] = min(self.table.criteria[ci].points, sum(self.capped[ci]))
+        return ci
