@@ -444,3 +444,42 @@ def test_responses_stored_or_checked_after_the_date_are_not_known_at_it(app, wor
         august = score(db.session, unit, 2026, date(2026, 8, 31)).item("2.7.b")
         assert june.figures["responses"] == 1 and august.figures["responses"] == 3
         assert len(june.rows().rows) == 2  # the evidence lists what was stored by then (the paper form was)
+
+
+def test_the_case_standing_counted_in_the_database_equals_each_case_read_from_its_log(app, world):
+    """The app-channel rule counts its cases in SQL (the city's communes in one query); the reference is each
+    case read from its event log in Python, judged one by one: equal at every day of June and today, with
+    answers, reopenings, extensions, late answers, unpublished answers and cases with no log at all."""
+    from reports.scoring.data import case_standing, cases_as_of
+    from reports.scoring.rules import case_judgement
+
+    with app.app_context():
+        _fixture(world)
+        _case(world, "PA5", local(2026, 6, 3), date(2026, 6, 4), answered=local(2026, 6, 9), state="answered",
+              events=[("answered", local(2026, 6, 9), {})])  # answered late, never published
+        _case(world, "PA6", local(2026, 6, 4), date(2026, 6, 10), answered=local(2026, 6, 6),
+              published=local(2026, 6, 16), state="answered")  # no log: its answer time decides
+        _case(world, "PA7", local(2026, 6, 5), date(2026, 6, 8))  # never answered
+        _case(world, "PA8", local(2026, 6, 5), date(2026, 6, 9), answered=local(2026, 6, 11), state="answered",
+              events=[("answered", local(2026, 6, 7), {}), ("reopened", local(2026, 6, 8), {}),
+                      ("answered", local(2026, 6, 11), {}),
+                      ("extension_approved", local(2026, 6, 8), {"new_due_at": None})])
+        db.session.commit()
+        unit = world["units"]["bach-dang"]
+        days = [date(2026, 6, d) for d in range(1, 31)] + [date(2026, 11, 30)]
+        for day in days:
+            asof = as_of(2026, day, TODAY)
+            cases = cases_as_of(db.session, [unit], ["web"], asof).get(unit, [])
+            judged = [case_judgement(c, asof.cutoff) for c in cases]
+            got = case_standing(db.session, [unit], ["web"], asof).get(unit)
+            if not cases:
+                assert got is None, day
+                continue
+            assert (got.on_time, got.answered_late, got.open_past_due, got.not_yet_due) == tuple(
+                judged.count(j) for j in ("on_time", "answered_late", "open_past_due", "not_yet_due")), day
+            assert got.published == sum(1 for c in cases if c.answered_at and c.published_at), day
+            assert list(got.open_cases) == sorted(((c.tracking_code, c.due_at) for c in cases
+                                                   if c.answered_at is None and c.due_at >= asof.cutoff),
+                                                  key=lambda row: row[1]), day
+            assert list(got.unpublished) == [c.tracking_code for c in cases
+                                             if c.answered_at is not None and c.published_at is None], day

@@ -7,11 +7,11 @@ the city score runs each query once, grouped by commune, and one commune's score
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, extract, func, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, extract, func, or_, select, true
+from sqlalchemy.orm import Session, aliased
 
 from survey_app.models import (
     ApologyLetter,
@@ -120,14 +120,29 @@ class CaseAsOf:
     published_at: datetime | None
 
 
-def cases_as_of(session: Session, units: Units, channels: Sequence[str], asof: AsOf) -> dict[int, list[CaseAsOf]]:
+#: the events that change what a case stood as: its answer (withdrawn by a reopening) and its deadline
+ANSWER_EVENTS = ("answered", "reopened")
+EXTENSION_EVENT = "extension_approved"
+
+
+def _extended():
+    """The case had a deadline extension approved (at any time: its deadline at the cutoff is read from the log)."""
+    e = aliased(CaseEvent)
+    return exists().where(e.case_id == Case.id, e.kind == EXTENSION_EVENT)
+
+
+def cases_as_of(session: Session, units: Units, channels: Sequence[str], asof: AsOf,
+                extended_only: bool = False, with_ids: bool = False) -> dict[int, list]:
     """Per commune, the cases of the channels received in the period, each as it stood at the cutoff (from its
-    event log)."""
+    event log), oldest first: the evidence sheet's rows (one commune, on demand), and the few cases with an
+    extended deadline that :func:`case_standing` judges one by one (``extended_only``; ``with_ids``: each as
+    (case id, case))."""
     channels = list(channels)
     cases = session.execute(
         select(Case.id, Case.unit_id, Case.tracking_code, Case.channel, Case.received_at, Case.original_due_at,
                Case.due_at, Case.answered_at, Case.published_at)
-        .where(*_received(Case, units, asof), Case.channel.in_(channels)).order_by(Case.received_at, Case.id)
+        .where(*_received(Case, units, asof), Case.channel.in_(channels), _extended() if extended_only else true())
+        .order_by(Case.received_at, Case.id)
     ).all()
     events: dict[int, list] = {}
     if cases:
@@ -135,27 +150,125 @@ def cases_as_of(session: Session, units: Units, channels: Sequence[str], asof: A
                 select(CaseEvent.case_id, CaseEvent.kind, CaseEvent.at, CaseEvent.detail)
                 .join(Case, Case.id == CaseEvent.case_id)
                 .where(*_received(Case, units, asof), Case.channel.in_(channels),
-                       CaseEvent.kind.in_(("answered", "reopened", "extension_approved")))
+                       _extended() if extended_only else true(),
+                       CaseEvent.kind.in_((*ANSWER_EVENTS, EXTENSION_EVENT)))
                 .order_by(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)):
             events.setdefault(case_id, []).append((kind, as_utc(at), detail or {}))
     result: dict[int, list[CaseAsOf]] = {}
     for case_id, unit_id, code, channel, received, original_due, due, answered, published in cases:
         history = events.get(case_id, [])
         due_then = as_utc(due)
-        if any(kind == "extension_approved" for kind, _, _ in history):
+        if any(kind == EXTENSION_EVENT for kind, _, _ in history):
             due_then = as_utc(original_due)
             for kind, at, detail in history:
-                if kind == "extension_approved" and at <= asof.cutoff and detail.get("new_due_at"):
+                if kind == EXTENSION_EVENT and at <= asof.cutoff and detail.get("new_due_at"):
                     due_then = as_utc(datetime.fromisoformat(detail["new_due_at"]))
         answered_then = asof.known(answered)
-        if any(kind in ("answered", "reopened") for kind, _, _ in history):
+        if any(kind in ANSWER_EVENTS for kind, _, _ in history):
             answered_then = None
             for kind, at, _ in history:
                 if at <= asof.cutoff:
                     answered_then = at if kind == "answered" else None
-        result.setdefault(unit_id, []).append(
-            CaseAsOf(code, channel, as_utc(received), due_then, answered_then, asof.known(published)))
+        one = CaseAsOf(code, channel, as_utc(received), due_then, answered_then, asof.known(published))
+        result.setdefault(unit_id, []).append((case_id, one) if with_ids else one)
     return result
+
+
+@dataclass(frozen=True)
+class CaseStanding:
+    """One commune's cases of some channels received in the period, judged as they stood at the cutoff (see
+    :class:`CaseAsOf`): answered on time or late by their deadline then, open past it, or open and not yet due."""
+
+    on_time: int = 0
+    answered_late: int = 0
+    open_past_due: int = 0
+    not_yet_due: int = 0
+    #: answered by the cutoff and published by then
+    published: int = 0
+    #: open at the cutoff and not yet due: (tracking code, due), soonest first
+    open_cases: tuple[tuple[str, datetime], ...] = ()
+    #: answered by the cutoff and not published by then: tracking codes, oldest first
+    unpublished: tuple[str, ...] = ()
+
+    @property
+    def answered(self) -> int:
+        return self.on_time + self.answered_late
+
+    @property
+    def decided(self) -> int:
+        """Answered, or open past the deadline: the cases judged (open ones not yet due are left out)."""
+        return self.answered + self.open_past_due
+
+    def add(self, case: CaseAsOf, cutoff: datetime) -> CaseStanding:
+        """These counts with one more case, judged in Python (what the database counts for the others); the
+        caller places it in the lists."""
+        if case.answered_at is not None:
+            late = case.answered_at > case.due_at
+            return replace(self, on_time=self.on_time + (not late), answered_late=self.answered_late + late,
+                           published=self.published + (case.published_at is not None))
+        if case.due_at < cutoff:
+            return replace(self, open_past_due=self.open_past_due + 1)
+        return replace(self, not_yet_due=self.not_yet_due + 1)
+
+
+#: a commune without cases of the channels in the period
+NO_CASES = CaseStanding()
+
+
+def _answered_then(asof: AsOf):
+    """SQL: when the case stood answered at the cutoff (NULL: open then). From its log when it has answer events
+    (the last answer or reopening by the cutoff decides), else from its answer time if known by then."""
+    kinds = [aliased(CaseEvent) for _ in range(3)]
+
+    def last(e, column):
+        return (select(column).where(e.case_id == Case.id, e.kind.in_(ANSWER_EVENTS), e.at <= asof.cutoff)
+                .order_by(e.at.desc(), e.id.desc()).limit(1).scalar_subquery())
+
+    logged = exists().where(kinds[0].case_id == Case.id, kinds[0].kind.in_(ANSWER_EVENTS))
+    return case((logged, case((last(kinds[1], kinds[1].kind) == "answered", last(kinds[2], kinds[2].at)))),
+                else_=case((Case.answered_at <= asof.cutoff, Case.answered_at)))
+
+
+def case_standing(session: Session, units: Units, channels: Sequence[str], asof: AsOf) -> dict[int, CaseStanding]:
+    """Per commune, its cases of ``channels`` received in the period as they stood at the cutoff, counted in the
+    database (the city's communes in one query, not a row per case in Python). A case whose deadline was extended
+    has its deadline then in its log's JSON, which the two databases read differently: those few are judged one by
+    one from :func:`cases_as_of`, with the same rule."""
+    channels = list(channels)
+    cutoff = asof.cutoff
+    standing = (select(Case.id, Case.unit_id, Case.tracking_code, Case.received_at, Case.due_at,
+                       Case.published_at, _answered_then(asof).label("answered_then"))
+                .where(*_received(Case, units, asof), Case.channel.in_(channels), ~_extended()).subquery())
+    answered = standing.c.answered_then.is_not(None)
+    on_time = and_(answered, standing.c.answered_then <= standing.c.due_at)
+    published = and_(answered, standing.c.published_at <= cutoff)
+    counts = {unit: CaseStanding(*(int(n) for n in row)) for unit, *row in session.execute(
+        select(standing.c.unit_id, func.count(case((on_time, 1))), func.count(case((and_(answered, ~on_time), 1))),
+               func.count(case((and_(~answered, standing.c.due_at < cutoff), 1))),
+               func.count(case((and_(~answered, standing.c.due_at >= cutoff), 1))),
+               func.count(case((published, 1))))
+        .group_by(standing.c.unit_id))}
+    # the lists in the order of the per-case reading: open cases soonest due first, unpublished oldest first
+    open_cases: dict[int, list] = {}
+    for unit, code, due, received, case_id in session.execute(
+            select(standing.c.unit_id, standing.c.tracking_code, standing.c.due_at, standing.c.received_at,
+                   standing.c.id).where(~answered, standing.c.due_at >= cutoff)):
+        open_cases.setdefault(unit, []).append(((as_utc(due), as_utc(received), case_id), code))
+    unpublished: dict[int, list] = {}
+    for unit, code, received, case_id in session.execute(
+            select(standing.c.unit_id, standing.c.tracking_code, standing.c.received_at, standing.c.id)
+            .where(answered, or_(standing.c.published_at.is_(None), standing.c.published_at > cutoff))):
+        unpublished.setdefault(unit, []).append(((as_utc(received), case_id), code))
+    for unit, cases in cases_as_of(session, units, channels, asof, extended_only=True, with_ids=True).items():
+        for case_id, one in cases:
+            counts[unit] = counts.get(unit, NO_CASES).add(one, cutoff)
+            if one.answered_at is None and one.due_at >= cutoff:
+                open_cases.setdefault(unit, []).append(((one.due_at, one.received_at, case_id), one.tracking_code))
+            elif one.answered_at is not None and one.published_at is None:
+                unpublished.setdefault(unit, []).append(((one.received_at, case_id), one.tracking_code))
+    return {unit: replace(c, open_cases=tuple((code, key[0]) for key, code in sorted(open_cases.get(unit, ()))),
+                          unpublished=tuple(code for _, code in sorted(unpublished.get(unit, ()))))
+            for unit, c in counts.items()}
 
 
 def collection_days(session: Session, units: Units, start: date, asof: AsOf) -> dict[int, list[tuple]]:

@@ -188,15 +188,9 @@ def app_channel(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     future = len(months) - len(past)
     operating_reachable = (met + (0 if by_month.get(this_month) else 1) + future) / len(months)
     operating_forecast = (met + (future + (0 if by_month.get(this_month) else 1)) * pace) / len(months)
-    cases = o.read.cases_as_of(channels, o.asof)  # each case as it stood at the cutoff
-    answered_cases = [c for c in cases if c.answered_at is not None]
-    decided = sum(1 for c in cases if c.answered_at is not None or c.due_at < o.now)
-    on_time = sum(1 for c in answered_cases if c.answered_at <= c.due_at)
-    answered = len(answered_cases)
-    published = sum(1 for c in answered_cases if c.published_at is not None)
-    open_cases = sorted(((c.tracking_code, c.due_at) for c in cases if c.answered_at is None and c.due_at >= o.now),
-                        key=lambda row: row[1])
-    unpublished = [c.tracking_code for c in answered_cases if c.published_at is None]
+    cases = o.read.case_standing(channels, o.asof)  # the cases as they stood at the cutoff
+    decided, on_time, answered, published = cases.decided, cases.on_time, cases.answered, cases.published
+    open_cases, unpublished = cases.open_cases, cases.unpublished
     on_time_now = on_time / decided if decided else 0.0
     pending = len(open_cases)
     on_time_reachable = (on_time + pending) / (decided + pending) if decided + pending else 0.0

@@ -74,8 +74,12 @@ class UnitReads:
     def cases_by_month(self, channels, asof: AsOf) -> dict[tuple, int]:
         return self._mine(data.cases_by_month, tuple(channels), asof, default={})
 
-    def cases_as_of(self, channels, asof: AsOf) -> list[data.CaseAsOf]:
-        return self._mine(data.cases_as_of, tuple(channels), asof, default=[])
+    def case_standing(self, channels, asof: AsOf) -> data.CaseStanding:
+        return self._mine(data.case_standing, tuple(channels), asof, default=data.NO_CASES)
+
+    def case_rows(self, channels, asof: AsOf) -> list[data.CaseAsOf]:
+        """Evidence rows, each case as it stood: read for this commune alone, when asked."""
+        return data.cases_as_of(self.batch.session, [self.unit_id], channels, asof).get(self.unit_id, [])
 
     def collection_days(self, start: date, asof: AsOf) -> list[tuple]:
         return self._mine(data.collection_days, start, asof, default=[])

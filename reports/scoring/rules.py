@@ -172,13 +172,10 @@ def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     counted = [(y, m) for y, m, complete in months if complete or by_month.get((y, m))]
     active = sum(1 for ym in counted if by_month.get(ym))
     operating = active / len(counted) if counted else 0.0
-    cases = ctx.read.cases_as_of(channels, ctx.asof)
-    judged = [case_judgement(c, ctx.now) for c in cases]
-    on_time, answered_late = judged.count("on_time"), judged.count("answered_late")
-    open_late, waiting = judged.count("open_past_due"), judged.count("not_yet_due")
-    decided = len(cases) - waiting
-    answered = on_time + answered_late
-    published = sum(1 for c in cases if c.answered_at is not None and c.published_at is not None)
+    cases = ctx.read.case_standing(channels, ctx.asof)
+    on_time, answered_late, open_late, waiting = (cases.on_time, cases.answered_late, cases.open_past_due,
+                                                  cases.not_yet_due)
+    decided, answered, published = cases.decided, cases.answered, cases.published
     on_time_share = on_time / decided if decided else 0.0
     published_share = published / answered if answered else 0.0
     w_op, w_on, w_pub = params["operating_weight"], params["on_time_weight"], params["published_weight"]
@@ -192,9 +189,9 @@ def app_channel(ctx: RuleContext, params: dict) -> RuleResult:
     def rows() -> Evidence:
         return Evidence(["Mã", "Kênh", "Tiếp nhận", "Hạn", "Trả lời", "Đúng hạn", "Công khai"], [
             [c.tracking_code, _channels([c.channel]), format_datetime(c.received_at), format_date(c.due_at),
-             format_datetime(c.answered_at) if c.answered_at else "", CASE_JUDGEMENTS[j],
+             format_datetime(c.answered_at) if c.answered_at else "", CASE_JUDGEMENTS[case_judgement(c, ctx.now)],
              "Có" if c.published_at else "Không"]
-            for c, j in zip(cases, judged, strict=True)])
+            for c in ctx.read.case_rows(channels, ctx.asof)])
 
     return RuleResult(ratio, text, {"months": len(counted), "decided": decided, "on_time": on_time,
                                     "answered": answered, "published": published, "answered_late": answered_late,
