@@ -483,3 +483,26 @@ def test_the_case_standing_counted_in_the_database_equals_each_case_read_from_it
                                                   key=lambda row: row[1]), day
             assert list(got.unpublished) == [c.tracking_code for c in cases
                                              if c.answered_at is not None and c.published_at is None], day
+
+
+def test_fast_track_same_day_is_the_local_day_around_midnight(app, world):
+    """Counted in the database on both backends: the local day of receipt and of settlement, not the UTC day."""
+    from survey_app.models import UnitProfile
+
+    with app.app_context():
+        unit = _unit(world)
+        db.session.add(UnitProfile(unit_id=unit.id, neighbourhoods=4, fast_track_weekday=2))  # Wednesday
+        # F1: received 06:30 Wednesday 24/06 (23:30 UTC on Tuesday), settled 23:30 the same Wednesday: same day.
+        # F2: received 08:00 Wednesday, settled 00:30 Thursday (17:30 UTC on Wednesday): not the same local day.
+        # F3: received on Thursday: another weekday, left out.
+        for code, received, settled in (("F1", local(2026, 6, 24, 6, 30), local(2026, 6, 24, 23, 30)),
+                                        ("F2", local(2026, 6, 24, 8), local(2026, 6, 25, 0, 30)),
+                                        ("F3", local(2026, 6, 25, 8), local(2026, 6, 25, 9))):
+            db.session.add(Dossier(unit_id=unit.id, code=code, received_at=as_utc(received), fast_track=True,
+                                   received_day=received.date(), due_at=end_of_local_day(received.date()),
+                                   settled_at=as_utc(settled)))
+        db.session.commit()
+        item = score(db.session, unit, 2026, date(2026, 6, 30), now=TODAY).item("2.1")
+        assert item.figures == {"dossiers": 2, "same_day": 1}
+        assert "1 hồ sơ giải quyết nhanh nhận vào ngày khác không tính" in item.explanation
+        assert [row[-1] for row in item.rows().rows] == ["Có", "Không"]

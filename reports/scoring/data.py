@@ -28,12 +28,15 @@ from survey_app.models import (
     SurveyResponse,
     UnitProfile,
 )
+from survey_app.models.types import local_date
 from survey_app.timeutil import as_utc
 
 from .asof import AsOf
 
 #: which communes a query reads: a list of unit ids, or None for every commune (the one-pass city score)
 Units = Sequence[int] | None
+#: how many codes a sentence of the guidance names ("… và 12 hồ sơ khác")
+FIRST_CODES = 5
 
 
 def _in(column, units: Units):
@@ -404,6 +407,10 @@ class DossierCounts:
     open_past_due: int
     #: withdrawn or returned unprocessed ("Trạng thái" in the export): left out
     withdrawn: int = 0
+    #: late ones with an apology letter sent by the end of the period (Tiêu chí 2.4.e)
+    apologised: int = 0
+    #: late ones without a letter by then: the first few codes, oldest first (what the guidance names)
+    unapologised_first: tuple[str, ...] = ()
 
     @property
     def late(self) -> int:
@@ -415,20 +422,44 @@ class DossierCounts:
         return self.received - self.judged
 
 
+def _apologised(asof: AsOf):
+    """An apology letter for the dossier was sent by the end of the period."""
+    return exists().where(ApologyLetter.dossier_id == Dossier.id, ApologyLetter.sent_on <= asof.end)
+
+
+def first_per_unit(session: Session, query, order_by: list, limit: int = FIRST_CODES) -> dict[int, list[tuple]]:
+    """The first ``limit`` rows per commune of ``query`` (its first column the commune, the rest returned), in
+    ``order_by`` order: the few codes a sentence names, without reading every row of every commune."""
+    ranked = query.add_columns(func.row_number().over(partition_by=query.selected_columns[0],
+                                                      order_by=order_by).label("rank")).subquery()
+    columns = [c for c in ranked.c if c.name != "rank"]
+    found: dict[int, list[tuple]] = {}
+    for unit_id, *row in session.execute(select(*columns).where(ranked.c.rank <= limit)
+                                         .order_by(columns[0], ranked.c.rank)):
+        found.setdefault(unit_id, []).append(tuple(row))
+    return found
+
+
 def dossier_counts(session: Session, units: Units, asof: AsOf) -> dict[int, DossierCounts]:
     """Per commune (only those with dossiers in the period; see :data:`NO_DOSSIERS`)."""
     c = asof.cutoff
     result = {}
     withdrawn = dict(session.execute(select(Dossier.unit_id, func.count()).where(
         *_received(Dossier, units, asof), Dossier.status == "withdrawn").group_by(Dossier.unit_id)).all())
+    late = dossier_late_condition(c)
+    unapologised = first_per_unit(session, select(Dossier.unit_id, Dossier.code).where(
+        *_judgeable(units, asof), late, ~_apologised(asof)), [Dossier.received_at, Dossier.id])
     for unit_id, *counts in session.execute(select(
             Dossier.unit_id,
             func.count(),
             func.count(case((dossier_decided_condition(c), 1))),
             func.count(case((dossier_late_settled_condition(c), 1))),
             func.count(case((dossier_open_past_due_condition(c), 1))),
+            func.count(case((and_(late, _apologised(asof)), 1))),
     ).where(*_judgeable(units, asof)).group_by(Dossier.unit_id)):
-        result[unit_id] = DossierCounts(*(int(v) for v in counts), withdrawn=int(withdrawn.pop(unit_id, 0)))
+        *plain, apologised = (int(v) for v in counts)
+        result[unit_id] = DossierCounts(*plain, withdrawn=int(withdrawn.pop(unit_id, 0)), apologised=apologised,
+                                        unapologised_first=tuple(code for (code,) in unapologised.get(unit_id, ())))
     for unit_id, n in withdrawn.items():  # every dossier of the period withdrawn
         result[unit_id] = DossierCounts(0, 0, 0, 0, withdrawn=int(n))
     return result
@@ -472,6 +503,70 @@ def home_dossiers(session: Session, units: Units, asof: AsOf) -> dict[int, list[
             .where(*_judgeable(units, asof), Dossier.channel == "home").order_by(Dossier.received_at, Dossier.id)):
         result.setdefault(unit_id, []).append((code, proc, rec, due, asof.known(done)))
     return result
+
+
+@dataclass(frozen=True)
+class FastTrack:
+    """A commune's fast-track dossiers (Tiêu chí 2.1) received in the period, by local weekday of receipt
+    (0 Monday … 6 Sunday): how many, and how many settled the same local day by the cutoff."""
+
+    received: dict[int, int]
+    same_day: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.received.values())
+
+
+NO_FAST_TRACK = FastTrack({}, {})
+
+
+def fast_track_by_weekday(session: Session, units: Units, asof: AsOf) -> dict[int, FastTrack]:
+    """Per commune, its fast-track dossiers by weekday of receipt, counted in the database (the local day of a
+    settlement is :func:`local_date` of its time: Vietnam's offset is fixed)."""
+    weekday = (extract("dow", Dossier.received_day) + 6) % 7  # dow: 0 Sunday on both databases
+    same_day = and_(_settled_by(asof.cutoff), local_date(Dossier.settled_at) == Dossier.received_day)
+    result: dict[int, FastTrack] = {}
+    for unit_id, day, n, same in session.execute(
+            select(Dossier.unit_id, weekday, func.count(), func.count(case((same_day, 1))))
+            .where(*_judgeable(units, asof), Dossier.fast_track.is_(True)).group_by(Dossier.unit_id, weekday)):
+        found = result.setdefault(unit_id, FastTrack({}, {}))
+        found.received[int(day)], found.same_day[int(day)] = int(n), int(same)
+    return result
+
+
+@dataclass(frozen=True)
+class HomeService:
+    """A commune's home-delivery requests (Tiêu chí 2.2) received in the period, as they stood at the cutoff."""
+
+    requests: int = 0
+    served: int = 0
+    #: open at the cutoff and past the due date
+    unserved: int = 0
+    #: open and not yet due: how many, the first few codes (oldest first), the soonest due date
+    waiting: int = 0
+    waiting_first: tuple[str, ...] = ()
+    waiting_due: datetime | None = None
+
+
+NO_HOME = HomeService()
+
+
+def home_service(session: Session, units: Units, asof: AsOf) -> dict[int, HomeService]:
+    """Per commune, its home-delivery requests counted in the database."""
+    c = asof.cutoff
+    home = [*_judgeable(units, asof), Dossier.channel == "home"]
+    waiting = and_(_open_at(c), Dossier.due_at >= c)
+    first = first_per_unit(session, select(Dossier.unit_id, Dossier.code).where(*home, waiting),
+                           [Dossier.received_at, Dossier.id])
+    return {unit_id: HomeService(int(n), int(served), int(unserved), int(n_waiting),
+                                 tuple(code for (code,) in first.get(unit_id, ())),
+                                 as_utc(due) if due is not None else None)
+            for unit_id, n, served, unserved, n_waiting, due in session.execute(
+                select(Dossier.unit_id, func.count(), func.count(case((_settled_by(c), 1))),
+                       func.count(case((dossier_open_past_due_condition(c), 1))), func.count(case((waiting, 1))),
+                       func.min(case((waiting, Dossier.due_at))))
+                .where(*home).group_by(Dossier.unit_id))}
 
 
 def dossiers_due_by(session: Session, units: Units, limit: datetime, asof: AsOf) -> dict[int, list[tuple]]:

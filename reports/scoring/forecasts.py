@@ -20,6 +20,7 @@ from survey_app.models import AdminUnit
 from survey_app.services import workdays
 from survey_app.timeutil import format_date
 
+from . import data
 from .asof import AsOf
 from .reads import UnitReads
 from .rules import iso_weeks, period_months, survey_period
@@ -102,9 +103,11 @@ def neighbourhood_word(unit: AdminUnit) -> str:
     return "thôn" if unit.kind == "commune" else "tổ dân phố"
 
 
-def _codes(codes: list[str], limit: int = 5) -> str:
+def _codes(codes: list[str], limit: int = data.FIRST_CODES, total: int | None = None) -> str:
+    """The first ``limit`` codes and how many more (of ``total``, when only the first ones were read)."""
+    total = len(codes) if total is None else total
     shown = ", ".join(codes[:limit])
-    return shown + (f" và {len(codes) - limit} hồ sơ khác" if len(codes) > limit else "")
+    return shown + (f" và {total - limit} hồ sơ khác" if total > limit else "")
 
 
 def _clip(value: float) -> float:
@@ -357,12 +360,10 @@ def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook
     if profile is None or profile.fast_track_weekday is None:
         return Outlook(0.0, 1.0, [o.action("Ban hành quy định 01 ngày/tuần giải quyết nhanh, trả kết quả trong ngày "
                                            "và khai báo ngày đó (Thông tin đơn vị).", 1.0, 2)])
-    rows = [r for r in o.read.fast_track_dossiers(o.asof)
-            if workdays.to_local(r[2]).weekday() == profile.fast_track_weekday]
-    if not rows:
+    n = o.read.fast_track(o.asof).received.get(profile.fast_track_weekday, 0)
+    if not n:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ giải quyết nhanh vào ngày đã quy định: đánh dấu “Giải quyết "
                                            "nhanh” trên hệ thống một cửa và nhập lại tệp số liệu.", 1.0, 2)])
-    n = len(rows)
     expected_future = n * o.remaining_days / o.elapsed_days
     same = ratio_now * n
     reachable = (same + expected_future) / (n + expected_future) if n + expected_future else ratio_now
@@ -370,32 +371,32 @@ def fast_track_day(o: OutlookContext, params: dict, ratio_now: float) -> Outlook
 
 
 def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    rows = o.read.home_dossiers(o.asof)
-    if not rows:
+    home = o.read.home_service(o.asof)
+    if not home.requests:
         return Outlook(0.0, 1.0, [o.action("Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà: rà soát thương binh, người "
                                            "khuyết tật, người ốm nặng, người già neo đơn để chủ động phục vụ tại nhà.",
                                            1.0, 3)])
-    waiting = [(c, d) for c, _p, _r, d, s in rows if s is None and d is not None and d >= o.now]
     actions = []
-    if waiting:
-        actions.append(o.action(f"{len(waiting)} yêu cầu tại nhà chưa trả kết quả: {_codes([c for c, _ in waiting])} "
-                                f"(hạn sớm nhất {format_date(workdays.to_local(min(d for _, d in waiting)).date())}).",
-                                len(waiting) / len(rows), 2))
-    return Outlook(ratio_now, _clip(ratio_now + len(waiting) / len(rows)), actions)
+    if home.waiting:
+        actions.append(o.action(f"{home.waiting} yêu cầu tại nhà chưa trả kết quả: "
+                                f"{_codes(list(home.waiting_first), total=home.waiting)} (hạn sớm nhất "
+                                f"{format_date(workdays.to_local(home.waiting_due).date())}).",
+                                home.waiting / home.requests, 2))
+    return Outlook(ratio_now, _clip(ratio_now + home.waiting / home.requests), actions)
 
 
 def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
-    late = o.read.late_dossiers(o.asof)
-    missing = [row[1] for row in late if row[6] is None]
+    counts = o.read.dossier_counts(o.asof)
+    missing = counts.late - counts.apologised
     soon = _due_soon(o)
     actions = []
     if missing:
-        actions.append(o.action(f"{len(missing)} hồ sơ quá hạn chưa có thư xin lỗi: {_codes(missing)}.",
-                                len(missing) / len(late), 1))
+        actions.append(o.action(f"{missing} hồ sơ quá hạn chưa có thư xin lỗi: "
+                                f"{_codes(list(counts.unapologised_first), total=missing)}.", missing / counts.late, 1))
     if soon:
         actions.append(Action(o.item_code, f"Nếu {len(soon)} hồ sơ đến hạn trong 2 ngày làm việc tới bị quá hạn, cần "
                                            "gửi thư xin lỗi kèm đề nghị gia hạn (ngày hẹn mới, lý do).", 0.0, 1))
-    if not o.read.dossier_counts(o.asof).judged:
+    if not counts.judged:
         return Outlook(0.0, 1.0, [o.action("Nhập tệp xuất số liệu hồ sơ để xác định hồ sơ quá hạn cần thư xin lỗi.",
                                            1.0, 1)])
     return Outlook(ratio_now, 1.0, actions)

@@ -103,14 +103,22 @@ class UnitReads:
     def dossier_counts(self, asof: AsOf) -> data.DossierCounts:
         return self._mine(data.dossier_counts, asof, default=data.NO_DOSSIERS)
 
+    def fast_track(self, asof: AsOf) -> data.FastTrack:
+        return self._mine(data.fast_track_by_weekday, asof, default=data.NO_FAST_TRACK)
+
+    def home_service(self, asof: AsOf) -> data.HomeService:
+        return self._mine(data.home_service, asof, default=data.NO_HOME)
+
+    # evidence rows: read for this commune alone, when asked (never for every commune at once)
+
     def late_dossiers(self, asof: AsOf) -> list[tuple]:
-        return self._mine(data.late_dossiers, asof, default=[])
+        return data.late_dossiers(self.batch.session, [self.unit_id], asof).get(self.unit_id, [])
 
     def fast_track_dossiers(self, asof: AsOf) -> list[tuple]:
-        return self._mine(data.fast_track_dossiers, asof, default=[])
+        return data.fast_track_dossiers(self.batch.session, [self.unit_id], asof).get(self.unit_id, [])
 
     def home_dossiers(self, asof: AsOf) -> list[tuple]:
-        return self._mine(data.home_dossiers, asof, default=[])
+        return data.home_dossiers(self.batch.session, [self.unit_id], asof).get(self.unit_id, [])
 
     def dossiers_due_by(self, limit: datetime, asof: AsOf) -> list[tuple]:
         return self._mine(data.dossiers_due_by, limit, asof, default=[])

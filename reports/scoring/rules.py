@@ -346,46 +346,46 @@ def fast_track_day(ctx: RuleContext, params: dict) -> RuleResult:
     if profile is None or profile.fast_track_weekday is None:
         return RuleResult(0.0, "Chưa khai báo ngày trong tuần giải quyết nhanh, trả kết quả trong ngày.")
     weekday = profile.fast_track_weekday
-    every = ctx.read.fast_track_dossiers(ctx.asof)
-    rows = [r for r in every if workdays.to_local(r[2]).weekday() == weekday]
-    same_day = [r for r in rows
-                if r[3] is not None and workdays.to_local(r[3]).date() == workdays.to_local(r[2]).date()]
-    other_days = len(every) - len(rows)
+    counts = ctx.read.fast_track(ctx.asof)
+    n, same_day = counts.received.get(weekday, 0), counts.same_day.get(weekday, 0)
+    other_days = counts.total - n
     left_out = f" {other_days} hồ sơ giải quyết nhanh nhận vào ngày khác không tính." if other_days else ""
-    if not rows:
+    if not n:
         return RuleResult(0.0, f"Ngày giải quyết nhanh: {WEEKDAY_NAMES[weekday]}; chưa có hồ sơ giải quyết nhanh nào "
                                "vào ngày này." + left_out, {"dossiers": 0})
-    ratio = len(same_day) / len(rows)
-    return RuleResult(ratio, f"Ngày giải quyết nhanh: {WEEKDAY_NAMES[weekday]}; {len(same_day)}/{len(rows)} hồ sơ "
+    ratio = same_day / n
+
+    def evidence() -> Evidence:
+        rows = [r for r in ctx.read.fast_track_dossiers(ctx.asof) if workdays.to_local(r[2]).weekday() == weekday]
+        return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Trả kết quả", "Trong ngày"], [
+            [c, p, format_datetime(r), format_datetime(s) if s else "",
+             "Có" if s is not None and workdays.to_local(s).date() == workdays.to_local(r).date() else "Không"]
+            for c, p, r, s in rows])
+
+    return RuleResult(ratio, f"Ngày giải quyết nhanh: {WEEKDAY_NAMES[weekday]}; {same_day}/{n} hồ sơ "
                              f"tiếp nhận và trả kết quả trong ngày ({_pct(ratio)})." + left_out,
-                      {"dossiers": len(rows), "same_day": len(same_day)},
-                      lambda: Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Trả kết quả", "Trong ngày"], [
-                          [c, p, format_datetime(r), format_datetime(s) if s else "",
-                           "Có" if (c, p, r, s) in same_day else "Không"] for c, p, r, s in rows]))
+                      {"dossiers": n, "same_day": same_day}, evidence)
 
 
 def home_service(ctx: RuleContext, params: dict) -> RuleResult:
     """Served ÷ (served + still open past the due date); a request open and not yet due is left out."""
-    rows = ctx.read.home_dossiers(ctx.asof)
-    if not rows:
+    home = ctx.read.home_service(ctx.asof)
+    if not home.requests:
         return RuleResult(0.0, "Chưa có hồ sơ tiếp nhận, trả kết quả tại nhà trong kỳ.", {"requests": 0})
-    served = [r for r in rows if r[4] is not None]
-    unserved = [r for r in rows if r[4] is None and r[3] < ctx.now]
-    waiting = len(rows) - len(served) - len(unserved)
-    judged = len(served) + len(unserved)
-    left_out = f"; {waiting} hồ sơ chưa đến hạn không tính" if waiting else ""
-    figures = {"requests": judged, "served": len(served), "not_yet_due": waiting}
+    judged = home.served + home.unserved
+    left_out = f"; {home.waiting} hồ sơ chưa đến hạn không tính" if home.waiting else ""
+    figures = {"requests": judged, "served": home.served, "not_yet_due": home.waiting}
 
     def evidence() -> Evidence:
         return Evidence(["Mã hồ sơ", "Thủ tục", "Tiếp nhận", "Hẹn trả", "Trả kết quả", "Tình trạng"], [
             [c, p, format_datetime(r), format_date(d), format_datetime(s) if s else "Chưa",
              "Đã phục vụ" if s else ("Quá hạn, chưa phục vụ" if d < ctx.now else "Chưa đến hạn (không tính)")]
-            for c, p, r, d, s in rows])
+            for c, p, r, d, s in ctx.read.home_dossiers(ctx.asof)])
 
     if not judged:
         return RuleResult(0.0, f"Chưa có yêu cầu nào đến hạn{left_out}.", figures, evidence, "not_due")
-    ratio = len(served) / judged
-    return RuleResult(ratio, f"{len(served)}/{judged} yêu cầu tiếp nhận, trả kết quả tại nhà đã được phục vụ "
+    ratio = home.served / judged
+    return RuleResult(ratio, f"{home.served}/{judged} yêu cầu tiếp nhận, trả kết quả tại nhà đã được phục vụ "
                              f"({_pct(ratio)}){left_out}.", figures, evidence)
 
 
@@ -394,15 +394,13 @@ def apology_letters(ctx: RuleContext, params: dict) -> RuleResult:
     if not counts.judged:
         return RuleResult(0.0, "Chưa có số liệu hồ sơ (nhập tệp xuất từ hệ thống một cửa) nên chưa xác định được hồ "
                                "sơ quá hạn cần thư xin lỗi.", {"late": 0, "sent": 0, "judged": 0})
-    late = ctx.read.late_dossiers(ctx.asof)
-    if not late:
+    if not counts.late:
         return RuleResult(1.0, "Không có hồ sơ quá hạn trong kỳ: không cần thư xin lỗi.", {"late": 0, "sent": 0},
                           lambda: _late_evidence(ctx))
-    sent = sum(1 for row in late if row[6] is not None)
-    ratio = sent / len(late)
-    return RuleResult(ratio, f"Đã gửi thư xin lỗi {sent}/{len(late)} hồ sơ quá hạn ({_pct(ratio)}; "
+    ratio = counts.apologised / counts.late
+    return RuleResult(ratio, f"Đã gửi thư xin lỗi {counts.apologised}/{counts.late} hồ sơ quá hạn ({_pct(ratio)}; "
                              f"{counts.late_settled} đã trả kết quả trễ hạn, {counts.open_past_due} quá hạn chưa trả).",
-                      {"late": len(late), "sent": sent}, lambda: _late_evidence(ctx))
+                      {"late": counts.late, "sent": counts.apologised}, lambda: _late_evidence(ctx))
 
 
 # -- Tiêu chí 3 (evidence from the inbox) ------------------------------------------------------------------------------
