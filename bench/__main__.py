@@ -199,11 +199,17 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     one_day = task(t.url, "one-day")
     table.add(group, f"Incremental refresh after one changed day of one commune ({one_day['days']} day-commune "
                      "pairs rewritten)", one_day["seconds"], "s", target="< 0,3 s", met=one_day["seconds"] < 0.3)
+    fresh = one_day
+    if t.backend == "postgresql":
+        fresh = task(t.url, "one-day-fresh")
+        table.add(group, "The same refresh with no planner statistics (as right after a bulk load, before ANALYZE)",
+                  fresh["seconds"], "s", target="< 0,3 s", met=fresh["seconds"] < 0.3,
+                  note=f"{fresh['statistics_removed']} column statistics removed first, row estimates unknown")
     scores = task(t.url, "scores")
     limit = 30 if scores["communes"] > 1000 else 2
     table.add(group, f"Score and year-end guidance (whole table) of all {scores['communes']} communes, one pass",
               scores["seconds"], "s", target=f"< {limit} s", met=scores["seconds"] < limit)
-    peak = max(rebuild["peak_mb"], one_day["peak_mb"], scores["peak_mb"])
+    peak = max(rebuild["peak_mb"], one_day["peak_mb"], fresh["peak_mb"], scores["peak_mb"])
     table.add(group, "Peak memory of the jobs (rebuild, refresh, scores)", peak, "MB", target="< 300 MB",
               met=peak < 300)
 

@@ -34,7 +34,7 @@ def main(url: str, task: str, arg: str | None = None) -> dict:
         elif task == "groupby":
             # the reference: the same three GROUP BYs over the raw tables, read out, nothing written
             out["rows"] = {name: len(db.session.execute(text(sql)).all()) for name, sql in REFERENCE.items()}
-        elif task == "one-day":
+        elif task in ("one-day", "one-day-fresh"):
             from reports.jobs import refresh
             from survey_app.models import RollupState, SurveyResponse
 
@@ -42,6 +42,8 @@ def main(url: str, task: str, arg: str | None = None) -> dict:
             refresh(db.session)  # bring it up to date first; then one day changes
             db.session.commit()
             _touch_day(db.session, day)
+            if task == "one-day-fresh":
+                out["statistics_removed"] = _forget_statistics(db.session)
             state = db.session.get(RollupState, "all")
             state.refreshed_through = datetime.now(UTC) - timedelta(seconds=1)
             db.session.commit()
@@ -49,6 +51,9 @@ def main(url: str, task: str, arg: str | None = None) -> dict:
             report = refresh(db.session)
             db.session.commit()
             out["days"] = report.days
+            if task == "one-day-fresh":  # leave the database as it was found
+                db.session.execute(text("ANALYZE"))
+                db.session.commit()
         elif task == "scores":
             from reports.jobs import refresh_scores
 
@@ -89,6 +94,26 @@ def _touch_day(session, day) -> None:
         session.flush()
         session.add(SurveyAnswer(response_id=response.id, question_key="overall", value=4))
     session.commit()
+
+
+#: what the refresh reads and writes: the raw tables and the rollups
+FRESH_TABLES = ("survey_responses", "survey_answers", "cases", "dossiers", "rollup_changes", "rollup_responses",
+                "rollup_response_counts", "rollup_ratings", "rollup_answer_months", "rollup_response_months",
+                "rollup_cases", "rollup_case_months", "rollup_case_latency", "rollup_dossiers")
+
+
+def _forget_statistics(session) -> int:
+    """The planner's state right after a bulk load (an import, a restore, a new year's data) before any ANALYZE:
+    no column statistics and row estimates unknown. PostgreSQL only; needs the superuser the bench runs as."""
+    from sqlalchemy import text
+
+    if session.get_bind().dialect.name != "postgresql":
+        return 0
+    names = ", ".join(f"'{name}'::regclass" for name in FRESH_TABLES)
+    removed = session.execute(text(f"DELETE FROM pg_statistic WHERE starelid IN ({names})")).rowcount
+    session.execute(text(f"UPDATE pg_class SET reltuples = -1 WHERE oid IN ({names})"))
+    session.commit()
+    return removed
 
 
 def select_first(model):

@@ -36,7 +36,7 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from survey_app.models import (
     Case,
@@ -158,37 +158,50 @@ def _insert_responses(session: Session, scope) -> None:
 GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
 
 
+def _group_column(key: str) -> str:
+    return key.replace(".", "_")
+
+
 def _overall_table() -> Table:
-    """Each counted response's overall rating (1–5) with what the breakdowns group by: computed once per refresh and
-    reused by every breakdown, instead of each breakdown joining responses to their answers again."""
+    """Each counted response's overall rating (1–5) with what the breakdowns group by, its respondent-group answers
+    included: computed in one pass over the answers per refresh and reused by every breakdown, instead of each
+    breakdown joining responses to their answers again."""
     return Table("tmp_overall_ratings", MetaData(),
                  Column("response_id", Integer), Column("day", Date), Column("unit_id", Integer),
                  Column("centre_id", Integer), Column("questionnaire_id", Integer), Column("counter_id", Integer),
                  Column("officer_id", Integer), Column("channel", String(16)), Column("dossier_code", String(64)),
-                 Column("value", Integer), prefixes=["TEMPORARY"])
+                 Column("value", Integer), *(Column(_group_column(key), Integer) for key in GROUP_KEYS),
+                 prefixes=["TEMPORARY"])
 
 
 def _insert_ratings(session: Session, scope) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
-    r, overall = SurveyResponse, aliased(SurveyAnswer)
+    r, a = SurveyResponse, SurveyAnswer
     o = _overall_table()
     connection = session.connection()
     o.drop(connection, checkfirst=True)
     o.create(connection)
+
+    def answer(key: str):
+        return func.max(case((a.question_key == key, a.value)))
+
+    overall = answer(OVERALL)
     session.execute(insert(o).from_select(
         ["response_id", "day", "unit_id", "centre_id", "questionnaire_id", "counter_id", "officer_id", "channel",
-         "dossier_code", "value"],
+         "dossier_code", "value", *(_group_column(key) for key in GROUP_KEYS)],
         select(r.id, r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, func.coalesce(r.counter_id, 0),
-               func.coalesce(r.officer_id, 0), r.channel, r.dossier_code, overall.value)
-        .join(overall, overall.response_id == r.id)
-        .where(r.counted, scope(r.answered_day, r.unit_id), overall.question_key == OVERALL,
-               overall.value.between(1, 5))))
+               func.coalesce(r.officer_id, 0), r.channel, r.dossier_code, overall,
+               *(answer(key) for key in GROUP_KEYS))
+        .join(a, a.response_id == r.id)
+        .where(r.counted, scope(r.answered_day, r.unit_id), a.question_key.in_((OVERALL, *GROUP_KEYS)))
+        .group_by(r.id)
+        .having(overall.between(1, 5))))
     session.execute(text(f"ANALYZE {o.name}"))  # temporary tables get no automatic statistics
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 
-    def add(dimension: str, key, *joins) -> None:
+    def add(dimension: str, key, *joins, where=true()) -> None:
         query = select(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, literal(dimension), key,
-                       o.c.value, func.count())
+                       o.c.value, func.count()).where(where)
         for join in joins:
             query = join(query)
         query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key,
@@ -202,10 +215,8 @@ def _insert_ratings(session: Session, scope) -> None:
     add("field", func.coalesce(d.field, ""),
         lambda q: q.select_from(o).outerjoin(d, and_(d.unit_id == o.c.unit_id, d.code == o.c.dossier_code)))
     for key in GROUP_KEYS:
-        group = aliased(SurveyAnswer)
-        add(key, cast(group.value, String),
-            lambda q, group=group, key=key: q.join(group, and_(group.response_id == o.c.response_id,
-                                                               group.question_key == key, group.value.is_not(None))))
+        group = o.c[_group_column(key)]
+        add(key, cast(group, String), where=group.is_not(None))
     o.drop(connection)
 
 

@@ -140,3 +140,51 @@ def test_a_moved_dossier_leaves_its_old_day_through_the_change_log(app, world):
         assert report.days == 2  # the day it left and the day it reached, in its commune only
         days = db.session.execute(select(RollupDossier.day, RollupDossier.received)).all()
         assert days == [(FIRST + timedelta(days=7), 1)]
+
+
+def test_the_rating_breakdowns_count_what_the_raw_answers_say(app, world):
+    """Every breakdown of the overall rating (counter, officer, channel, procedure field, respondent groups) read
+    from the one pass over the answers equals a count made response by response from the raw rows."""
+    from collections import Counter
+
+    from survey_app.models import SurveyAnswer
+
+    with app.app_context():
+        version = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
+        unit = "bach-dang"
+        _dossier(world, unit, 1, late=True)
+        db.session.flush()
+        code = db.session.execute(select(Dossier.code).where(Dossier.unit_id == world["units"][unit])).scalar()
+        for n in range(24):
+            values = {"overall": [1 + n % 5]}
+            if n % 2:
+                values["group.age"] = [1 + n % 4]
+            if n % 3:
+                values["group.gender"] = [1 + n % 2]
+            if n % 4 == 0:
+                values["group.first_visit"] = [1]
+            if n == 5:
+                values["overall"] = []  # no overall rating: in no breakdown
+            surveys.submit_response(version, ParsedAnswers(values=values), surveys.Submission(
+                unit_id=world["units"][unit], centre_id=world["centres"][unit], channel=("qr", "kiosk")[n % 2],
+                client_id=uuid.uuid4().hex, answered_at=_at(n % 3, 9), dossier_code=code if n == 7 else None))
+        db.session.commit()
+        refresh(db.session, full=True)
+        db.session.commit()
+        expected: Counter = Counter()
+        for response in db.session.execute(select(SurveyResponse)).scalars():
+            answers = {a.question_key: a.value for a in db.session.execute(
+                select(SurveyAnswer).where(SurveyAnswer.response_id == response.id)).scalars()}
+            overall = answers.get("overall")
+            if not response.counted or overall is None or not 1 <= overall <= 5:
+                continue
+            field = "Hộ tịch" if response.dossier_code == code else ""
+            keys = {"counter": str(response.counter_id or 0), "officer": str(response.officer_id or 0),
+                    "channel": response.channel, "field": field,
+                    **{k: str(answers[k]) for k in ("group.age", "group.gender", "group.first_visit")
+                       if answers.get(k) is not None}}
+            for dimension, key in keys.items():
+                expected[(response.answered_day, dimension, key, overall)] += 1
+        got = Counter({(r.day, r.dimension, r.key, r.value): r.count
+                       for r in db.session.execute(select(RollupRating)).scalars()})
+        assert got == expected and len({k[1] for k in got}) == 7
