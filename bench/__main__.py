@@ -66,9 +66,25 @@ def task(url: str, name: str, arg: str | None = None) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def redis_url() -> str | None:
+    """Redis for the rate counters when one answers (as a deployment on PostgreSQL has; REDIS_URL or the local
+    default), else None: the counters stay in the database."""
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=1).ping()
+    except Exception:  # not installed or not running: the database keeps the counters
+        return None
+    return url
+
+
 def env_for(t: world.Target) -> dict[str, str]:
-    return {"DATABASE_URL": t.url, "SECRET_KEY": world.SECRET, "HAILONG_PUBLIC_RATE_LIMIT": "100000000/60",
-            "HAILONG_SECURE_COOKIES": "0"}
+    env = {"DATABASE_URL": t.url, "SECRET_KEY": world.SECRET, "HAILONG_PUBLIC_RATE_LIMIT": "100000000/60",
+           "HAILONG_SECURE_COOKIES": "0"}
+    if t.backend == "postgresql" and (url := redis_url()):
+        env["REDIS_URL"] = url
+    return env
 
 
 # -- ingestion ---------------------------------------------------------------------------------------------------
@@ -159,7 +175,8 @@ def ingestion(table: Table, t: world.Target, size: Size) -> None:
     finally:
         app.stop()
     ceiling = _insert_ceiling(t, min(5.0, size.load_seconds))
-    group = f"Ingestion ({label}, gunicorn {load.WORKERS} workers, {clients} clients)"
+    counters = "rate counters in Redis" if "REDIS_URL" in env_for(t) else "rate counters in the database"
+    group = f"Ingestion ({label}, gunicorn {load.WORKERS} workers, {clients} clients, {counters})"
     table.add(group, "QR form submissions at peak", peak.rate, "/s", "bare Flask, same exchange", bare_qr.rate,
               "≥ 25% of bare", peak.rate >= 0.25 * bare_qr.rate if bare_qr.rate else None)
     p99 = ms(half.percentile(99))

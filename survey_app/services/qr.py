@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app, has_request_context, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Counter, QrToken, ServiceCentre, User
@@ -76,9 +77,13 @@ def current_for_centre(old: QrToken) -> QrToken | None:
 
 
 def resolve(token: str) -> QrToken | None:
+    """The token with its centre, the centre's commune and its counter, in one query (the citizen's form reads
+    nothing else before its answers are stored)."""
     if not token or len(token) > 24:
         return None
-    return db.session.execute(select(QrToken).where(QrToken.token == token)).scalar_one_or_none()
+    return db.session.execute(select(QrToken).where(QrToken.token == token).options(
+        joinedload(QrToken.centre).joinedload(ServiceCentre.unit), joinedload(QrToken.counter))
+    ).scalar_one_or_none()
 
 
 def base_url() -> str:

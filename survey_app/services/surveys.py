@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
@@ -61,14 +61,17 @@ def questionnaire_by_code(code: str) -> Questionnaire | None:
     return db.session.execute(select(Questionnaire).where(Questionnaire.code == code)).scalar_one_or_none()
 
 
+def current_version_query(questionnaire_id: int, *columns) -> Select:
+    """SELECT the newest published version of a questionnaire (with ``columns`` read in the same query)."""
+    return (select(QuestionnaireVersion, *columns)
+            .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
+                   QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
+            .order_by(QuestionnaireVersion.number.desc()).limit(1))
+
+
 def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     """The newest published version of a questionnaire."""
-    return db.session.execute(
-        select(QuestionnaireVersion)
-        .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
-               QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
-        .order_by(QuestionnaireVersion.number.desc()).limit(1)
-    ).scalar_one_or_none()
+    return db.session.execute(current_version_query(questionnaire_id)).scalar_one_or_none()
 
 
 def definition_of(version: QuestionnaireVersion) -> Definition:
@@ -115,8 +118,8 @@ def _burst(ip: str | None, at: datetime) -> bool:
     return recent >= BURST_COUNT
 
 
-def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, source: Submission
-                    ) -> tuple[SurveyResponse, bool]:
+def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, source: Submission,
+                    looked_up: bool = False) -> tuple[SurveyResponse, bool]:
     """Store one response with its answers; return (response, created).
 
     A retried submission (same ``client_id``) returns the stored response and creates nothing. A second
@@ -126,12 +129,14 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
     :param version: the published version the citizen answered.
     :param answers: validated answers (no errors).
     :param source: where the response comes from.
+    :param looked_up: the caller has just looked ``client_id`` up and found nothing (not read again; a concurrent
+        retry stored meanwhile still fails on the unique ``client_id``).
     """
     if answers.errors:
         raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
     if version.status != VersionStatus.PUBLISHED.value:
         raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
-    existing = find_by_client_id(source.client_id)
+    existing = None if looked_up else find_by_client_id(source.client_id)
     if existing is not None:
         return existing, False
     if source.dossier_code and dossier_already_rated(version.questionnaire_id, source.unit_id, source.dossier_code):

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -54,6 +54,8 @@ class FormTarget:
     channel: str
     dossier_code: str | None = None
     dossier_verified: bool = False
+    #: the counter's officer when exactly one is on duty there (the rating is theirs), else None
+    officer_id: int | None = None
 
 
 def _lang() -> str:
@@ -61,13 +63,20 @@ def _lang() -> str:
     return lang if lang in UI else "vi"
 
 
-def _officer_for(counter: Counter | None) -> int | None:
+def _version_and_officer(questionnaire_id: int, counter: Counter | None
+                         ) -> tuple[QuestionnaireVersion | None, int | None]:
+    """The questionnaire's current version and the counter's officer (when exactly one is on duty there), in one
+    query: with the token's, the only reads before the answers are stored."""
     if counter is None:
-        return None
-    officers = db.session.execute(
-        select(Officer.id).where(Officer.counter_id == counter.id, Officer.active.is_(True))
-    ).scalars().all()
-    return officers[0] if len(officers) == 1 else None
+        return survey_service.current_version(questionnaire_id), None
+    on_duty = select(func.min(Officer.id), func.count()).where(Officer.counter_id == counter.id,
+                                                                Officer.active.is_(True)).subquery()
+    row = db.session.execute(survey_service.current_version_query(questionnaire_id, on_duty.c[0], on_duty.c[1])
+                             .join(on_duty, true())).first()
+    if row is None:
+        return None, None
+    version, officer, officers = row
+    return version, officer if officers == 1 else None
 
 
 def _step_number(raw: str | None, total: int) -> int:
@@ -103,7 +112,7 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
     ip = survey_service.ip_hash(request.remote_addr)
     source = survey_service.Submission(
         unit_id=target.unit.id, centre_id=target.centre.id,
-        counter_id=target.counter.id if target.counter else None, officer_id=_officer_for(target.counter),
+        counter_id=target.counter.id if target.counter else None, officer_id=target.officer_id,
         channel=target.channel, client_id=sid or uuid.uuid4().hex, dossier_code=target.dossier_code,
         dossier_verified=target.dossier_verified, lang=lang, ip_hash=ip,
     )
@@ -136,7 +145,8 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
         else:
             try:
                 if existing is None:
-                    survey_service.submit_response(target.version, parsed, source)
+                    # the view looked ``sid`` up above (a new form has a fresh id): not read again
+                    survey_service.submit_response(target.version, parsed, source, looked_up=True)
                 else:
                     survey_service.continue_response(existing, target.version, parsed, keys, source)
                 db.session.commit()
@@ -172,11 +182,11 @@ def _target_from_token(token: str):
         if current is not None:  # an old poster still works: the centre's current form, with a short note
             return None, redirect(url_for("survey.form", token=current.token, lang=_lang(), moved=1), code=302), 302
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
-    version = survey_service.current_version(row.questionnaire_id)
+    version, officer = _version_and_officer(row.questionnaire_id, row.counter)
     if version is None or not row.centre.active or (row.counter is not None and not row.counter.active):
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
     channel = Channel.QR.value if request.args.get("via", "qr") == "qr" else Channel.WEB.value
-    return FormTarget(row.centre.unit, row.centre, row.counter, version, channel), None, None
+    return FormTarget(row.centre.unit, row.centre, row.counter, version, channel, officer_id=officer), None, None
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
@@ -211,14 +221,14 @@ def dossier_form(signed: str):
         abort(404)
     counter = db.session.get(Counter, claim.counter_id) if claim.counter_id else None
     questionnaire = survey_service.questionnaire_by_code(qr.CENTRE_QUESTIONNAIRE)
-    version = survey_service.current_version(questionnaire.id)
+    version, officer = _version_and_officer(questionnaire.id, counter)
     lang = _lang()
     # a later screen of the form the holder began (``sid``) is theirs to continue
     if request.method == "GET" and "sid" not in request.args and survey_service.dossier_already_rated(
             questionnaire.id, claim.unit_id, claim.dossier_code):
         return render_template("surveys/thanks.html", definition=survey_service.definition_of(version), lang=lang,
                                ui=UI[lang], unit=centre.unit, already=True), 200
-    target = FormTarget(centre.unit, centre, counter, version, Channel.QR.value, claim.dossier_code, True)
+    target = FormTarget(centre.unit, centre, counter, version, Channel.QR.value, claim.dossier_code, True, officer)
     return _handle(target, url_for("survey.dossier_thanks", signed=signed, lang=lang),
                    url_for("survey.dossier_form", signed=signed, lang=lang))
 
