@@ -17,9 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
-from sklearn.decomposition import NMF
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from survey_app.vntext import label as word_label
 from survey_app.vntext import phrases
@@ -137,6 +134,12 @@ def find_topics(items: list[TextItem], start: date, end: date, scrub: Callable[[
     report = TopicReport(start, end, len(items), len(items), [])
     if len(usable) < MIN_TEXTS:
         return report
+    # scikit-learn (and SciPy) loaded when topics are computed, not when the app starts: a web process or a job
+    # that never groups texts does not carry them (about 100 MB and a second of start-up)
+    from sklearn.decomposition import NMF
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vectorizer = TfidfVectorizer(analyzer=_as_is, min_df=2, max_df=0.9, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform([_features(runs) for _, runs in usable])

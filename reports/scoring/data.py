@@ -10,7 +10,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, case, exists, extract, func, or_, select, true
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    extract,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from survey_app.models import (
@@ -218,18 +233,26 @@ class CaseStanding:
 NO_CASES = CaseStanding()
 
 
-def _answered_then(asof: AsOf):
-    """SQL: when the case stood answered at the cutoff (NULL: open then). From its log when it has answer events
-    (the last answer or reopening by the cutoff decides), else from its answer time if known by then."""
-    kinds = [aliased(CaseEvent) for _ in range(3)]
-
-    def last(e, column):
-        return (select(column).where(e.case_id == Case.id, e.kind.in_(ANSWER_EVENTS), e.at <= asof.cutoff)
-                .order_by(e.at.desc(), e.id.desc()).limit(1).scalar_subquery())
-
-    logged = exists().where(kinds[0].case_id == Case.id, kinds[0].kind.in_(ANSWER_EVENTS))
-    return case((logged, case((last(kinds[1], kinds[1].kind) == "answered", last(kinds[2], kinds[2].at)))),
-                else_=case((Case.answered_at <= asof.cutoff, Case.answered_at)))
+def _standing(units: Units, channels: list[str], asof: AsOf) -> Select:
+    """SQL: the cases of ``channels`` received in the period (those never extended), each with ``answered_then``:
+    when it stood answered at the cutoff (NULL: open then). From its log when it has answer events (the last answer
+    or reopening by the cutoff decides), else from its answer time if known by then. Set-based: the events are
+    grouped and ranked once for all cases (hash joins), not looked up case by case."""
+    e = CaseEvent
+    scope = [*_received(Case, units, asof), Case.channel.in_(channels), ~_extended()]
+    logged = (select(e.case_id).join(Case, Case.id == e.case_id).where(*scope, e.kind.in_(ANSWER_EVENTS))
+              .group_by(e.case_id).subquery())
+    ranked = (select(e.case_id, e.kind, e.at, func.row_number().over(partition_by=e.case_id,
+                                                                     order_by=(e.at.desc(), e.id.desc())).label("rank"))
+              .join(Case, Case.id == e.case_id)
+              .where(*scope, e.kind.in_(ANSWER_EVENTS), e.at <= asof.cutoff).subquery())
+    last = select(ranked.c.case_id, ranked.c.kind, ranked.c.at).where(ranked.c.rank == 1).subquery()
+    answered_then = case((logged.c.case_id.is_not(None), case((last.c.kind == "answered", last.c.at))),
+                         else_=case((Case.answered_at <= asof.cutoff, Case.answered_at)))
+    return (select(Case.id, Case.unit_id, Case.tracking_code, Case.received_at, Case.due_at, Case.published_at,
+                   answered_then.label("answered_then"))
+            .outerjoin(logged, logged.c.case_id == Case.id).outerjoin(last, last.c.case_id == Case.id)
+            .where(*scope))
 
 
 def case_standing(session: Session, units: Units, channels: Sequence[str], asof: AsOf) -> dict[int, CaseStanding]:
@@ -239,29 +262,34 @@ def case_standing(session: Session, units: Units, channels: Sequence[str], asof:
     one from :func:`cases_as_of`, with the same rule."""
     channels = list(channels)
     cutoff = asof.cutoff
-    standing = (select(Case.id, Case.unit_id, Case.tracking_code, Case.received_at, Case.due_at,
-                       Case.published_at, _answered_then(asof).label("answered_then"))
-                .where(*_received(Case, units, asof), Case.channel.in_(channels), ~_extended()).subquery())
-    answered = standing.c.answered_then.is_not(None)
-    on_time = and_(answered, standing.c.answered_then <= standing.c.due_at)
-    published = and_(answered, standing.c.published_at <= cutoff)
-    counts = {unit: CaseStanding(*(int(n) for n in row)) for unit, *row in session.execute(
-        select(standing.c.unit_id, func.count(case((on_time, 1))), func.count(case((and_(answered, ~on_time), 1))),
-               func.count(case((and_(~answered, standing.c.due_at < cutoff), 1))),
-               func.count(case((and_(~answered, standing.c.due_at >= cutoff), 1))),
-               func.count(case((published, 1))))
-        .group_by(standing.c.unit_id))}
-    # the lists in the order of the per-case reading: open cases soonest due first, unpublished oldest first
+    # one statement: the standing is worked out once (a CTE) and read three times: the counts per commune, the
+    # open cases not yet due and the answered ones not yet published (the lists in the per-case reading's order)
+    standing = _standing(units, channels, asof).cte("standing")
+    c = standing.c
+    answered = c.answered_then.is_not(None)
+    on_time = and_(answered, c.answered_then <= c.due_at)
+    blank = [cast(null(), Integer)] * 5  # typed, so the two databases agree on the union's columns
+    lists_first = [
+        select(literal("open"), c.unit_id, c.tracking_code, c.due_at, c.received_at, c.id, *blank)
+        .where(~answered, c.due_at >= cutoff),
+        select(literal("unpublished"), c.unit_id, c.tracking_code, cast(null(), c.due_at.type), c.received_at, c.id,
+               *blank).where(answered, or_(c.published_at.is_(None), c.published_at > cutoff)),
+        select(literal("counts"), c.unit_id, cast(null(), c.tracking_code.type), cast(null(), c.due_at.type),
+               cast(null(), c.received_at.type), cast(null(), Integer),
+               func.count(case((on_time, 1))), func.count(case((and_(answered, ~on_time), 1))),
+               func.count(case((and_(~answered, c.due_at < cutoff), 1))),
+               func.count(case((and_(~answered, c.due_at >= cutoff), 1))),
+               func.count(case((and_(answered, c.published_at <= cutoff), 1)))).group_by(c.unit_id)]
+    counts: dict[int, CaseStanding] = {}
     open_cases: dict[int, list] = {}
-    for unit, code, due, received, case_id in session.execute(
-            select(standing.c.unit_id, standing.c.tracking_code, standing.c.due_at, standing.c.received_at,
-                   standing.c.id).where(~answered, standing.c.due_at >= cutoff)):
-        open_cases.setdefault(unit, []).append(((as_utc(due), as_utc(received), case_id), code))
     unpublished: dict[int, list] = {}
-    for unit, code, received, case_id in session.execute(
-            select(standing.c.unit_id, standing.c.tracking_code, standing.c.received_at, standing.c.id)
-            .where(answered, or_(standing.c.published_at.is_(None), standing.c.published_at > cutoff))):
-        unpublished.setdefault(unit, []).append(((as_utc(received), case_id), code))
+    for kind, unit, code, due, received, case_id, *numbers in session.execute(union_all(*lists_first)):
+        if kind == "counts":
+            counts[unit] = CaseStanding(*(int(n) for n in numbers))
+        elif kind == "open":
+            open_cases.setdefault(unit, []).append(((as_utc(due), as_utc(received), case_id), code))
+        else:
+            unpublished.setdefault(unit, []).append(((as_utc(received), case_id), code))
     for unit, cases in cases_as_of(session, units, channels, asof, extended_only=True, with_ids=True).items():
         for case_id, one in cases:
             counts[unit] = counts.get(unit, NO_CASES).add(one, cutoff)
@@ -361,9 +389,13 @@ def response_rows(session: Session, unit_id: int, questionnaire: int, start: dat
     ).all()
 
 
+def _not_withdrawn():
+    return or_(Dossier.status.is_(None), Dossier.status != "withdrawn")
+
+
 def _judgeable(units: Units, asof: AsOf) -> list:
     """Dossiers received in the period, except those withdrawn or returned unprocessed (not judged)."""
-    return [*_received(Dossier, units, asof), or_(Dossier.status.is_(None), Dossier.status != "withdrawn")]
+    return [*_received(Dossier, units, asof), _not_withdrawn()]
 
 
 def _settled_by(cutoff: datetime):
@@ -409,8 +441,6 @@ class DossierCounts:
     withdrawn: int = 0
     #: late ones with an apology letter sent by the end of the period (Tiêu chí 2.4.e)
     apologised: int = 0
-    #: late ones without a letter by then: the first few codes, oldest first (what the guidance names)
-    unapologised_first: tuple[str, ...] = ()
 
     @property
     def late(self) -> int:
@@ -422,9 +452,11 @@ class DossierCounts:
         return self.received - self.judged
 
 
-def _apologised(asof: AsOf):
-    """An apology letter for the dossier was sent by the end of the period."""
-    return exists().where(ApologyLetter.dossier_id == Dossier.id, ApologyLetter.sent_on <= asof.end)
+def _with_letters(query, asof: AsOf):
+    """``query`` over dossiers with each one's apology letter sent by the end of the period (at most one per
+    dossier), joined once (a hash join, not a lookup per dossier): :data:`ApologyLetter.id` is NULL without one."""
+    return query.outerjoin(ApologyLetter, and_(ApologyLetter.dossier_id == Dossier.id,
+                                               ApologyLetter.sent_on <= asof.end))
 
 
 def first_per_unit(session: Session, query, order_by: list, limit: int = FIRST_CODES) -> dict[int, list[tuple]]:
@@ -438,31 +470,6 @@ def first_per_unit(session: Session, query, order_by: list, limit: int = FIRST_C
                                          .order_by(columns[0], ranked.c.rank)):
         found.setdefault(unit_id, []).append(tuple(row))
     return found
-
-
-def dossier_counts(session: Session, units: Units, asof: AsOf) -> dict[int, DossierCounts]:
-    """Per commune (only those with dossiers in the period; see :data:`NO_DOSSIERS`)."""
-    c = asof.cutoff
-    result = {}
-    withdrawn = dict(session.execute(select(Dossier.unit_id, func.count()).where(
-        *_received(Dossier, units, asof), Dossier.status == "withdrawn").group_by(Dossier.unit_id)).all())
-    late = dossier_late_condition(c)
-    unapologised = first_per_unit(session, select(Dossier.unit_id, Dossier.code).where(
-        *_judgeable(units, asof), late, ~_apologised(asof)), [Dossier.received_at, Dossier.id])
-    for unit_id, *counts in session.execute(select(
-            Dossier.unit_id,
-            func.count(),
-            func.count(case((dossier_decided_condition(c), 1))),
-            func.count(case((dossier_late_settled_condition(c), 1))),
-            func.count(case((dossier_open_past_due_condition(c), 1))),
-            func.count(case((and_(late, _apologised(asof)), 1))),
-    ).where(*_judgeable(units, asof)).group_by(Dossier.unit_id)):
-        *plain, apologised = (int(v) for v in counts)
-        result[unit_id] = DossierCounts(*plain, withdrawn=int(withdrawn.pop(unit_id, 0)), apologised=apologised,
-                                        unapologised_first=tuple(code for (code,) in unapologised.get(unit_id, ())))
-    for unit_id, n in withdrawn.items():  # every dossier of the period withdrawn
-        result[unit_id] = DossierCounts(0, 0, 0, 0, withdrawn=int(n))
-    return result
 
 
 #: a commune without dossiers in the period
@@ -521,20 +528,6 @@ class FastTrack:
 NO_FAST_TRACK = FastTrack({}, {})
 
 
-def fast_track_by_weekday(session: Session, units: Units, asof: AsOf) -> dict[int, FastTrack]:
-    """Per commune, its fast-track dossiers by weekday of receipt, counted in the database (the local day of a
-    settlement is :func:`local_date` of its time: Vietnam's offset is fixed)."""
-    weekday = (extract("dow", Dossier.received_day) + 6) % 7  # dow: 0 Sunday on both databases
-    same_day = and_(_settled_by(asof.cutoff), local_date(Dossier.settled_at) == Dossier.received_day)
-    result: dict[int, FastTrack] = {}
-    for unit_id, day, n, same in session.execute(
-            select(Dossier.unit_id, weekday, func.count(), func.count(case((same_day, 1))))
-            .where(*_judgeable(units, asof), Dossier.fast_track.is_(True)).group_by(Dossier.unit_id, weekday)):
-        found = result.setdefault(unit_id, FastTrack({}, {}))
-        found.received[int(day)], found.same_day[int(day)] = int(n), int(same)
-    return result
-
-
 @dataclass(frozen=True)
 class HomeService:
     """A commune's home-delivery requests (Tiêu chí 2.2) received in the period, as they stood at the cutoff."""
@@ -543,41 +536,114 @@ class HomeService:
     served: int = 0
     #: open at the cutoff and past the due date
     unserved: int = 0
-    #: open and not yet due: how many, the first few codes (oldest first), the soonest due date
+    #: open and not yet due, and the soonest due date among them
     waiting: int = 0
-    waiting_first: tuple[str, ...] = ()
     waiting_due: datetime | None = None
 
 
 NO_HOME = HomeService()
 
 
-def home_service(session: Session, units: Units, asof: AsOf) -> dict[int, HomeService]:
-    """Per commune, its home-delivery requests counted in the database."""
+@dataclass(frozen=True)
+class DossierFigures:
+    """What the dossier rules count for a commune: on time and late (2.8, 2.4.e), fast-track days (2.1), home
+    service (2.2)."""
+
+    counts: DossierCounts
+    fast_track: FastTrack
+    home: HomeService
+
+
+def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, DossierFigures]:
+    """Per commune (those with dossiers in the period): every count of every dossier rule in one pass over the
+    period's dossiers, with their apology letters joined once. The local day of a settlement is
+    :func:`local_date` of its time (Vietnam's offset is fixed), compared with the stored local day of receipt."""
     c = asof.cutoff
-    home = [*_judgeable(units, asof), Dossier.channel == "home"]
-    waiting = and_(_open_at(c), Dossier.due_at >= c)
-    first = first_per_unit(session, select(Dossier.unit_id, Dossier.code).where(*home, waiting),
-                           [Dossier.received_at, Dossier.id])
-    return {unit_id: HomeService(int(n), int(served), int(unserved), int(n_waiting),
-                                 tuple(code for (code,) in first.get(unit_id, ())),
-                                 as_utc(due) if due is not None else None)
-            for unit_id, n, served, unserved, n_waiting, due in session.execute(
-                select(Dossier.unit_id, func.count(), func.count(case((_settled_by(c), 1))),
-                       func.count(case((dossier_open_past_due_condition(c), 1))), func.count(case((waiting, 1))),
-                       func.min(case((waiting, Dossier.due_at))))
-                .where(*home).group_by(Dossier.unit_id))}
+    late = dossier_late_condition(c)
+    judged = _not_withdrawn()
+    home = and_(judged, Dossier.channel == "home")
+    waiting = and_(home, _open_at(c), Dossier.due_at >= c)
+    fast = and_(judged, Dossier.fast_track.is_(True))
+    weekday = (extract("dow", Dossier.received_day) + 6) % 7  # dow: 0 Sunday on both databases; here 0 Monday
+    same_day = and_(_settled_by(c), local_date(Dossier.settled_at) == Dossier.received_day)
+
+    def count(*conditions):
+        return func.count(case((and_(*conditions), 1)))
+
+    # grouped by commune and, for fast-track dossiers, the weekday of receipt (-1 for the others): each row's
+    # weekday worked out once, not once per weekday column
+    day = case((fast, weekday), else_=-1)
+    columns = [count(judged), count(judged, dossier_decided_condition(c)),
+               count(judged, dossier_late_settled_condition(c)), count(judged, dossier_open_past_due_condition(c)),
+               count(judged, late, ApologyLetter.id.is_not(None)), count(~judged),
+               count(home), count(home, _settled_by(c)), count(home, dossier_open_past_due_condition(c)),
+               count(waiting), func.min(case((waiting, Dossier.due_at))), count(fast, same_day)]
+    sums: dict[int, list] = {}
+    received: dict[int, dict[int, int]] = {}
+    same: dict[int, dict[int, int]] = {}
+    for unit_id, weekday_of, *v in session.execute(
+            _with_letters(select(Dossier.unit_id, day, *columns), asof)
+            .where(*_received(Dossier, units, asof)).group_by(Dossier.unit_id, day)):
+        total = sums.setdefault(unit_id, [0] * 10 + [None])
+        for i in range(10):
+            total[i] += int(v[i])
+        if v[10] is not None:
+            total[10] = min(total[10], as_utc(v[10])) if total[10] is not None else as_utc(v[10])
+        if weekday_of is not None and int(weekday_of) >= 0:
+            received.setdefault(unit_id, {})[int(weekday_of)] = int(v[0])
+            if int(v[11]):
+                same.setdefault(unit_id, {})[int(weekday_of)] = int(v[11])
+    return {unit_id: DossierFigures(DossierCounts(*n[:4], apologised=n[4], withdrawn=n[5]),
+                                    FastTrack(received.get(unit_id, {}), same.get(unit_id, {})),
+                                    HomeService(*n[6:10], n[10]))
+            for unit_id, n in sums.items()}
 
 
-def dossiers_due_by(session: Session, units: Units, limit: datetime, asof: AsOf) -> dict[int, list[tuple]]:
-    """Per commune: (code, due) of the dossiers open at the cutoff, not yet late, due by ``limit``."""
-    result: dict[int, list[tuple]] = {}
-    for unit_id, code, due in session.execute(
-            select(Dossier.unit_id, Dossier.code, Dossier.due_at)
-            .where(*_judgeable(units, asof), _open_at(asof.cutoff), Dossier.due_at >= asof.cutoff,
-                   Dossier.due_at <= limit).order_by(Dossier.due_at, Dossier.id)):
-        result.setdefault(unit_id, []).append((code, due))
-    return result
+NO_FIGURES = DossierFigures(NO_DOSSIERS, NO_FAST_TRACK, NO_HOME)
+
+
+@dataclass(frozen=True)
+class DossierLists:
+    """The dossiers the guidance names for a commune: the first few late ones without an apology letter and the
+    first few home requests waiting (oldest first), and every open one falling due by a limit (soonest first)."""
+
+    unapologised: tuple[str, ...] = ()
+    home_waiting: tuple[str, ...] = ()
+    due_soon: tuple[tuple[str, datetime], ...] = ()
+
+
+NO_LISTS = DossierLists()
+
+
+def dossier_lists(session: Session, units: Units, asof: AsOf, due_by: datetime) -> dict[int, DossierLists]:
+    """Per commune, :class:`DossierLists`, in one pass: each dossier tagged with its list, numbered within it."""
+    c = asof.cutoff
+    is_open = and_(_open_at(c), Dossier.due_at >= c)
+    tag = case((dossier_late_condition(c), "unapologised"),
+               (and_(is_open, Dossier.channel == "home"), "home_waiting"), else_="due_soon")
+    rank = func.row_number().over(partition_by=(Dossier.unit_id, tag), order_by=(Dossier.received_at, Dossier.id))
+    tagged = (_with_letters(select(Dossier.unit_id, tag.label("tag"), Dossier.code, Dossier.due_at, Dossier.id,
+                                   is_open.label("is_open"), rank.label("rank")), asof)
+              .where(*_judgeable(units, asof), or_(
+                  and_(dossier_late_condition(c), ApologyLetter.id.is_(None)),
+                  and_(is_open, or_(Dossier.channel == "home", Dossier.due_at <= due_by))))).subquery()
+    t = tagged.c
+    found: dict[int, dict[str, list]] = {}
+    # a home request both waiting and due soon is in both lists: numbered in the first, listed whole in the second
+    for unit_id, tag_, code, due, dossier_id, open_ in session.execute(
+            select(t.unit_id, t.tag, t.code, t.due_at, t.id, t.is_open)
+            .where(or_(t.rank <= FIRST_CODES, and_(t.is_open, t.due_at <= due_by))).order_by(t.unit_id, t.rank)):
+        lists = found.setdefault(unit_id, {"unapologised": [], "home_waiting": [], "due_soon": []})
+        if tag_ == "unapologised":
+            lists["unapologised"].append(code)
+            continue
+        if tag_ == "home_waiting" and len(lists["home_waiting"]) < FIRST_CODES:
+            lists["home_waiting"].append(code)
+        if open_ and as_utc(due) <= due_by:
+            lists["due_soon"].append((as_utc(due), dossier_id, code))
+    return {unit_id: DossierLists(tuple(lists["unapologised"]), tuple(lists["home_waiting"]),
+                                  tuple((code, due) for due, _, code in sorted(lists["due_soon"])))
+            for unit_id, lists in found.items()}
 
 
 @dataclass(frozen=True)

@@ -277,8 +277,13 @@ class Totaliser:
         return ci, min(criterion.points, sum(caps))
 
     def total_with(self, ci: int, points: float) -> float:
-        """The total if criterion ``ci`` had ``points`` (from :meth:`criterion_if`)."""
-        return round(min(self.table.total, sum(points if n == ci else p for n, p in enumerate(self.criteria))), 2)
+        """The total if criterion ``ci`` had ``points`` (from :meth:`criterion_if`): the criteria added in the same
+        order as :func:`tally` (so the same float), by swapping the one value in and out."""
+        criteria = self.criteria
+        kept, criteria[ci] = criteria[ci], points
+        total = sum(criteria)
+        criteria[ci] = kept
+        return round(min(self.table.total, total), 2)
 
     def total(self) -> float:
         return round(min(self.table.total, sum(self.criteria)), 2)

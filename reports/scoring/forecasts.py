@@ -321,9 +321,18 @@ def annual_survey_sample(o: OutlookContext, params: dict, ratio_now: float) -> O
     return Outlook(_clip(projected / required), 1.0, actions)
 
 
-def _due_soon(o: OutlookContext, days: int = 2) -> list[tuple[str, datetime]]:
-    """Open dossiers not yet late that fall due within ``days`` working days."""
-    return o.read.dossiers_due_by(workdays.end_of_local_day(_working_days_ahead(o, days)), o.asof)
+#: how far ahead the guidance warns of dossiers falling due, in working days
+DUE_SOON_DAYS = 2
+
+
+def _lists(o: OutlookContext) -> data.DossierLists:
+    """The dossiers the guidance names (one read for every dossier item of the batch)."""
+    return o.read.dossier_lists(o.asof, workdays.end_of_local_day(_working_days_ahead(o, DUE_SOON_DAYS)))
+
+
+def _due_soon(o: OutlookContext) -> tuple[tuple[str, datetime], ...]:
+    """Open dossiers not yet late that fall due within :data:`DUE_SOON_DAYS` working days."""
+    return _lists(o).due_soon
 
 
 def _working_days_ahead(o: OutlookContext, days: int) -> date:
@@ -379,7 +388,7 @@ def home_service(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     actions = []
     if home.waiting:
         actions.append(o.action(f"{home.waiting} yêu cầu tại nhà chưa trả kết quả: "
-                                f"{_codes(list(home.waiting_first), total=home.waiting)} (hạn sớm nhất "
+                                f"{_codes(list(_lists(o).home_waiting), total=home.waiting)} (hạn sớm nhất "
                                 f"{format_date(workdays.to_local(home.waiting_due).date())}).",
                                 home.waiting / home.requests, 2))
     return Outlook(ratio_now, _clip(ratio_now + home.waiting / home.requests), actions)
@@ -392,7 +401,7 @@ def apology_letters(o: OutlookContext, params: dict, ratio_now: float) -> Outloo
     actions = []
     if missing:
         actions.append(o.action(f"{missing} hồ sơ quá hạn chưa có thư xin lỗi: "
-                                f"{_codes(list(counts.unapologised_first), total=missing)}.", missing / counts.late, 1))
+                                f"{_codes(list(_lists(o).unapologised), total=missing)}.", missing / counts.late, 1))
     if soon:
         actions.append(Action(o.item_code, f"Nếu {len(soon)} hồ sơ đến hạn trong 2 ngày làm việc tới bị quá hạn, cần "
                                            "gửi thư xin lỗi kèm đề nghị gia hạn (ngày hẹn mới, lý do).", 0.0, 1))

@@ -101,13 +101,16 @@ class UnitReads:
         return data.response_rows(self.batch.session, self.unit_id, questionnaire, start, asof)
 
     def dossier_counts(self, asof: AsOf) -> data.DossierCounts:
-        return self._mine(data.dossier_counts, asof, default=data.NO_DOSSIERS)
+        return self._mine(data.dossier_figures, asof, default=data.NO_FIGURES).counts
+
+    def dossier_lists(self, asof: AsOf, due_by: datetime) -> data.DossierLists:
+        return self._mine(data.dossier_lists, asof, due_by, default=data.NO_LISTS)
 
     def fast_track(self, asof: AsOf) -> data.FastTrack:
-        return self._mine(data.fast_track_by_weekday, asof, default=data.NO_FAST_TRACK)
+        return self._mine(data.dossier_figures, asof, default=data.NO_FIGURES).fast_track
 
     def home_service(self, asof: AsOf) -> data.HomeService:
-        return self._mine(data.home_service, asof, default=data.NO_HOME)
+        return self._mine(data.dossier_figures, asof, default=data.NO_FIGURES).home
 
     # evidence rows: read for this commune alone, when asked (never for every commune at once)
 
@@ -119,9 +122,6 @@ class UnitReads:
 
     def home_dossiers(self, asof: AsOf) -> list[tuple]:
         return data.home_dossiers(self.batch.session, [self.unit_id], asof).get(self.unit_id, [])
-
-    def dossiers_due_by(self, limit: datetime, asof: AsOf) -> list[tuple]:
-        return self._mine(data.dossiers_due_by, limit, asof, default=[])
 
     def score_entries(self, year: int, asof: AsOf) -> dict[str, data.EntryAsOf]:
         return self._mine(data.score_entries, year, asof, default={})

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 from sqlalchemy import select
 
 from ..extensions import db
@@ -57,6 +55,10 @@ def similar_open_cases(unit_id: int, content: str, location: str = "", category_
     if not candidates:
         return []
     documents = [" ".join(query_words)] + [" ".join(words(c.content + " " + (c.location or ""))) for c in candidates]
+    # scikit-learn loaded when a case is compared, not when the app starts (see reports.metrics.topics)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import cosine_similarity
+
     vectorizer = TfidfVectorizer(analyzer=str.split, sublinear_tf=True)
     try:
         matrix = vectorizer.fit_transform(documents)
