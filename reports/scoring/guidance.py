@@ -165,7 +165,12 @@ def cheapest_path(table: Table, items: list[ItemGuidance], target: float) -> tup
             if trial is None:
                 trial = trials[id(action)] = totals.criterion_if(
                     action.item, min(reach[action.item], totals.points[action.item] + action.gain))
-            new_total = totals.total_with(*trial)
+            ci, points = trial
+            # the gain can be no more than the criterion's (the total's cap only lowers it) plus a rounding step:
+            # a candidate that cannot beat the best so far is not added up (the same pick, far fewer totals)
+            if (max(0.0, points - totals.criteria[ci]) + 0.011) / max(1, action.effort) <= best_value + 1e-12:
+                continue
+            new_total = totals.total_with(ci, points)
             value = (new_total - total) / max(1, action.effort)
             if value > best_value + 1e-12:
                 best, best_value, best_total = action, value, new_total
