@@ -194,8 +194,11 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     group = f"Aggregation ({'PostgreSQL' if t.backend == 'postgresql' else 'SQLite'}, {size.name})"
     reference = task(t.url, "groupby")
     rebuild = task(t.url, "rebuild")
+    data = ("" if size.generator != "sql" else
+            "generated set-based by bench/nation.py: raw responses and answers of the centre questionnaire (no annual "
+            "survey, no comments), dossiers, cases; the rollups built by the product's own refresh")
     table.add(group, "Full rebuild of the rollups", rebuild["seconds"], "s", "plain GROUP BY over the raw tables",
-              reference["seconds"], "≤ 2× the GROUP BY", rebuild["seconds"] <= 2 * reference["seconds"])
+              reference["seconds"], "≤ 2× the GROUP BY", rebuild["seconds"] <= 2 * reference["seconds"], note=data)
     one_day = task(t.url, "one-day")
     table.add(group, f"Incremental refresh after one changed day of one commune ({one_day['days']} day-commune "
                      "pairs rewritten)", one_day["seconds"], "s", target="< 0,3 s", met=one_day["seconds"] < 0.3)
@@ -218,8 +221,8 @@ def dashboards(table: Table, t: world.Target, size: Size) -> None:
 
         engine = create_engine(t.url)
         with engine.connect() as conn:
-            unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE 'hp-%' "
-                                              "ORDER BY code LIMIT 1")).one()
+            unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE :p "
+                                              "ORDER BY code LIMIT 1"), {"p": world.code_like(size)}).one()
         engine.dispose()
         pages = [("Commune dashboard page", f"/dashboard/{unit_id}"),
                  ("Commune dashboard data (JSON)", f"/dashboard/{unit_id}/data.json"),
@@ -228,17 +231,25 @@ def dashboards(table: Table, t: world.Target, size: Size) -> None:
                  ("Public transparency page (city)", "/minh-bach"),
                  ("Public transparency page (commune)", f"/minh-bach/{code}")]
         for name, path in pages:
-            status, _, _ = client.request("GET", path)  # warm-up
+            status, _, warm = client.request("GET", path)  # warm-up
             if status != 200:
                 raise RuntimeError(f"{path} answered {status}")
+            # a page of several seconds (a city-wide page at national size) is timed a few times, not forty
+            requests = size.page_requests if warm < 1 else min(size.page_requests, 5)
             times = []
-            for _ in range(size.page_requests):
+            for _ in range(requests):
                 status, _, elapsed = client.request("GET", path)
                 times.append(elapsed)
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            note = ""
+            if "(city)" in name or "all communes" in name:
+                note = (f"lists all {size.communes:,} communes; the issue's target at national size is the commune "
+                        "page's, this one is measured to show where it stands" if size.communes > 1000 else "")
+            if requests < size.page_requests:
+                note = "; ".join(filter(None, [note, f"{requests} requests (the first took {warm:.1f} s)"]))
             table.add(group, f"{name} p50", ms(statistics.median(times)), "ms")
-            table.add(group, f"{name} p95", ms(p95), "ms", target="< 300 ms", met=ms(p95) < 300)
+            table.add(group, f"{name} p95", ms(p95), "ms", target="< 300 ms", met=ms(p95) < 300, note=note)
     finally:
         server.stop()
 
@@ -248,7 +259,8 @@ def exports(table: Table, t: world.Target, size: Size) -> None:
 
     engine = create_engine(t.url)
     with engine.connect() as conn:
-        code = conn.execute(text("SELECT code FROM admin_units WHERE code LIKE 'hp-%' ORDER BY code LIMIT 1")).scalar()
+        code = conn.execute(text("SELECT code FROM admin_units WHERE code LIKE :p ORDER BY code LIMIT 1"),
+                            {"p": world.code_like(size)}).scalar()
     engine.dispose()
     result = task(t.url, "dossier", code)
     group = f"Exports ({'PostgreSQL' if t.backend == 'postgresql' else 'SQLite'}, {size.name})"
@@ -268,8 +280,8 @@ def soak(table: Table, t: world.Target, size: Size) -> None:
     token, credentials = _ingestion_fixtures(t)
     engine = create_engine(t.url)
     with engine.connect() as conn:
-        unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE 'hp-%' "
-                                          "ORDER BY code LIMIT 1")).one()
+        unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE :p "
+                                          "ORDER BY code LIMIT 1"), {"p": world.code_like(size)}).one()
         codes = list(conn.execute(text("SELECT tracking_code FROM cases ORDER BY id DESC LIMIT 500")).scalars())
         runs_before = conn.execute(text("SELECT count(*) FROM scheduled_runs")).scalar()
     run_id = s.run_id()
