@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -158,6 +158,8 @@ def generate(session: Session, size: Size, start: date, days: int, log=print) ->
     from survey_app.services.cases import rule_days
     from survey_app.services.units_import import ensure_city
 
+    from .world import PASSWORD
+
     if session.get_bind().dialect.name != "postgresql":
         raise RuntimeError("the set-based generator runs on PostgreSQL only")
     timings: dict[str, float] = {}
@@ -224,10 +226,10 @@ def generate(session: Session, size: Size, start: date, days: int, log=print) ->
         JOIN (VALUES {labels}) AS l(number, label, officer) ON l.number = c.number""")
     _run(session, "INSERT INTO departments (unit_id, name, email, active) "
                   "SELECT unit_id, 'Văn phòng HĐND và UBND', '', true FROM nat_units")
-    accounts.create_user(None, username="bench.admin", full_name="Quản trị (bench)", password=size_password(),
+    accounts.create_user(None, username="bench.admin", full_name="Quản trị (bench)", password=PASSWORD,
                          role=Role.CITY_ADMIN, unit_id=None)
     staff = User(username="bench.hash", full_name="", role=Role.COMMUNE_STAFF.value)
-    staff.set_password(size_password())  # one hash (slow by design) shared by every commune's login
+    staff.set_password(PASSWORD)  # one hash (slow by design) shared by every commune's login
     _run(session, """
         INSERT INTO users (username, full_name, password_hash, role, unit_id, active, session_token, created_at)
         SELECT 'canbo.' || code, 'Cán bộ Mẫu ' || lpad(n::text, 4, '0'), :hash, :role, unit_id, true,
@@ -559,16 +561,3 @@ def generate(session: Session, size: Size, start: date, days: int, log=print) ->
               **{f"rollup_{k}": v for k, v in report.rows.items()}}
     counts["timings"] = timings
     return counts
-
-
-def size_password() -> str:
-    from .world import PASSWORD
-
-    return PASSWORD
-
-
-def day_of(at: datetime) -> date:
-    """The local day of a moment (what ``received_day`` must equal)."""
-    from survey_app.timeutil import to_local
-
-    return to_local(at).date()
