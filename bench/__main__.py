@@ -206,6 +206,8 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     limit = 30 if scores["communes"] > 1000 else 2
     table.add(group, f"Score and year-end guidance (whole table) of all {scores['communes']} communes, one pass",
               scores["seconds"], "s", target=f"< {limit} s", met=scores["seconds"] < limit)
+    table.add(group, "Peak memory of scoring all communes", scores["peak_mb"], "MB", target="< 300 MB",
+              met=scores["peak_mb"] < 300, note=f"{scores['baseline_mb']:.0f} MB once the app was loaded")
     peak = max(rebuild["peak_mb"], one_day["peak_mb"], scores["peak_mb"])
     table.add(group, "Peak memory of the jobs (rebuild, refresh, scores)", peak, "MB", target="< 300 MB",
               met=peak < 300)
