@@ -211,8 +211,11 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     group = f"Aggregation ({'PostgreSQL' if t.backend == 'postgresql' else 'SQLite'}, {size.name})"
     reference = task(t.url, "groupby")
     rebuild = task(t.url, "rebuild")
+    data = ("" if size.generator != "sql" else
+            "generated set-based by bench/nation.py: raw responses and answers of the centre questionnaire (no annual "
+            "survey, no comments), dossiers, cases; the rollups built by the product's own refresh")
     table.add(group, "Full rebuild of the rollups", rebuild["seconds"], "s", "plain GROUP BY over the raw tables",
-              reference["seconds"], "≤ 2× the GROUP BY", rebuild["seconds"] <= 2 * reference["seconds"])
+              reference["seconds"], "≤ 2× the GROUP BY", rebuild["seconds"] <= 2 * reference["seconds"], note=data)
     one_day = task(t.url, "one-day")
     table.add(group, f"Incremental refresh after one changed day of one commune ({one_day['days']} day-commune "
                      "pairs rewritten)", one_day["seconds"], "s", target="< 0,3 s", met=one_day["seconds"] < 0.3)
@@ -226,6 +229,8 @@ def aggregation(table: Table, t: world.Target, size: Size) -> None:
     limit = 30 if scores["communes"] > 1000 else 2
     table.add(group, f"Score and year-end guidance (whole table) of all {scores['communes']} communes, one pass",
               scores["seconds"], "s", target=f"< {limit} s", met=scores["seconds"] < limit)
+    table.add(group, "Peak memory of scoring all communes", scores["peak_mb"], "MB", target="< 300 MB",
+              met=scores["peak_mb"] < 300, note=f"{scores['baseline_mb']:.0f} MB once the app was loaded")
     peak = max(rebuild["peak_mb"], one_day["peak_mb"], fresh["peak_mb"], scores["peak_mb"])
     table.add(group, "Peak memory of the jobs (rebuild, refresh, scores)", peak, "MB", target="< 300 MB",
               met=peak < 300)
@@ -241,8 +246,8 @@ def dashboards(table: Table, t: world.Target, size: Size) -> None:
 
         engine = create_engine(t.url)
         with engine.connect() as conn:
-            unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE 'hp-%' "
-                                              "ORDER BY code LIMIT 1")).one()
+            unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE :p "
+                                              "ORDER BY code LIMIT 1"), {"p": world.code_like(size)}).one()
         engine.dispose()
         pages = [("Commune dashboard page", f"/dashboard/{unit_id}"),
                  ("Commune dashboard data (JSON)", f"/dashboard/{unit_id}/data.json"),
@@ -258,10 +263,18 @@ def dashboards(table: Table, t: world.Target, size: Size) -> None:
             for _ in range(size.page_requests):
                 status, _, elapsed = client.request("GET", path)
                 times.append(elapsed)
+                if len(times) >= 5 and sum(times) > 15:  # a page of seconds (city-wide at national size): enough
+                    break
             times.sort()
             p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+            note = ""
+            if size.communes > 1000 and (name.startswith("City") or "(city)" in name):
+                note = (f"lists all {size.communes:,} communes; at national size the issue's target is the commune "
+                        "page's, this one is measured to show where it stands")
+            if len(times) < size.page_requests:
+                note = "; ".join(filter(None, [note, f"{len(times)} requests of {size.page_requests} (slow page)"]))
             table.add(group, f"{name} p50", ms(statistics.median(times)), "ms")
-            table.add(group, f"{name} p95", ms(p95), "ms", target="< 300 ms", met=ms(p95) < 300)
+            table.add(group, f"{name} p95", ms(p95), "ms", target="< 300 ms", met=ms(p95) < 300, note=note)
     finally:
         server.stop()
 
@@ -271,7 +284,8 @@ def exports(table: Table, t: world.Target, size: Size) -> None:
 
     engine = create_engine(t.url)
     with engine.connect() as conn:
-        code = conn.execute(text("SELECT code FROM admin_units WHERE code LIKE 'hp-%' ORDER BY code LIMIT 1")).scalar()
+        code = conn.execute(text("SELECT code FROM admin_units WHERE code LIKE :p ORDER BY code LIMIT 1"),
+                            {"p": world.code_like(size)}).scalar()
     engine.dispose()
     result = task(t.url, "dossier", code)
     group = f"Exports ({'PostgreSQL' if t.backend == 'postgresql' else 'SQLite'}, {size.name})"
@@ -291,8 +305,8 @@ def soak(table: Table, t: world.Target, size: Size) -> None:
     token, credentials = _ingestion_fixtures(t)
     engine = create_engine(t.url)
     with engine.connect() as conn:
-        unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE 'hp-%' "
-                                          "ORDER BY code LIMIT 1")).one()
+        unit_id, code = conn.execute(text("SELECT id, code FROM admin_units WHERE code LIKE :p "
+                                          "ORDER BY code LIMIT 1"), {"p": world.code_like(size)}).one()
         codes = list(conn.execute(text("SELECT tracking_code FROM cases ORDER BY id DESC LIMIT 500")).scalars())
         runs_before = conn.execute(text("SELECT count(*) FROM scheduled_runs")).scalar()
     run_id = s.run_id()

@@ -71,7 +71,8 @@ def generated(t: Target, size: Size) -> bool:
     try:
         engine = create_engine(t.url)
         with engine.connect() as conn:
-            units = conn.execute(text("SELECT count(*) FROM admin_units WHERE code LIKE 'hp-%'")).scalar()
+            units = conn.execute(text("SELECT count(*) FROM admin_units WHERE code LIKE :p"),
+                                 {"p": f"{size.code_prefix}-%"}).scalar()
             responses = conn.execute(text("SELECT count(*) FROM survey_responses")).scalar()
         engine.dispose()
     except Exception:  # no database or no schema yet
@@ -99,6 +100,8 @@ def generate(t: Target, size: Size, log=print) -> dict:
     with app.app_context():
         upgrade()
         started = time.perf_counter()
+        if size.generator == "sql":
+            return _generate_set_based(t, size, started, log)
         units = build_communes(db.session, size)
         db.session.commit()
         start, days = period(size)
@@ -130,6 +133,32 @@ def generate(t: Target, size: Size, log=print) -> dict:
         db.session.remove()
         db.engine.dispose()
     return counts
+
+
+def _generate_set_based(t: Target, size: Size, started: float, log) -> dict:
+    """The national size: every row made inside PostgreSQL (:mod:`bench.nation`), then VACUUM ANALYZE."""
+    from survey_app.extensions import db
+
+    from . import nation
+
+    if t.backend != "postgresql":
+        raise SystemExit(f"the {size.name} size is generated on PostgreSQL only")
+    start, days = period(size)
+    counts = nation.generate(db.session, size, start, days, log)
+    began = time.perf_counter()
+    db.session.remove()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    counts["timings"]["vacuum_analyze"] = round(time.perf_counter() - began, 1)
+    log(f"  vacuum analyze: in {counts['timings']['vacuum_analyze']:.0f} s")
+    counts["seconds"] = round(time.perf_counter() - started, 1)
+    db.engine.dispose()
+    return counts
+
+
+def code_like(size: Size) -> str:
+    """The LIKE pattern of the size's commune codes."""
+    return f"{size.code_prefix}-%"
 
 
 def build_communes(session, size: Size) -> list:
