@@ -368,16 +368,22 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
 
     year = year or local_today().year
     now = utcnow()
-    cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(ScoreCache.year == year)).scalars()}
-    units = session.execute(select(AdminUnit).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
+    computed = dict(session.execute(select(ScoreCache.unit_id, ScoreCache.computed_at)
+                                    .where(ScoreCache.year == year)).all())
+    units = session.execute(select(AdminUnit.id).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
                             .order_by(AdminUnit.id)).scalars().all()
-    stale = [u for u in units if cached.get(u.id) is None or max_age is None
-             or as_utc(cached[u.id].computed_at) <= now - max_age]
+    stale = [u for u in units if computed.get(u) is None or max_age is None or as_utc(computed[u]) <= now - max_age]
     for first in range(0, len(stale), SCORE_BATCH):
         chunk = stale[first:first + SCORE_BATCH]
-        reads = Reads(session, [u.id for u in chunk])
-        outlooks = [guidance(session, unit, year, reads=reads) for unit in chunk]
-        for unit, outlook in zip(chunk, outlooks, strict=True):
+        # the batch's cached rows loaded for it and let go after it (a row holds the whole score), so memory stays
+        # that of one batch whatever the number of communes
+        communes = session.execute(select(AdminUnit).where(AdminUnit.id.in_(chunk)).order_by(AdminUnit.id)
+                                   ).scalars().all()
+        cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(
+            ScoreCache.year == year, ScoreCache.unit_id.in_(chunk))).scalars()}
+        reads = Reads(session, chunk)
+        for unit in communes:
+            outlook = guidance(session, unit, year, reads=reads)
             row = cached.get(unit.id)
             result = outlook.score
             data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
@@ -386,7 +392,10 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
                 session.add(row)
             row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
             row.blank = len(result.blank)
+            cached[unit.id] = row
         session.commit()  # each batch's scores are kept even if a later batch fails
+        for row in cached.values():
+            session.expunge(row)
     return len(stale)
 
 
