@@ -101,6 +101,7 @@ class RefreshReport:
     full: bool
     #: (day, commune) pairs rewritten by an incremental refresh; -1 after a full rebuild
     days: int
+    #: rows per family after a full rebuild (empty after an incremental refresh)
     rows: dict[str, int]
 
 
@@ -113,22 +114,25 @@ def _chunks(pairs: list[Pair]) -> Iterable[list[Pair]]:
         yield pairs[start:start + DAY_CHUNK]
 
 
-def _dirty_pairs(session: Session, since) -> list[Pair]:
-    """The (day, commune) pairs whose raw rows changed since ``since``: the refresh rewrites only those, so its cost
-    follows the change, not the size of the data (a late kiosk batch of one commune touches one pair)."""
+def _dirty_pairs(session: Session, since, until) -> list[Pair]:
+    """The (day, commune) pairs whose raw rows changed between ``since`` and ``until`` (a change after ``until`` is
+    the next run's): the refresh rewrites only those, so its cost follows the change, not the size of the data (a
+    late kiosk batch of one commune touches one pair). Each test is a closed range on an indexed time, which the
+    planner takes through its index even without statistics (an open ``> since`` looks like a third of the table)."""
     pairs: set[Pair] = set()
     r = SurveyResponse
-    for changed in (r.received_at > since,
-                    r.changed_at > since,  # a later screen of a QR form adds answers to a response stored earlier
-                    r.checked_at > since):  # a paper form's second-person check changes whether it counts
-        pairs.update(session.execute(select(r.answered_day, r.unit_id).where(changed).distinct()))
-    pairs.update(session.execute(select(Case.received_day, Case.unit_id).where(Case.updated_at > since)
+    for changed in (r.received_at,
+                    r.changed_at,  # a later screen of a QR form adds answers to a response stored earlier
+                    r.checked_at):  # a paper form's second-person check changes whether it counts
+        pairs.update(session.execute(select(r.answered_day, r.unit_id).where(changed.between(since, until))
+                                     .distinct()))
+    pairs.update(session.execute(select(Case.received_day, Case.unit_id).where(Case.updated_at.between(since, until))
                                  .distinct()))
-    pairs.update(session.execute(select(Dossier.received_day, Dossier.unit_id).where(Dossier.updated_at > since)
-                                 .distinct()))
+    pairs.update(session.execute(select(Dossier.received_day, Dossier.unit_id)
+                                 .where(Dossier.updated_at.between(since, until)).distinct()))
     #: what a moved or deleted row left behind (the change log its flush wrote)
-    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id).where(RollupChange.recorded_at > since)
-                                 .distinct()))
+    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id)
+                                 .where(RollupChange.recorded_at.between(since, until)).distinct()))
     return sorted(pairs)
 
 
@@ -193,7 +197,11 @@ def _insert_ratings(session: Session, scope) -> None:
                func.coalesce(r.officer_id, 0), r.channel, r.dossier_code, overall,
                *(answer(key) for key in GROUP_KEYS))
         .join(a, a.response_id == r.id)
-        .where(r.counted, scope(r.answered_day, r.unit_id), a.question_key.in_((OVERALL, *GROUP_KEYS)))
+        # the whole table: only the answers the breakdowns read (a hash join); some days: every answer of their
+        # responses, reached through the response (the key picked in the aggregate), so no plan can start from the
+        # question-key index: without statistics (right after a bulk load) that plan read every "overall" answer
+        .where(r.counted, scope(r.answered_day, r.unit_id),
+               a.question_key.in_((OVERALL, *GROUP_KEYS)) if scope is EVERYTHING else true())
         .group_by(r.id)
         .having(overall.between(1, 5))))
     session.execute(text(f"ANALYZE {o.name}"))  # temporary tables get no automatic statistics
@@ -218,6 +226,11 @@ def _insert_ratings(session: Session, scope) -> None:
         group = o.c[_group_column(key)]
         add(key, cast(group, String), where=group.is_not(None))
     o.drop(connection)
+
+
+def EVERYTHING(day, unit):  # noqa: N802 (a constant scope: every day of every commune)
+    """The scope of a full rebuild."""
+    return true()
 
 
 def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
@@ -332,12 +345,12 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         for tables, insert_family, _ in FAMILIES:
             for table in tables:
                 session.execute(delete(table))
-            insert_family(session, lambda day, unit: true())
+            insert_family(session, EVERYTHING)
         _refresh_months(session, None)
         _analyze(session)
         days = -1
     else:
-        dirty = _dirty_pairs(session, state.refreshed_through - SAFETY_MARGIN)
+        dirty = _dirty_pairs(session, state.refreshed_through - SAFETY_MARGIN, started)
         for chunk in _chunks(dirty):
             for tables, insert_family, _ in FAMILIES:
                 for table in tables:
@@ -349,8 +362,9 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
     session.execute(delete(RollupChange).where(RollupChange.recorded_at <= started - 2 * SAFETY_MARGIN))
     state.refreshed_through = started
     session.flush()
+    # the rows of each family after a rebuild (counting a whole table costs more than a day's refresh)
     counts = {name: int(session.execute(select(func.count()).select_from(tables[0])).scalar())
-              for tables, _, name in FAMILIES}
+              for tables, _, name in FAMILIES} if full else {}
     return RefreshReport(full, days, counts)
 
 

@@ -188,7 +188,8 @@ def reports_refresh(full: bool) -> None:
     except LockBusy as exc:
         raise click.ClickException("Một lần cập nhật khác đang chạy; bỏ qua lần này.") from exc
     kind = "toàn bộ" if report.full else f"{report.days} ngày-đơn vị có thay đổi"
-    click.echo(f"Đã cập nhật ({kind}): " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items()))
+    click.echo(f"Đã cập nhật ({kind})" + (": " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items())
+                                         if report.rows else "."))
 
 
 @reports_cli.command("import-dossiers")
