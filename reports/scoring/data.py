@@ -459,19 +459,6 @@ def _with_letters(query, asof: AsOf):
                                                ApologyLetter.sent_on <= asof.end))
 
 
-def first_per_unit(session: Session, query, order_by: list, limit: int = FIRST_CODES) -> dict[int, list[tuple]]:
-    """The first ``limit`` rows per commune of ``query`` (its first column the commune, the rest returned), in
-    ``order_by`` order: the few codes a sentence names, without reading every row of every commune."""
-    ranked = query.add_columns(func.row_number().over(partition_by=query.selected_columns[0],
-                                                      order_by=order_by).label("rank")).subquery()
-    columns = [c for c in ranked.c if c.name != "rank"]
-    found: dict[int, list[tuple]] = {}
-    for unit_id, *row in session.execute(select(*columns).where(ranked.c.rank <= limit)
-                                         .order_by(columns[0], ranked.c.rank)):
-        found.setdefault(unit_id, []).append(tuple(row))
-    return found
-
-
 #: a commune without dossiers in the period
 NO_DOSSIERS = DossierCounts(0, 0, 0, 0)
 
