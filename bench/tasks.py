@@ -51,7 +51,8 @@ def main(url: str, task: str, arg: str | None = None) -> dict:
             report = refresh(db.session)
             db.session.commit()
             out["days"] = report.days
-            if task == "one-day-fresh":  # leave the database as it was found
+            if task == "one-day-fresh":  # leave the database as it was found (not part of the time measured)
+                out["seconds"] = time.perf_counter() - started
                 db.session.execute(text("ANALYZE"))
                 db.session.commit()
         elif task == "scores":
@@ -67,7 +68,7 @@ def main(url: str, task: str, arg: str | None = None) -> dict:
             out["bytes"] = len(bundle_zip(files))
         else:
             raise SystemExit(f"unknown task {task}")
-        out["seconds"] = time.perf_counter() - started
+        out.setdefault("seconds", time.perf_counter() - started)
         out["peak_mb"] = _rss_mb()
         out["baseline_mb"] = baseline
     return out
