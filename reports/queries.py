@@ -97,6 +97,14 @@ def qd766_counts(session: Session, f: SurveyFilter) -> tuple[int, int]:
 TEXT_QUESTIONS = ("comment", "overall.why")
 
 
+def _comment_of(answer):
+    """A comment among a commune's answers. The key is compared as an expression (``key || ''``) that no index
+    serves, so the plan starts from the commune's responses (their (unit, day) index) and reaches their answers by
+    response, whatever the statistics say: the plan from the question-key index read every commune's comments
+    (1,3 s instead of 0,09 s for one commune of the city's data, after its statistics had been refreshed)."""
+    return and_((answer.question_key + "").in_(TEXT_QUESTIONS), answer.text.is_not(None))
+
+
 def free_texts(session: Session, unit_id: int, start: date, end: date,
                limit: int = 5000) -> list[tuple[str, date, str]]:
     """(text, local day, "survey" | "case") of a commune's survey comments and feedback in the period, newest first.
@@ -106,8 +114,8 @@ def free_texts(session: Session, unit_id: int, start: date, end: date,
     r, a = SurveyResponse, SurveyAnswer
     surveys = session.execute(
         select(a.text, r.answered_day).join(r, r.id == a.response_id)
-        .where(r.unit_id == unit_id, r.suspicious.is_(False), a.question_key.in_(TEXT_QUESTIONS),
-               a.text.is_not(None), r.answered_day >= start, r.answered_day <= end)
+        .where(r.unit_id == unit_id, r.suspicious.is_(False), _comment_of(a), r.answered_day >= start,
+               r.answered_day <= end)
         .order_by(r.answered_day.desc()).limit(limit)).all()
     cases = session.execute(
         select(Case.content, Case.received_day)
@@ -121,8 +129,8 @@ def free_texts_fingerprint(session: Session, unit_id: int, start: date, end: dat
     r, a = SurveyResponse, SurveyAnswer
     surveys = session.execute(
         select(func.count(), func.max(a.id)).join(r, r.id == a.response_id)
-        .where(r.unit_id == unit_id, r.suspicious.is_(False), a.question_key.in_(TEXT_QUESTIONS),
-               a.text.is_not(None), r.answered_day >= start, r.answered_day <= end)).one()
+        .where(r.unit_id == unit_id, r.suspicious.is_(False), _comment_of(a), r.answered_day >= start,
+               r.answered_day <= end)).one()
     cases = session.execute(
         select(func.count(), func.max(Case.id))
         .where(Case.unit_id == unit_id, Case.received_day >= start, Case.received_day <= end)).one()
