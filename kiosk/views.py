@@ -54,8 +54,10 @@ def _bearer() -> str | None:
     return header[7:].strip() if header.startswith("Bearer ") else None
 
 
-def _device():
-    kiosk = kiosks.authenticate(_bearer())
+def _device(identified: tuple | None = None):
+    """The calling tablet, active and within its rate (``identified``: what :func:`kiosks.identify` already
+    returned for this request, not looked up again)."""
+    kiosk = kiosks.require_active(*identified) if identified else kiosks.authenticate(_bearer())
     if not ratelimit.hit(f"kiosk:{kiosk.id}", *DEVICE_LIMIT).allowed:
         raise kiosks.KioskError("Thiết bị gửi quá nhiều yêu cầu; sẽ tự gửi lại sau.", 429, "rate_limited")
     return kiosk
@@ -171,7 +173,7 @@ def ratings():
         after = data.get("queue_length")
         kiosks.touch(kiosk, len(data["items"]) + after if isinstance(after, int) and after >= 0 else None)
         db.session.commit()
-    kiosk = _device()
+    kiosk = _device((kiosk, state))
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise kiosks.KioskError("Lô dữ liệu phải là JSON {\"items\": [...]}.", 400, "malformed")
     items = data["items"]

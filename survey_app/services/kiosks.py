@@ -27,6 +27,7 @@ from ..models import (
     KioskBinding,
     KioskRejection,
     Officer,
+    Questionnaire,
     QuestionnaireVersion,
     ServiceCentre,
     SurveyResponse,
@@ -215,7 +216,11 @@ def identify(token: str | None) -> tuple[Kiosk, str]:
 
 
 def authenticate(token: str | None) -> Kiosk:
-    kiosk, state = identify(token)
+    return require_active(*identify(token))
+
+
+def require_active(kiosk: Kiosk, state: str) -> Kiosk:
+    """The kiosk :func:`identify` found, if it may send ratings; else the refusal the tablet shows."""
     if state == "revoked":
         raise KioskError("Thiết bị đã bị thu hồi. Đánh giá vẫn được giữ trên máy; vui lòng báo cán bộ quản trị để "
                          "ghép nối lại.", 403, "revoked")
@@ -523,19 +528,21 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     kept for staff); the rest of the batch is stored. A concurrent retry of the same batch that collides on
     another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
-    questionnaire = surveys.questionnaire_by_code("centre-service")
-    current = surveys.current_version(questionnaire.id)
-    versions = {v.id: v for v in db.session.execute(select(QuestionnaireVersion).where(
-        QuestionnaireVersion.questionnaire_id == questionnaire.id,
-        QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)).scalars()}
+    versions = {v.id: v for v in db.session.execute(select(QuestionnaireVersion).join(
+        Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id).where(
+        Questionnaire.code == "centre-service", QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
+    ).scalars()}
+    current = max(versions.values(), key=lambda v: v.number, default=None)
     bindings = list(db.session.execute(select(KioskBinding).where(KioskBinding.kiosk_id == kiosk.id)).scalars())
     if not bindings:
         binding = sync_binding(kiosk)
         bindings = [binding] if binding else []
     client_ids = [c for c in map(client_id_of, items) if c]
-    discarded = set(db.session.execute(select(KioskRejection.client_id).where(
-        KioskRejection.kiosk_id == kiosk.id, KioskRejection.resolution == "discarded",
-        KioskRejection.client_id.in_(client_ids))).scalars()) if client_ids else set()
+    # the refusals this tablet already had for these items: discarded ones stay discarded, open ones are closed
+    # below when the item is stored now
+    refused = dict(db.session.execute(select(KioskRejection.client_id, KioskRejection.resolution).where(
+        KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(client_ids))).all()) if client_ids else {}
+    discarded = {c for c, resolution in refused.items() if resolution == "discarded"}
     known = set(db.session.execute(select(SurveyResponse.client_id).where(
         SurveyResponse.client_id.in_([f"k{kiosk.id}:{c}" for c in client_ids]))).scalars()) if client_ids else set()
     now = utcnow()
@@ -563,8 +570,10 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     stored = [r.client_id for r in results if r is not None and r.status in ("stored", "duplicate")]
     if stored:
         kiosk.last_sent_at = now
+    resolved = [c for c in stored if c in refused and refused[c] is None]
+    if resolved:
         for row in db.session.execute(select(KioskRejection).where(
-                KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(stored),
+                KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(resolved),
                 KioskRejection.resolution.is_(None))).scalars():
             row.resolution, row.resolved_at = "stored", now
     return [r for r in results if r is not None]

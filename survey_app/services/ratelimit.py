@@ -10,8 +10,8 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import RateCounter
@@ -89,23 +89,16 @@ def reset(key: str, window_seconds: int) -> None:
 
 
 def _db_increment(key: str, start: int) -> int:
+    """Count one hit in one statement (INSERT … ON CONFLICT DO UPDATE … RETURNING, PostgreSQL and SQLite alike):
+    concurrent hits on several hosts each get their own count. The first hit of a window clears the key's older
+    windows."""
     table = RateCounter.__table__
-    for _attempt in range(3):
-        try:
-            with db.engine.begin() as conn:
-                updated = conn.execute(
-                    update(table)
-                    .where(table.c.key == key, table.c.window_start == start)
-                    .values(count=table.c.count + 1)
-                )
-                if updated.rowcount == 0:
-                    conn.execute(delete(table).where(table.c.key == key, table.c.window_start < start))
-                    conn.execute(insert(table).values(key=key, window_start=start, count=1))
-                return int(
-                    conn.execute(
-                        select(table.c.count).where(table.c.key == key, table.c.window_start == start)
-                    ).scalar_one()
-                )
-        except IntegrityError:
-            continue  # another process inserted this window first: count again as an update
-    raise RuntimeError("rate counter contention")  # pragma: no cover
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(key=key, window_start=start, count=1)
+    statement = statement.on_conflict_do_update(index_elements=[table.c.key, table.c.window_start],
+                                                set_={"count": table.c.count + 1}).returning(table.c.count)
+    with db.engine.begin() as conn:
+        count = int(conn.execute(statement).scalar_one())
+        if count == 1:
+            conn.execute(delete(table).where(table.c.key == key, table.c.window_start < start))
+    return count

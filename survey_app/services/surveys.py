@@ -162,7 +162,7 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
 
 def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, ParsedAnswers]]) -> set[str]:
     """Store already-validated responses in one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING,
-    then their answers in one executemany; return the client ids inserted (the others were already stored).
+    then their answers in one multi-row INSERT; return the client ids inserted (the others were already stored).
 
     The caller has checked everything ``submit_response`` checks (published version, no errors, dossier not yet
     rated, flags decided): this is the same row, written for a whole batch at once.
@@ -190,9 +190,11 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
         })
     table = SurveyResponse.__table__
     dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = (dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=[table.c.client_id])
+    # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
+    # statement compiled once per process, where .values(rows) would compile every batch anew
+    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.client_id])
                  .returning(table.c.id, table.c.client_id))
-    ids = {client_id: response_id for response_id, client_id in db.session.execute(statement)}
+    ids = {client_id: response_id for response_id, client_id in db.session.execute(statement, rows)}
     answer_rows = [{"response_id": ids[source.client_id], "question_key": key, "value": value, "text": text}
                    for source, answers in batch if source.client_id in ids for key, value, text in answers.rows()]
     if answer_rows:
