@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from reports.jobs import refresh_scores
 from reports.scoring.engine import Totaliser, score, tally
-from reports.scoring.guidance import guidance
+from reports.scoring.forecasts import Action
+from reports.scoring.guidance import ItemGuidance, cheapest_path, guidance
 from reports.scoring.table import for_year, load
 from survey_app.extensions import db
 from survey_app.models import AdminUnit, CollectionSession, DutyShift, ScoringOverride
@@ -260,3 +261,54 @@ def test_the_paths_quick_totals_equal_a_whole_tally(data):
         assert totals.total_if(item.code, value) == tally(table, trial, []).total
         totals.set(item.code, value)
         assert totals.total() == tally(table, totals.points, []).total
+
+
+def _greedy_by_hand(table, items, target):
+    """The year-end path by its definition: every pick weighs every remaining action against a whole tally and
+    takes the best points per effort, the first in the guidance's order among equals."""
+    points = {g.code: g.forecast for g in items}
+    reach = {g.code: g.reachable for g in items}
+    candidates = [a for g in items for a in g.actions if a.gain > 0]
+    total = tally(table, points, []).total
+    path = []
+    while candidates and total + 1e-9 < target:
+        best, best_value, best_total = None, 0.0, total
+        for action in candidates:
+            trial = {**points, action.item: min(reach[action.item], points[action.item] + action.gain)}
+            new_total = tally(table, trial, []).total
+            value = (new_total - total) / max(1, action.effort)
+            if value > best_value + 1e-12:
+                best, best_value, best_total = action, value, new_total
+        if best is None:
+            break
+        points[best.item] = min(reach[best.item], points[best.item] + best.gain)
+        candidates.remove(best)
+        path.append(best)
+        total = best_total
+    return path, total
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_the_path_is_the_greedy_pick_by_pick(data):
+    """The path's shortcuts (trials kept until their criterion changes, actions whose bound cannot beat the best
+    not added up) change nothing: for any forecasts and actions (caps biting, equal values, actions that gain
+    nothing), the path and its total are the whole-tally greedy's, pick by pick."""
+    table = for_year(2026)
+    step = table.rounding_step
+    items = []
+    for item in table.items:
+        steps = int(item.points / step)
+        forecast = data.draw(st.integers(0, steps), label=f"{item.code} forecast") * step
+        reachable = forecast + data.draw(st.integers(0, steps), label=f"{item.code} reachable") * step
+        gains = data.draw(st.lists(st.tuples(st.integers(0, steps + 2), st.integers(1, 3)), max_size=3),
+                          label=f"{item.code} actions")
+        actions = [Action(item.code, f"{item.code} #{n}", gain * step, effort) for n, (gain, effort) in
+                   enumerate(gains)]
+        items.append(ItemGuidance(item.code, item.text, item.points, item.mode, forecast, forecast, reachable,
+                                  actions))
+    target = data.draw(st.sampled_from([lv.min for lv in table.levels] + [table.total]), label="target")
+    quick_path, quick_total = cheapest_path(table, items, target)
+    hand_path, hand_total = _greedy_by_hand(table, items, target)
+    assert [(a.item, a.text) for a in quick_path] == [(a.item, a.text) for a in hand_path]
+    assert quick_total == hand_total

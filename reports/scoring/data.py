@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from survey_app.models import (
+    DUTY_SHIFT_CHANNELS,
     ApologyLetter,
     BoxOpening,
     Case,
@@ -84,25 +85,34 @@ def boxes_with_openings(session: Session, units: Units, asof: AsOf) -> dict[int,
     return result
 
 
-def duty_channels_by_day(session: Session, units: Units, asof: AsOf) -> dict[int, dict[date, set[str]]]:
-    rows = session.execute(
-        select(DutyShift.unit_id, DutyShift.day, DutyShift.channel)
-        .where(_in(DutyShift.unit_id, units), DutyShift.day >= asof.start, DutyShift.day <= asof.end).distinct()
-    ).all()
-    result: dict[int, dict[date, set[str]]] = {}
-    for unit_id, day, channel in rows:
-        result.setdefault(unit_id, {}).setdefault(day, set()).add(channel)
+#: the channels on duty on a day, as the bits of one number: computed per (commune, day) in the database, so a
+#: year of rosters is one row per commune and day (a third of the rows), each read back as a shared frozenset
+_DUTY_BITS = {channel: 1 << n for n, channel in enumerate(DUTY_SHIFT_CHANNELS)}
+_DUTY_SETS = {mask: frozenset(c for c, bit in _DUTY_BITS.items() if mask & bit)
+              for mask in range(1 << len(DUTY_SHIFT_CHANNELS))}
+
+
+def _duty_by_day(session: Session, units: Units, *where) -> dict[int, dict[date, frozenset[str]]]:
+    mask = sum(func.max(case((DutyShift.channel == channel, bit), else_=0)) for channel, bit in _DUTY_BITS.items())
+    result: dict[int, dict[date, frozenset[str]]] = {}
+    for unit_id, day, bits in session.execute(select(DutyShift.unit_id, DutyShift.day, mask)
+                                              .where(_in(DutyShift.unit_id, units), *where)
+                                              .group_by(DutyShift.unit_id, DutyShift.day)):
+        days = result.get(unit_id)
+        if days is None:
+            days = result[unit_id] = {}
+        days[day] = _DUTY_SETS[int(bits)]
     return result
 
 
-def duty_planned(session: Session, units: Units, after: date, until: date) -> dict[int, dict[date, set[str]]]:
+def duty_channels_by_day(session: Session, units: Units, asof: AsOf) -> dict[int, dict[date, frozenset[str]]]:
+    """Per commune, the channels someone was on duty for on each day of the period."""
+    return _duty_by_day(session, units, DutyShift.day >= asof.start, DutyShift.day <= asof.end)
+
+
+def duty_planned(session: Session, units: Units, after: date, until: date) -> dict[int, dict[date, frozenset[str]]]:
     """Per commune, the roster entered for the days after ``after`` up to ``until`` (the plan, not yet duty done)."""
-    result: dict[int, dict[date, set[str]]] = {}
-    for unit_id, day, channel in session.execute(
-            select(DutyShift.unit_id, DutyShift.day, DutyShift.channel)
-            .where(_in(DutyShift.unit_id, units), DutyShift.day > after, DutyShift.day <= until).distinct()):
-        result.setdefault(unit_id, {}).setdefault(day, set()).add(channel)
-    return result
+    return _duty_by_day(session, units, DutyShift.day > after, DutyShift.day <= until)
 
 
 def _received(model, units: Units, asof: AsOf) -> list:
@@ -236,23 +246,18 @@ NO_CASES = CaseStanding()
 def _standing(units: Units, channels: list[str], asof: AsOf) -> Select:
     """SQL: the cases of ``channels`` received in the period (those never extended), each with ``answered_then``:
     when it stood answered at the cutoff (NULL: open then). From its log when it has answer events (the last answer
-    or reopening by the cutoff decides), else from its answer time if known by then. Set-based: the events are
-    grouped and ranked once for all cases (hash joins), not looked up case by case."""
-    e = CaseEvent
-    scope = [*_received(Case, units, asof), Case.channel.in_(channels), ~_extended()]
-    logged = (select(e.case_id).join(Case, Case.id == e.case_id).where(*scope, e.kind.in_(ANSWER_EVENTS))
-              .group_by(e.case_id).subquery())
-    ranked = (select(e.case_id, e.kind, e.at, func.row_number().over(partition_by=e.case_id,
-                                                                     order_by=(e.at.desc(), e.id.desc())).label("rank"))
-              .join(Case, Case.id == e.case_id)
-              .where(*scope, e.kind.in_(ANSWER_EVENTS), e.at <= asof.cutoff).subquery())
-    last = select(ranked.c.case_id, ranked.c.kind, ranked.c.at).where(ranked.c.rank == 1).subquery()
-    answered_then = case((logged.c.case_id.is_not(None), case((last.c.kind == "answered", last.c.at))),
-                         else_=case((Case.answered_at <= asof.cutoff, Case.answered_at)))
+    or reopening by the cutoff decides), else from its answer time if known by then. Each case's log is read
+    through the (case, kind, time) index of its events (a few index entries per case), never by scanning the whole
+    event log of every commune."""
+    e = aliased(CaseEvent)
+    answer_events = and_(e.case_id == Case.id, e.kind.in_(ANSWER_EVENTS))
+    logged = exists().where(answer_events)
+    last_then = (select(case((e.kind == "answered", e.at))).where(answer_events, e.at <= asof.cutoff)
+                 .order_by(e.at.desc(), e.id.desc()).limit(1).correlate(Case).scalar_subquery())
+    answered_then = case((logged, last_then), else_=case((Case.answered_at <= asof.cutoff, Case.answered_at)))
     return (select(Case.id, Case.unit_id, Case.tracking_code, Case.received_at, Case.due_at, Case.published_at,
                    answered_then.label("answered_then"))
-            .outerjoin(logged, logged.c.case_id == Case.id).outerjoin(last, last.c.case_id == Case.id)
-            .where(*scope))
+            .where(*_received(Case, units, asof), Case.channel.in_(channels), ~_extended()))
 
 
 def case_standing(session: Session, units: Units, channels: Sequence[str], asof: AsOf) -> dict[int, CaseStanding]:

@@ -257,7 +257,11 @@ class CaseEvent(db.Model):
     """One step of a case's history. Never updated or deleted."""
 
     __tablename__ = "case_events"
-    __table_args__ = (Index("ix_case_events_case", "case_id", "id"),)
+    __table_args__ = (
+        Index("ix_case_events_case", "case_id", "id"),
+        #: a case's answer as it stood at a cutoff, and whether its deadline was extended: a few entries per case
+        Index("ix_case_events_case_kind_at", "case_id", "kind", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -349,13 +353,17 @@ class BoxOpening(db.Model):
     box: Mapped[SuggestionBox] = relationship()
 
 
+#: the channels a duty roster covers
+DUTY_SHIFT_CHANNELS = ("hotline", "zalo", "facebook")
+
+
 class DutyShift(db.Model):
     """Who is on duty for the hotline, Zalo or Facebook on a day (Tiêu chí 1.2 evidence)."""
 
     __tablename__ = "duty_shifts"
     __table_args__ = (
         UniqueConstraint("unit_id", "day", "channel", "user_id"),
-        CheckConstraint("channel in ('hotline', 'zalo', 'facebook')", name="channel"),
+        CheckConstraint(f"channel in ({', '.join(repr(c) for c in DUTY_SHIFT_CHANNELS)})", name="channel"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
