@@ -577,7 +577,7 @@ def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, Dos
     apologised = dict(session.execute(
         select(Dossier.unit_id, func.count()).select_from(ApologyLetter)
         .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
-        .where(ApologyLetter.sent_on <= asof.end, *_received(Dossier, units, asof), judged, late)
+        .where(ApologyLetter.sent_on <= asof.end, *_judgeable(units, asof), late)
         .group_by(Dossier.unit_id)).all())
     figures = {}
     for unit_id, *v in session.execute(select(Dossier.unit_id, *columns).where(*_received(Dossier, units, asof))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, DateTime, TypeDecorator
+from sqlalchemy import Date, DateTime, Table, TypeDecorator
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -42,3 +43,9 @@ def _local_date_postgresql(element, compiler, **kw):
 @compiles(local_date, "sqlite")
 def _local_date_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
+
+
+def insert_on_conflict(table: Table, dialect_name: str):
+    """``INSERT`` into ``table`` with the ``ON CONFLICT`` clauses of the database at hand (PostgreSQL, else SQLite:
+    the two spell them alike, SQLAlchemy keeps one construct per dialect)."""
+    return (postgresql if dialect_name == "postgresql" else sqlite).insert(table)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import RateCounter
+from ..models.types import insert_on_conflict
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,7 @@ def _db_increment(key: str, start: int) -> int:
     concurrent hits on several hosts each get their own count. The first hit of a window clears the key's older
     windows."""
     table = RateCounter.__table__
-    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(key=key, window_start=start, count=1)
+    statement = insert_on_conflict(table, db.engine.dialect.name).values(key=key, window_start=start, count=1)
     statement = statement.on_conflict_do_update(index_elements=[table.c.key, table.c.window_start],
                                                 set_={"count": table.c.count + 1}).returning(table.c.count)
     with db.engine.begin() as conn:

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import Select, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import Questionnaire, QuestionnaireVersion, SurveyAnswer, SurveyResponse, User, VersionStatus
+from ..models.types import insert_on_conflict
 from ..surveys.definition import Definition, ParsedAnswers, parse_definition
 from ..timeutil import local_day, local_today, utcnow
 
@@ -189,11 +189,10 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
             "paper_serial": source.paper_serial, "kiosk_id": source.kiosk_id, "review_flags": source.review_flags,
         })
     table = SurveyResponse.__table__
-    dialect = postgresql if db.session.get_bind().dialect.name == "postgresql" else sqlite
     # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
     # statement compiled once per process, where .values(rows) would compile every batch anew
-    statement = (dialect.insert(table).on_conflict_do_nothing(index_elements=[table.c.client_id])
-                 .returning(table.c.id, table.c.client_id))
+    statement = (insert_on_conflict(table, db.session.get_bind().dialect.name)
+                 .on_conflict_do_nothing(index_elements=[table.c.client_id]).returning(table.c.id, table.c.client_id))
     ids = {client_id: response_id for response_id, client_id in db.session.execute(statement, rows)}
     answer_rows = [{"response_id": ids[source.client_id], "question_key": key, "value": value, "text": text}
                    for source, answers in batch if source.client_id in ids for key, value, text in answers.rows()]
