@@ -457,6 +457,10 @@ function describe(item) {
 }
 
 function renderFailedList(list, failed, actions) {
+  // a redraw (a background send ended) keeps what staff have typed and where the cursor is
+  const notes = new Map([...list.querySelectorAll("li")].map((li) => [li.dataset.clientId, li.querySelector("input")]));
+  const focused = [...notes.entries()].find(([, input]) => input && input === document.activeElement);
+  let refocus = null;
   list.replaceChildren();
   for (const item of failed) {
     const li = document.createElement("li");
@@ -480,8 +484,15 @@ function renderFailedList(list, failed, actions) {
       drop.textContent = "Loại bỏ";
       drop.addEventListener("click", () => discardItem(item, note.value));
       li.append(resend, note, drop);
+      const before = notes.get(item.client_id);
+      if (before) note.value = before.value;
+      if (focused && focused[0] === item.client_id) refocus = { note, start: before.selectionStart, end: before.selectionEnd };
     }
     list.append(li);
+  }
+  if (refocus) {
+    refocus.note.focus();
+    refocus.note.setSelectionRange(refocus.start, refocus.end);
   }
 }
 
@@ -496,6 +507,7 @@ function openStaff() {
 }
 function closeStaff() {
   staffPin = null;
+  document.getElementById("staff-failed").replaceChildren(); // the next PIN sees the list as it is then
   show(blocked ? "pair" : "rate");
 }
 async function unlockStaff(event) {
@@ -510,9 +522,9 @@ async function unlockStaff(event) {
     return;
   }
   staffPin = pin;
+  await openFailed(); // drawn before it shows
   document.getElementById("staff-locked").hidden = true;
   document.getElementById("staff-open").hidden = false;
-  await openFailed();
 }
 async function openFailed() {
   const failed = await failedAll();
