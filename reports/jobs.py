@@ -48,6 +48,7 @@ from survey_app.models import (
     RollupCaseMonth,
     RollupChange,
     RollupDossier,
+    RollupDossierSettlement,
     RollupRating,
     RollupResponse,
     RollupResponseCount,
@@ -56,6 +57,7 @@ from survey_app.models import (
     SurveyAnswer,
     SurveyResponse,
 )
+from survey_app.models.types import local_date
 from survey_app.timeutil import as_utc, utcnow
 
 #: Rows written just before a refresh may commit after it read the tables: look back this far next time.
@@ -271,7 +273,7 @@ def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
                 daily.unit_id.in_(units), daily.day >= first, daily.day < after).group_by(year, month, *values)))
 
 
-def _among(day_column, unit_column, pairs: list[Pair]):
+def among(day_column, unit_column, pairs: list[Pair]):
     """(day, commune) in ``pairs``: per commune, its days (a plain IN the (unit, day) indexes serve on both
     backends, where a row-value IN would not be planned as well)."""
     days_of: dict[int, list[date]] = {}
@@ -318,16 +320,45 @@ def _insert_dossiers(session: Session, scope) -> None:
                _count_if(d.settled_at <= d.due_at))
         .where(scope(d.received_day, d.unit_id))
         .group_by(d.received_day, d.unit_id, d.field)))
+    judged = or_(d.status.is_(None), d.status != "withdrawn")
+    settled_day = local_date(d.settled_at)
+    fast = and_(judged, d.fast_track.is_(True))
+    session.execute(insert(RollupDossierSettlement).from_select(
+        ["day", "unit_id", "settled_day", "judged", "withdrawn", "late", "home", "fast", "fast_same_day"],
+        select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
+               _count_if(and_(judged, d.settled_at > d.due_at)), _count_if(and_(judged, d.channel == "home")),
+               _count_if(fast), _count_if(and_(fast, settled_day == d.received_day)))
+        .where(d.settled_at.is_not(None), scope(d.received_day, d.unit_id))
+        .group_by(d.received_day, d.unit_id, settled_day)))
+
+
+def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair] | None:
+    """The (day of receipt, commune) pairs of ``units`` whose dossiers may have changed since the rollups last
+    showed them (the same test, with the same margin, the next refresh will make), or None when the rollups have
+    never been built: a reader of the dossier rollups reads those pairs from the raw rows instead. Read the
+    watermark before the rollups: a refresh committing in between only rewrites pairs this list already holds."""
+    through = session.execute(select(RollupState.refreshed_through).where(RollupState.name == "all")).scalar()
+    if through is None:
+        return None
+    since, until = as_utc(through) - SAFETY_MARGIN, utcnow() + SAFETY_MARGIN
+    mine = (lambda column: true()) if units is None else (lambda column: column.in_(list(units)))  # noqa: E731
+    pairs: set[Pair] = set(session.execute(
+        select(Dossier.received_day, Dossier.unit_id)
+        .where(Dossier.updated_at.between(since, until), mine(Dossier.unit_id)).distinct()))
+    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id)
+                                 .where(RollupChange.recorded_at.between(since, until), mine(RollupChange.unit_id))
+                                 .distinct()))
+    return sorted(pairs)
 
 
 ROLLUP_TABLES = ("rollup_responses", "rollup_response_counts", "rollup_ratings", "rollup_answer_months",
                  "rollup_response_months", "rollup_cases", "rollup_case_months", "rollup_case_latency",
-                 "rollup_dossiers")
+                 "rollup_dossiers", "rollup_dossier_settlements")
 
 FAMILIES = [
     ([RollupResponse, RollupResponseCount, RollupRating], _insert_responses, "responses"),
     ([RollupCase, RollupCaseLatency], _insert_cases, "cases"),
-    ([RollupDossier], _insert_dossiers, "dossiers"),
+    ([RollupDossier, RollupDossierSettlement], _insert_dossiers, "dossiers"),
 ]
 
 
@@ -354,8 +385,8 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         for chunk in _chunks(dirty):
             for tables, insert_family, _ in FAMILIES:
                 for table in tables:
-                    session.execute(delete(table).where(_among(table.day, table.unit_id, chunk)))
-                insert_family(session, lambda day, unit, chunk=chunk: _among(day, unit, chunk))
+                    session.execute(delete(table).where(among(table.day, table.unit_id, chunk)))
+                insert_family(session, lambda day, unit, chunk=chunk: among(day, unit, chunk))
         _refresh_months(session, dirty)
         days = len(dirty)
     # the change log before the watermark (with its margin) has been read by this run or an earlier one

@@ -19,6 +19,7 @@ from survey_app.models import (
     RollupCaseMonth,
     RollupChange,
     RollupDossier,
+    RollupDossierSettlement,
     RollupRating,
     RollupResponse,
     RollupResponseCount,
@@ -31,7 +32,7 @@ from survey_app.services.workdays import end_of_local_day
 from survey_app.timeutil import LOCAL_TZ, as_utc
 
 ROLLUPS = (RollupResponse, RollupResponseCount, RollupRating, RollupAnswerMonth, RollupResponseMonth, RollupCase,
-           RollupCaseLatency, RollupCaseMonth, RollupDossier)
+           RollupCaseLatency, RollupCaseMonth, RollupDossier, RollupDossierSettlement)
 UNITS = ("bach-dang", "hoa-binh")
 FIRST = date(2026, 1, 26)  # a span across a month's end, so months are rewritten by difference too
 DAYS = 10
@@ -140,6 +141,24 @@ def test_a_moved_dossier_leaves_its_old_day_through_the_change_log(app, world):
         assert report.days == 2  # the day it left and the day it reached, in its commune only
         days = db.session.execute(select(RollupDossier.day, RollupDossier.received)).all()
         assert days == [(FIRST + timedelta(days=7), 1)]
+
+
+def test_a_row_moved_without_being_read_first_still_leaves_its_old_day(app, world):
+    """A dossier or response object whose attributes expired at a commit (not loaded again) moved to another day:
+    its old (day, commune) is still logged, so neither the refresh nor a score reading the rollups
+    keeps it where it was."""
+    with app.app_context():
+        _dossier(world, "bach-dang", 0, late=False)
+        _respond(world, "bach-dang", 0, 4, False)
+        db.session.commit()  # every attribute of both expires here
+        dossier = db.session.execute(select(Dossier)).scalar_one()
+        response = db.session.execute(select(SurveyResponse)).scalar_one()
+        db.session.commit()
+        dossier.received_day = FIRST + timedelta(days=3)  # set before anything of it was read again
+        response.answered_day = FIRST + timedelta(days=4)
+        db.session.commit()
+        logged = db.session.execute(select(RollupChange.day, RollupChange.unit_id)).all()
+        assert sorted(logged) == [(FIRST, world["units"]["bach-dang"])] * 2
 
 
 def test_the_rating_breakdowns_count_what_the_raw_answers_say(app, world):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     Integer,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     cast,
     exists,
     extract,
+    false,
     func,
     literal,
     null,
@@ -28,6 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from reports.jobs import among, pairs_not_in_rollups
 from survey_app.models import (
     DUTY_SHIFT_CHANNELS,
     ApologyLetter,
@@ -38,6 +40,7 @@ from survey_app.models import (
     Dossier,
     DutyShift,
     Questionnaire,
+    RollupDossierSettlement,
     RollupResponseCount,
     ServiceCentre,
     SuggestionBox,
@@ -45,7 +48,7 @@ from survey_app.models import (
     UnitProfile,
 )
 from survey_app.models.types import local_date
-from survey_app.timeutil import as_utc
+from survey_app.timeutil import LOCAL_TZ, as_utc
 
 from .asof import AsOf
 
@@ -547,16 +550,36 @@ class DossierFigures:
 
 
 def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, DossierFigures]:
-    """Per commune (those with dossiers in the period): every count of every dossier rule in one pass over the
-    period's dossiers (on PostgreSQL from their index alone, see :class:`Dossier`). Each property a rule reads is
-    worked out once per dossier and the dossiers are grouped by commune and those properties (a hash of a few
-    dozen groups a commune, not a sort of millions of rows); the rules' counts are sums over the groups. Twenty
-    conditional counts, each testing its own conditions, cost three times as much. The late ones with an apology
-    letter are counted from the letters' side (a few rows). The local day of a settlement is :func:`local_date` of
-    its time (Vietnam's offset is fixed), compared with the stored local day of receipt."""
+    """Per commune (those with dossiers in the period): every count of every dossier rule.
+
+    A dossier settled before the local day of the cutoff counts the same in every rule whatever the cutoff after
+    it: those are read from :class:`RollupDossierSettlement` (a row per day of receipt and day of settlement),
+    except the (day, commune) pairs changed since the last refresh. The rest (still open at the cutoff, settled on
+    its day, received on its day, or in a changed pair) are read from the raw rows, found by the index on the time
+    of settlement: each property a rule reads worked out once per dossier and the dossiers grouped by commune and
+    those properties (a few dozen groups a commune). Together the two parts are every dossier of the period once.
+    The late ones with an apology letter are counted from the letters' side (a few rows). The local day of a
+    settlement is :func:`local_date` of its time (Vietnam's offset is fixed)."""
     c = asof.cutoff
+    tallies: dict[int, _DossierTally] = {}
+    raw = [*_received(Dossier, units, asof)]
+    changed = pairs_not_in_rollups(session, units)
+    if changed is not None and not asof.empty:
+        today = c.astimezone(LOCAL_TZ).date()  # the cutoff's local day: settlements on it may come after it
+        midnight = datetime.combine(today, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
+        r = RollupDossierSettlement
+        weekday = (extract("dow", r.day) + 6) % 7  # dow: 0 Sunday on both databases; here 0 Monday
+        for unit_id, day, *sums in session.execute(
+                select(r.unit_id, weekday, *(func.sum(column) for column in (
+                    r.judged, r.withdrawn, r.late, r.home, r.fast, r.fast_same_day)))
+                .where(_in(r.unit_id, units), r.day >= asof.start, r.day < today, r.settled_day < today,
+                       ~among(r.day, r.unit_id, changed) if changed else true())
+                .group_by(r.unit_id, weekday)):
+            tallies.setdefault(unit_id, _DossierTally()).add_settled(int(day), *(int(n) for n in sums))
+        raw.append(or_(Dossier.received_day >= today, Dossier.settled_at.is_(None), Dossier.settled_at >= midnight,
+                       among(Dossier.received_day, Dossier.unit_id, changed) if changed else false()))
     fast = Dossier.fast_track.is_(True)
-    weekday = (extract("dow", Dossier.received_day) + 6) % 7  # dow: 0 Sunday on both databases; here 0 Monday
+    weekday = (extract("dow", Dossier.received_day) + 6) % 7
     properties = (
         _not_withdrawn().label("judged"),
         _settled_by(c).label("settled"),
@@ -566,19 +589,18 @@ def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, Dos
         case((fast, weekday)).label("fast_weekday"),  # NULL unless fast track
         and_(fast, _settled_by(c), local_date(Dossier.settled_at) == Dossier.received_day).label("same_day"),
     )
-    # the letters' side first: the few late dossiers that have one, each reached by its key
+    for unit_id, judged, settled, after_due, past_due, home, fast_weekday, same_day, n, soonest in session.execute(
+            select(Dossier.unit_id, *properties, func.count(), func.min(Dossier.due_at))
+            .where(*raw).group_by(Dossier.unit_id, *properties)):
+        tally = tallies.setdefault(unit_id, _DossierTally())
+        tally.add(bool(judged), bool(settled), bool(after_due), bool(past_due), bool(home),
+                  None if fast_weekday is None else int(fast_weekday), bool(same_day), int(n), soonest)
+    # the letters' side: the few late dossiers that have one, each reached by its key
     apologised = dict(session.execute(
         select(Dossier.unit_id, func.count()).select_from(ApologyLetter)
         .join(Dossier, Dossier.id == ApologyLetter.dossier_id)
         .where(ApologyLetter.sent_on <= asof.end, *_judgeable(units, asof), dossier_late_condition(c))
         .group_by(Dossier.unit_id)).all())
-    tallies: dict[int, _DossierTally] = {}
-    for unit_id, judged, settled, after_due, past_due, home, fast_weekday, same_day, n, soonest in session.execute(
-            select(Dossier.unit_id, *properties, func.count(), func.min(Dossier.due_at))
-            .where(*_received(Dossier, units, asof)).group_by(Dossier.unit_id, *properties)):
-        tally = tallies.setdefault(unit_id, _DossierTally())
-        tally.add(bool(judged), bool(settled), bool(after_due), bool(past_due), bool(home),
-                  None if fast_weekday is None else int(fast_weekday), bool(same_day), int(n), soonest)
     return {unit_id: tally.figures(int(apologised.get(unit_id, 0))) for unit_id, tally in tallies.items()}
 
 
@@ -617,6 +639,21 @@ class _DossierTally:
             self.fast[fast_weekday] = self.fast.get(fast_weekday, 0) + n
             if same_day:
                 self.fast_same_day[fast_weekday] = self.fast_same_day.get(fast_weekday, 0) + n
+
+    def add_settled(self, weekday: int, judged: int, withdrawn: int, late: int, home: int, fast: int,
+                    fast_same_day: int) -> None:
+        """Dossiers settled before the cutoff's day, received on ``weekday`` (a :class:`RollupDossierSettlement`
+        sum): each one judged, on time or late, a home request served, a fast-track one maybe the same day."""
+        self.withdrawn += withdrawn
+        self.received += judged
+        self.judged += judged
+        self.late_settled += late
+        self.home[0] += home
+        self.home[1] += home
+        if fast:
+            self.fast[weekday] = self.fast.get(weekday, 0) + fast
+        if fast_same_day:
+            self.fast_same_day[weekday] = self.fast_same_day.get(weekday, 0) + fast_same_day
 
     def figures(self, apologised: int) -> DossierFigures:
         return DossierFigures(

@@ -153,7 +153,7 @@ class Case(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What the citizen keeps to follow the case (also the Open311 service_request_id).
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), active_history=True)
     channel: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(16))
     category_id: Mapped[int] = mapped_column(ForeignKey("case_categories.id"))
@@ -162,7 +162,7 @@ class Case(db.Model):
     #: When it arrived: never updated (the deadline clock starts here).
     received_at = mapped_column(UTCDateTime, nullable=False)
     #: Its local day, for grouping in SQL.
-    received_day = mapped_column(Date, nullable=False)
+    received_day = mapped_column(Date, nullable=False, active_history=True)
     #: Last change of any kind (the rollup refresh picks up changed cases by it).
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False, index=True)
     location: Mapped[str] = mapped_column(String(300), default="")

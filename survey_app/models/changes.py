@@ -13,7 +13,9 @@ from .dossiers import Dossier
 from .rollups import RollupChange
 from .surveys import SurveyResponse
 
-#: model -> the attribute holding its local day (the rollups group by it and by ``unit_id``)
+#: model -> the attribute holding its local day (the rollups group by it and by ``unit_id``); both are mapped with
+#: ``active_history=True``, so a row set while its attributes were expired (after a commit) still knows its old day
+#: and commune here
 DAY_OF = {SurveyResponse: "answered_day", Case: "received_day", Dossier: "received_day"}
 
 

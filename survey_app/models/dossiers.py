@@ -32,10 +32,13 @@ class Dossier(db.Model):
         #: the rollup refresh finds changed rows by ``updated_at`` and recomputes whole local days
         Index("ix_dossiers_received_day", "received_day"),
         Index("ix_dossiers_updated_at", "updated_at"),
+        #: a score as of a day reads the raw rows only of the dossiers still open then or settled since (the rest
+        #: from :class:`RollupDossierSettlement`): the open ones (NULL) and the latest settlements, from here
+        Index("ix_dossiers_settled_at", "settled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), active_history=True)
     #: "Mã hồ sơ" in the one-stop system.
     code: Mapped[str] = mapped_column(String(64))
     procedure: Mapped[str] = mapped_column(String(300), default="")
@@ -43,7 +46,7 @@ class Dossier(db.Model):
     field: Mapped[str] = mapped_column(String(120), default="")
     received_at = mapped_column(UTCDateTime, nullable=False)
     #: The local (Asia/Ho_Chi_Minh) day of receipt, kept for grouping in SQL on every backend.
-    received_day = mapped_column(Date, nullable=False)
+    received_day = mapped_column(Date, nullable=False, active_history=True)
     due_at = mapped_column(UTCDateTime, nullable=False)
     #: When it was settled/returned; null while still open.
     settled_at = mapped_column(UTCDateTime)

@@ -191,6 +191,35 @@ class RollupDossier(db.Model):
     settled_on_time: Mapped[int] = mapped_column(Integer)
 
 
+class RollupDossierSettlement(db.Model):
+    """Dossiers settled, per local day of receipt × commune × local day of settlement, with what the score's
+    dossier rules count of them (Tiêu chí 2.1, 2.2, 2.8, 2.4.e): a settled dossier's place in those rules no longer
+    changes once the day of its settlement is over, so a score as of a day reads these rows for every dossier
+    settled before that day and the raw rows only for the ones still open then (or settled that day). Open
+    dossiers have no row. Rewritten by the refresh with the other dossier rollups, per (day of receipt, commune)."""
+
+    __tablename__ = "rollup_dossier_settlements"
+    #: covering the score's read (a batch of communes, a year of days of receipt)
+    __table_args__ = (Index("ix_rollup_dossier_settlements_unit_day", "unit_id", "day", "settled_day", "judged",
+                            "withdrawn", "late", "home", "fast", "fast_same_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the local day of receipt
+    day = mapped_column(Date, nullable=False, index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    settled_day = mapped_column(Date, nullable=False)
+    #: not withdrawn or returned unprocessed
+    judged: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[int] = mapped_column(Integer)
+    #: judged ones settled after their due date
+    late: Mapped[int] = mapped_column(Integer)
+    #: judged home-delivery requests
+    home: Mapped[int] = mapped_column(Integer)
+    #: judged fast-track dossiers, and those of them settled the local day they were received
+    fast: Mapped[int] = mapped_column(Integer)
+    fast_same_day: Mapped[int] = mapped_column(Integer)
+
+
 class ScoreCache(db.Model):
     """Every commune's score for a year as the engine computed it at ``computed_at`` (``Score.as_dict()``), so
     city-wide pages list 114 self-scores without running 114 × 11 rules per request."""

@@ -165,7 +165,7 @@ class SurveyResponse(db.Model):
     client_id: Mapped[str] = mapped_column(String(64), unique=True)
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
-    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("admin_units.id"), active_history=True)
     centre_id: Mapped[int] = mapped_column()
     counter_id: Mapped[int | None] = mapped_column()
     officer_id: Mapped[int | None] = mapped_column(ForeignKey("officers.id"))
@@ -173,7 +173,7 @@ class SurveyResponse(db.Model):
     #: When the citizen answered (a kiosk's or paper form's own time); indices are cut on it.
     answered_at = mapped_column(UTCDateTime, nullable=False)
     #: The local (Asia/Ho_Chi_Minh) day of ``answered_at``: grouping by day is a plain column on every backend.
-    answered_day = mapped_column(Date, nullable=False)
+    answered_day = mapped_column(Date, nullable=False, active_history=True)
     #: When the server first stored it: what a score as of a date may know (a queued kiosk tap arrives later).
     received_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     #: When a later screen of the same form last added answers (the refresh recomputes that day); null if never.
