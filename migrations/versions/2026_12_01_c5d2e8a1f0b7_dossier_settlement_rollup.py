@@ -1,6 +1,6 @@
 """dossiers settled per day of receipt × commune × day of settlement, with what the score's dossier rules count,
 so a score reads the raw rows only of the dossiers still open at its cutoff (an index on the time of settlement
-finds them); the rollups are marked unbuilt, so the next refresh rebuilds them all and scores read the raw rows
+finds them, and a partial index the late ones it names); the rollups are marked unbuilt, so the next refresh rebuilds them all and scores read the raw rows
 until it has
 
 Revision ID: c5d2e8a1f0b7
@@ -36,12 +36,16 @@ def upgrade():
                               unique=False)
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.create_index('ix_dossiers_settled_at', ['settled_at'], unique=False)
+        batch_op.create_index('ix_dossiers_late', ['unit_id', 'received_day'], unique=False,
+                              postgresql_where=sa.text('settled_at > due_at'),
+                              sqlite_where=sa.text('settled_at > due_at'))
     # the new rollup is empty: the next refresh rebuilds every rollup (scores read the raw rows until then)
     op.execute("UPDATE rollup_state SET refreshed_through = NULL")
 
 
 def downgrade():
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_dossiers_late')
         batch_op.drop_index('ix_dossiers_settled_at')
     with op.batch_alter_table('rollup_dossier_settlements', schema=None) as batch_op:
         batch_op.drop_index('ix_rollup_dossier_settlements_unit_day')

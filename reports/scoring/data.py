@@ -414,6 +414,13 @@ def _open_at(cutoff: datetime):
     return or_(Dossier.settled_at.is_(None), Dossier.settled_at > cutoff)
 
 
+def _late_or_open(cutoff: datetime):
+    """Implied by "late at the cutoff" and by "open at the cutoff", in the shape the indexes answer (the partial
+    index of late dossiers, the index on the time of settlement): the few rows the late and open lists read are
+    found there, not by reading the whole period."""
+    return or_(Dossier.settled_at > Dossier.due_at, Dossier.settled_at.is_(None), Dossier.settled_at > cutoff)
+
+
 def dossier_late_settled_condition(cutoff: datetime):
     """Settled by the cutoff, after its due date."""
     return and_(_settled_by(cutoff), Dossier.settled_at > Dossier.due_at)
@@ -479,7 +486,7 @@ def late_dossiers(session: Session, units: Units, asof: AsOf) -> dict[int, list[
             select(Dossier.unit_id, Dossier.id, Dossier.code, Dossier.procedure, Dossier.received_at, Dossier.due_at,
                    Dossier.settled_at, ApologyLetter.sent_on)
             .outerjoin(ApologyLetter, ApologyLetter.dossier_id == Dossier.id)
-            .where(*_judgeable(units, asof), dossier_late_condition(asof.cutoff))
+            .where(*_judgeable(units, asof), _late_or_open(asof.cutoff), dossier_late_condition(asof.cutoff))
             .order_by(Dossier.received_at, Dossier.id)):
         result.setdefault(unit_id, []).append(
             (i, code, proc, rec, due, asof.known(done), sent if sent is not None and sent <= asof.end else None))
@@ -687,7 +694,7 @@ def dossier_lists(session: Session, units: Units, asof: AsOf, due_by: datetime) 
     rank = func.row_number().over(partition_by=(Dossier.unit_id, tag), order_by=(Dossier.received_at, Dossier.id))
     tagged = (_with_letters(select(Dossier.unit_id, tag.label("tag"), Dossier.code, Dossier.due_at, Dossier.id,
                                    is_open.label("is_open"), rank.label("rank")), asof)
-              .where(*_judgeable(units, asof), or_(
+              .where(*_judgeable(units, asof), _late_or_open(c), or_(
                   and_(dossier_late_condition(c), ApologyLetter.id.is_(None)),
                   and_(is_open, or_(Dossier.channel == "home", Dossier.due_at <= due_by))))).subquery()
     t = tagged.c
