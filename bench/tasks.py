@@ -100,7 +100,8 @@ def _touch_day(session, day) -> None:
 #: what the refresh reads and writes: the raw tables and the rollups
 FRESH_TABLES = ("survey_responses", "survey_answers", "cases", "dossiers", "rollup_changes", "rollup_responses",
                 "rollup_response_counts", "rollup_ratings", "rollup_answer_months", "rollup_response_months",
-                "rollup_cases", "rollup_case_months", "rollup_case_latency", "rollup_dossiers")
+                "rollup_cases", "rollup_case_months", "rollup_case_latency", "rollup_dossiers",
+                "rollup_dossier_settlements")
 
 
 def _forget_statistics(session) -> int:
