@@ -247,8 +247,8 @@ def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
             (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key"],
              {"satisfied": func.sum(case((d.value.in_((4, 5)), d.count), else_=0)),
               "valid": func.sum(case((d.value.between(1, 5), d.count), else_=0))}),
-            (RollupResponseMonth, c, ["unit_id", "questionnaire_id"], plain(c, ["responses", "suspicious",
-                                                                                  "unconfirmed"])),
+            (RollupResponseMonth, c, ["unit_id", "centre_id", "questionnaire_id"],
+             plain(c, ["responses", "suspicious", "unconfirmed"])),
             (RollupCaseMonth, k, ["unit_id"], plain(k, ["received", "answered", "answered_on_time", "published",
                                                         "rated", "rated_unhappy"]))):
         year, month = extract("year", daily.day), extract("month", daily.day)

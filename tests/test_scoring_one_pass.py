@@ -186,3 +186,31 @@ def test_the_pass_reads_the_database_a_fixed_number_of_times(app, city):
         assert _count_queries(lambda: score_all(db.session, units, YEAR)) == _count_queries(
             lambda: score_all(db.session, units[1:], YEAR))
         assert _count_queries(lambda: outlooks(units, None)) == _count_queries(lambda: outlooks(units[1:], None))
+
+
+@pytest.mark.parametrize("end", [date(2026, 1, 1), date(2026, 3, 31), date(2026, 5, 15), date(2026, 10, 31),
+                                 date(2026, 12, 31)])
+def test_the_centres_months_from_the_monthly_rollup_equal_the_daily_rows(app, city, end):
+    """The score's responses per centre and month take the months already over from the monthly rollup and the
+    month in progress from the daily one: the same counts as adding up the daily rows, at a month's first day, its
+    last, mid-month and the year's end."""
+    from sqlalchemy import extract, func
+
+    from reports.scoring.asof import as_of
+    from reports.scoring.data import questionnaire_id, responses_by_centre_month
+    from survey_app.models import RollupResponseCount
+
+    with app.app_context():
+        units = [u.id for u in _units(city)]
+        questionnaire = questionnaire_id(db.session, "centre-service")
+        asof = as_of(YEAR, end, now=datetime(2027, 1, 2, tzinfo=UTC))
+        r = RollupResponseCount
+        year, month = extract("year", r.day), extract("month", r.day)
+        expected: dict = {}
+        for u, c, y, m, n in db.session.execute(
+                select(r.unit_id, r.centre_id, year, month, func.sum(r.counted))
+                .where(r.unit_id.in_(units), r.questionnaire_id == questionnaire, r.day >= asof.start,
+                       r.day <= asof.end).group_by(r.unit_id, r.centre_id, year, month)):
+            expected.setdefault(u, {})[(int(c), int(y), int(m))] = int(n)
+        assert responses_by_centre_month(db.session, units, questionnaire, asof) == expected
+        assert sum(n for counts in expected.values() for n in counts.values()) > 0 or end == date(2026, 1, 1)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import (
     Integer,
@@ -42,6 +42,7 @@ from survey_app.models import (
     Questionnaire,
     RollupDossierSettlement,
     RollupResponseCount,
+    RollupResponseMonth,
     ServiceCentre,
     SuggestionBox,
     SurveyResponse,
@@ -348,16 +349,29 @@ def _unknown_at_cutoff(units: Units, questionnaire: int, start: date, asof: AsOf
 def responses_by_centre_month(session: Session, units: Units, questionnaire: int, asof: AsOf
                               ) -> dict[int, dict[tuple, int]]:
     """Per commune, {(centre id, year, month): valid responses known at the cutoff} from the rollups (suspicious
-    ones and paper forms not yet checked excluded)."""
+    ones and paper forms not yet checked excluded): the months over by the end of the period from the monthly
+    rollup (a row per centre and month), the month in progress from the daily one."""
+    result: dict[int, dict[tuple, int]] = {}
+    if asof.empty:
+        return result
+    first_open = asof.end.replace(day=1)  # the month of the period's last day, unless that day ends it
+    if (asof.end + timedelta(days=1)).month != asof.end.month:
+        first_open = asof.end + timedelta(days=1)
+    m = RollupResponseMonth
+    whole_months = [and_(m.year == d.year, m.month == d.month) for d in _month_starts(asof.start, first_open)]
     r = RollupResponseCount
     year, month = extract("year", r.day), extract("month", r.day)
-    result: dict[int, dict[tuple, int]] = {}
-    for u, c, y, m, n in session.execute(
-            select(r.unit_id, r.centre_id, year, month, func.sum(r.counted))
-            .where(_in(r.unit_id, units), r.questionnaire_id == questionnaire, r.day >= asof.start,
-                   r.day <= asof.end)
-            .group_by(r.unit_id, r.centre_id, year, month)):
-        result.setdefault(u, {})[(int(c), int(y), int(m))] = int(n)
+    in_progress = (select(r.unit_id, r.centre_id, year, month, func.sum(r.counted))
+                   .where(_in(r.unit_id, units), r.questionnaire_id == questionnaire, r.day >= first_open,
+                          r.day <= asof.end)
+                   .group_by(r.unit_id, r.centre_id, year, month))
+    parts = [in_progress]
+    if whole_months:
+        parts.append(select(m.unit_id, m.centre_id, m.year, m.month, func.sum(m.counted))
+                     .where(_in(m.unit_id, units), m.questionnaire_id == questionnaire, or_(*whole_months))
+                     .group_by(m.unit_id, m.centre_id, m.year, m.month))
+    for u, c, y, mo, n in session.execute(union_all(*parts)):
+        result.setdefault(u, {})[(int(c), int(y), int(mo))] = int(n)
     s = SurveyResponse
     late_year, late_month = extract("year", s.answered_day), extract("month", s.answered_day)
     for u, c, y, m, n in session.execute(
@@ -368,6 +382,15 @@ def responses_by_centre_month(session: Session, units: Units, questionnaire: int
         key = (int(c), int(y), int(m))
         counts[key] = max(0, counts.get(key, 0) - int(n))
     return result
+
+
+def _month_starts(first: date, until: date) -> list[date]:
+    """The first days of the months from ``first``'s up to, not including, ``until`` (a first of a month)."""
+    out, day = [], first.replace(day=1)
+    while day < until:
+        out.append(day)
+        day = (day + timedelta(days=32)).replace(day=1)
+    return out
 
 
 def valid_responses(session: Session, units: Units, questionnaire: int, start: date, asof: AsOf) -> dict[int, int]:

@@ -53,8 +53,8 @@ class RollupAnswerMonth(db.Model):
 
 
 class RollupResponseMonth(db.Model):
-    """Responses per month × commune × questionnaire (suspicious and unchecked paper ones counted apart): the
-    city-wide pages' counts (a rollup of :class:`RollupResponseCount`)."""
+    """Responses per month × commune × centre × questionnaire (suspicious and unchecked paper ones counted apart):
+    the city-wide pages' counts and the score's months of each centre (a rollup of :class:`RollupResponseCount`)."""
 
     __tablename__ = "rollup_response_months"
     __table_args__ = (Index("ix_rollup_response_months_year_month", "year", "month", "questionnaire_id"),)
@@ -63,6 +63,7 @@ class RollupResponseMonth(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     month: Mapped[int] = mapped_column(Integer)
     unit_id: Mapped[int] = mapped_column(Integer)
+    centre_id: Mapped[int] = mapped_column(Integer)
     questionnaire_id: Mapped[int] = mapped_column(Integer)
     responses: Mapped[int] = mapped_column(Integer)
     suspicious: Mapped[int] = mapped_column(Integer)
