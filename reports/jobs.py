@@ -329,7 +329,8 @@ def _insert_dossiers(session: Session, scope) -> None:
                _count_if(and_(judged, d.settled_at > d.due_at)), _count_if(and_(judged, d.channel == "home")),
                _count_if(fast), _count_if(and_(fast, settled_day == d.received_day)))
         .where(d.settled_at.is_not(None), scope(d.received_day, d.unit_id))
-        .group_by(d.received_day, d.unit_id, settled_day)))
+        # stored commune by commune: a score's batch of communes reads a stretch of the table, not all of it
+        .group_by(d.unit_id, d.received_day, settled_day).order_by(d.unit_id, d.received_day)))
 
 
 def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair] | None:
