@@ -23,6 +23,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -261,6 +262,13 @@ class CaseEvent(db.Model):
         Index("ix_case_events_case", "case_id", "id"),
         #: a case's answer as it stood at a cutoff, and whether its deadline was extended: a few entries per case
         Index("ix_case_events_case_kind_at", "case_id", "kind", "at"),
+        #: a case's last answer or reopening by a cutoff: one step back in this index, no sort of two ranges
+        Index("ix_case_events_answers", "case_id", "at", "id",
+              postgresql_where=text("kind IN ('answered', 'reopened')"),
+              sqlite_where=text("kind IN ('answered', 'reopened')")),
+        #: the few cases with an extended deadline, without reading the rest of the log
+        Index("ix_case_events_extensions", "case_id", postgresql_where=text("kind = 'extension_approved'"),
+              sqlite_where=text("kind = 'extension_approved'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
