@@ -445,10 +445,25 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
     return len(stale)
 
 
+def vacuum_after_rebuild(session: Session, report: RefreshReport) -> None:
+    """After a full rebuild has committed, on PostgreSQL: ``VACUUM (ANALYZE)`` the rollups. The rebuild deleted
+    every old row and wrote the table again, so until autovacuum came round each scan of a rollup read twice the
+    rows (the dead half too) and no index-only scan could skip the table: the score and the dashboards were
+    slowest right after a migration or a restore. Run outside a transaction, as VACUUM requires; nothing on
+    SQLite (the rebuild's ANALYZE is all it needs)."""
+    engine = session.get_bind()
+    if not report.full or engine.dialect.name != "postgresql":
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        for name in ROLLUP_TABLES:
+            connection.execute(text(f"VACUUM (ANALYZE) {name}"))
+
+
 def run_refresh(session: Session, full: bool = False) -> RefreshReport:
     """The CLI entry: take the lock, refresh the rollups, commit, then bring stale cached scores up to date."""
     with job_lock(session, "reports-refresh"):
         report = refresh(session, full)
         session.commit()
+        vacuum_after_rebuild(session, report)
         refresh_scores(session, max_age=None if full else SCORE_MAX_AGE)
     return report

@@ -51,11 +51,12 @@ class PeriodicJob:
 
 
 def _rollups(session: Session) -> str:
-    from .jobs import refresh
+    from .jobs import refresh, vacuum_after_rebuild
 
     with job_lock(session, "reports-refresh"):  # the same lock as `flask reports refresh`
         report = refresh(session)
         session.commit()
+        vacuum_after_rebuild(session, report)  # the first run after a migration rebuilds everything
     kind = "tính lại toàn bộ" if report.full else f"{report.days} ngày-đơn vị có thay đổi"
     return f"{kind}; " + ", ".join(f"{k} {v} dòng" for k, v in report.rows.items())
 
