@@ -98,16 +98,18 @@ def test_one_part_per_screen_and_send_on_any_screen_keeps_one_response(browser, 
     page = context.new_page()
     page.goto(url)
     # the only required question: without it the screen comes back saying why
+    # each click loads the next screen: wait for it (the address changes before the new screen is drawn)
     page.get_by_role("button", name="Gửi ngay").click()
-    assert page.get_by_text("Vui lòng trả lời câu này.").is_visible()
+    page.get_by_text("Vui lòng trả lời câu này.").wait_for()
     page.get_by_role("group", name=OVERALL).get_by_text("Hài lòng", exact=True).click()
     page.get_by_role("button", name="Trả lời thêm 8 phần (không bắt buộc)").click()
-    assert page.get_by_text("Phần 2/9").is_visible()
+    page.get_by_text("Phần 2/9").wait_for()
     assert page.locator("progress").get_attribute("value") == "2"
     assert len(_stored(app)) == 1  # kept from the first "Gửi" on
     page.get_by_role("button", name="Tiếp").click()
+    page.get_by_text("Phần 3/9").wait_for()
     page.get_by_role("button", name="Tiếp").click()
-    assert page.get_by_text("Phần 4/9").is_visible()
+    page.get_by_text("Phần 4/9").wait_for()
     polite = page.get_by_role("group", name="Công chức có thái độ giao tiếp lịch sự")
     polite.get_by_text("Rất hài lòng").click()
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
