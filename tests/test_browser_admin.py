@@ -14,13 +14,13 @@ def test_staff_logs_in_and_adds_a_centre_and_a_counter(browser, live_server, wor
     page.get_by_label("Tên đăng nhập").fill("bd.admin")
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    assert page.get_by_text("Xin chào bd.admin").first.is_visible()
+    page.get_by_text("Xin chào bd.admin").first.wait_for()
 
     page.get_by_role("link", name="Trung tâm, điểm tiếp nhận").click()
     page.get_by_role("link", name="Thêm trung tâm").click()
     page.get_by_label("Tên trung tâm / điểm tiếp nhận").fill("Điểm tiếp nhận <b>Tổ dân phố 3</b>")
     page.get_by_role("button", name="Lưu").click()
-    assert page.get_by_text("Đã lưu trung tâm.").is_visible()
+    page.get_by_text("Đã lưu trung tâm.").wait_for()
     # citizen- or staff-typed markup is shown as text, never interpreted
     assert page.get_by_text("Điểm tiếp nhận <b>Tổ dân phố 3</b>").is_visible()
 
@@ -28,10 +28,10 @@ def test_staff_logs_in_and_adds_a_centre_and_a_counter(browser, live_server, wor
     page.get_by_label("Trung tâm").select_option(label="Điểm tiếp nhận <b>Tổ dân phố 3</b>")
     page.get_by_label("Số quầy").fill("0")
     page.get_by_role("button", name="Lưu").click()
-    assert page.get_by_text("Số quầy từ 1 đến 999.").is_visible()
+    page.get_by_text("Số quầy từ 1 đến 999.").wait_for()
     page.get_by_label("Số quầy").fill("7")
     page.get_by_label("Lĩnh vực tiếp nhận").fill("Hộ tịch")
     page.get_by_role("button", name="Lưu").click()
-    assert page.get_by_text("Đã lưu quầy.").is_visible()
+    page.get_by_text("Đã lưu quầy.").wait_for()
     assert page.get_by_role("cell", name="Hộ tịch").is_visible()
     context.close()

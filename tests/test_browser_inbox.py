@@ -50,6 +50,6 @@ def test_citizen_files_staff_answer_citizen_reads(browser, live_server, app, wor
     assert citizen.get_by_text("Đội điện chiếu sáng").count() == 0
     citizen.get_by_text("Rất hài lòng").click()
     citizen.get_by_role("button", name="Gửi đánh giá").click()
-    assert citizen.get_by_text("Ông/Bà đã đánh giá").is_visible()
+    citizen.get_by_text("Ông/Bà đã đánh giá").wait_for()
     phone.close()
     desk.close()

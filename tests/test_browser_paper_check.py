@@ -60,10 +60,10 @@ def test_keyer_hands_over_and_another_staff_member_checks_on_a_phone(browser, li
     page.goto(f"{live_server}/admin/surveys/paper/batches/{batch}")
     page.get_by_label("Tải bản quét").set_input_files(str(scan))
     page.get_by_role("button", name="Tải lên").click()
-    assert page.get_by_text("Đã lưu 1 tệp bản quét.").is_visible()
+    page.get_by_text("Đã lưu 1 tệp bản quét.").wait_for()
     _no_sideways_scroll(page)  # a large scan image shrinks to the screen
     page.get_by_role("button", name="Gửi kiểm tra").click()
-    assert page.get_by_text(f"Đã gửi lô số {batch}").is_visible()
+    page.get_by_text(f"Đã gửi lô số {batch}").wait_for()
     assert page.get_by_role("button", name="Xác nhận đã đối chiếu với bản quét").count() == 0
     keyer.close()
 
@@ -74,7 +74,7 @@ def test_keyer_hands_over_and_another_staff_member_checks_on_a_phone(browser, li
     assert page.get_by_role("heading", name="Chờ kiểm tra (1)").is_visible()
     _no_sideways_scroll(page)
     page.get_by_role("link", name=f"Lô số {batch}").click()
-    assert page.get_by_text("4 – Hài lòng").first.is_visible()
+    page.get_by_text("4 – Hài lòng").first.wait_for()
     _no_sideways_scroll(page)
     with app.app_context():
         wrong = db.session.execute(select(SurveyResponse.id).where(

@@ -53,7 +53,7 @@ def test_score_page_on_a_phone(browser, live_server, app, world, javascript):
     item.locator("summary").click()
     assert item.get_attribute("open") is None and not page.locator("#points-2\\.3").is_visible()
     item.locator("summary").click()
-    assert page.locator("#points-2\\.3").is_visible()
+    page.locator("#points-2\\.3").wait_for()
 
     # a point off the table's step never leaves the browser
     page.locator("#points-2\\.3").fill("1,3")

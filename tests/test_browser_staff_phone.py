@@ -136,7 +136,7 @@ def test_reissuing_a_qr_code_asks_first_and_says_what_happens(browser, live_serv
         confirm = page.get_by_role("button", name="Xác nhận cấp mã mới").first
         assert not confirm.is_visible()  # one tap does not revoke a printed code
         page.get_by_text("Cấp mã mới…").first.click()
-        assert page.get_by_text("sẽ ngừng hoạt động ngay").first.is_visible()
+        page.get_by_text("sẽ ngừng hoạt động ngay").first.wait_for()
         assert confirm.is_visible()
         confirm.click()
         page.wait_for_load_state()
