@@ -121,21 +121,26 @@ def _dirty_pairs(session: Session, since, until) -> list[Pair]:
     the next run's): the refresh rewrites only those, so its cost follows the change, not the size of the data (a
     late kiosk batch of one commune touches one pair). Each test is a closed range on an indexed time, which the
     planner takes through its index even without statistics (an open ``> since`` looks like a third of the table)."""
-    pairs: set[Pair] = set()
     r = SurveyResponse
-    for changed in (r.received_at,
-                    r.changed_at,  # a later screen of a QR form adds answers to a response stored earlier
-                    r.checked_at):  # a paper form's second-person check changes whether it counts
-        pairs.update(session.execute(select(r.answered_day, r.unit_id).where(changed.between(since, until))
-                                     .distinct()))
-    pairs.update(session.execute(select(Case.received_day, Case.unit_id).where(Case.updated_at.between(since, until))
-                                 .distinct()))
-    pairs.update(session.execute(select(Dossier.received_day, Dossier.unit_id)
-                                 .where(Dossier.updated_at.between(since, until)).distinct()))
-    #: what a moved or deleted row left behind (the change log its flush wrote)
-    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id)
-                                 .where(RollupChange.recorded_at.between(since, until)).distinct()))
+    pairs: set[Pair] = set()
+    for day, unit, changed in ((r.answered_day, r.unit_id, r.received_at),
+                               # a later screen of a QR form adds answers to a response stored earlier
+                               (r.answered_day, r.unit_id, r.changed_at),
+                               # a paper form's second-person check changes whether it counts
+                               (r.answered_day, r.unit_id, r.checked_at),
+                               (Case.received_day, Case.unit_id, Case.updated_at),
+                               (Dossier.received_day, Dossier.unit_id, Dossier.updated_at),
+                               # what a moved or deleted row left behind (the change log its flush wrote)
+                               (RollupChange.day, RollupChange.unit_id, RollupChange.recorded_at)):
+        pairs.update(session.execute(_changed_pairs(day, unit, changed, since, until)))
     return sorted(pairs)
+
+
+def _changed_pairs(day, unit, changed_at, since, until, units: list[int] | None = None):
+    """SQL: the distinct (day, commune) of rows whose ``changed_at`` lies between ``since`` and ``until`` (of
+    ``units`` when given)."""
+    return (select(day, unit).where(changed_at.between(since, until), true() if units is None else unit.in_(units))
+            .distinct())
 
 
 def _insert_responses(session: Session, scope) -> None:
@@ -320,7 +325,7 @@ def _insert_dossiers(session: Session, scope) -> None:
                _count_if(d.settled_at <= d.due_at))
         .where(scope(d.received_day, d.unit_id))
         .group_by(d.received_day, d.unit_id, d.field)))
-    judged = or_(d.status.is_(None), d.status != "withdrawn")
+    judged = d.judged
     settled_day = local_date(d.settled_at)
     fast = and_(judged, d.fast_track.is_(True))
     session.execute(insert(RollupDossierSettlement).from_select(
@@ -342,13 +347,11 @@ def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair
     if through is None:
         return None
     since, until = as_utc(through) - SAFETY_MARGIN, utcnow() + SAFETY_MARGIN
-    mine = (lambda column: true()) if units is None else (lambda column: column.in_(list(units)))  # noqa: E731
-    pairs: set[Pair] = set(session.execute(
-        select(Dossier.received_day, Dossier.unit_id)
-        .where(Dossier.updated_at.between(since, until), mine(Dossier.unit_id)).distinct()))
-    pairs.update(session.execute(select(RollupChange.day, RollupChange.unit_id)
-                                 .where(RollupChange.recorded_at.between(since, until), mine(RollupChange.unit_id))
-                                 .distinct()))
+    units = None if units is None else list(units)
+    pairs: set[Pair] = set()
+    for day, unit, changed in ((Dossier.received_day, Dossier.unit_id, Dossier.updated_at),
+                               (RollupChange.day, RollupChange.unit_id, RollupChange.recorded_at)):
+        pairs.update(session.execute(_changed_pairs(day, unit, changed, since, until, units)))
     return sorted(pairs)
 
 

@@ -227,7 +227,8 @@ def test_a_full_rebuild_is_vacuumed_before_anyone_reads_it(app, world):
         assert run_refresh(db.session, full=True).full
         db.session.commit()
         vacuumed = dict(db.session.execute(text(
-            "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(:names)"),
+            "SELECT relname, last_vacuum FROM pg_stat_user_tables WHERE relname = ANY(:names) "
+            "AND schemaname = current_schema()"),  # each test run has its own schema beside the others
             {"names": list(ROLLUP_TABLES)}).all())
         assert set(vacuumed) == set(ROLLUP_TABLES)
         assert all(at is not None and as_utc(at) >= before for at in vacuumed.values()), vacuumed

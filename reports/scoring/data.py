@@ -119,6 +119,11 @@ def duty_planned(session: Session, units: Units, after: date, until: date) -> di
     return _duty_by_day(session, units, DutyShift.day > after, DutyShift.day <= until)
 
 
+def _weekday(day_column):
+    """0 Monday … 6 Sunday (``dow`` is 0 Sunday on both databases)."""
+    return (extract("dow", day_column) + 6) % 7
+
+
 def _received(model, units: Units, asof: AsOf) -> list:
     """Received in the period and by the cutoff (a row received later the same day is not known yet)."""
     return [_in(model.unit_id, units), model.received_day >= asof.start, model.received_day <= asof.end,
@@ -420,13 +425,9 @@ def response_rows(session: Session, unit_id: int, questionnaire: int, start: dat
     ).all()
 
 
-def _not_withdrawn():
-    return or_(Dossier.status.is_(None), Dossier.status != "withdrawn")
-
-
 def _judgeable(units: Units, asof: AsOf) -> list:
     """Dossiers received in the period, except those withdrawn or returned unprocessed (not judged)."""
-    return [*_received(Dossier, units, asof), _not_withdrawn()]
+    return [*_received(Dossier, units, asof), Dossier.judged]
 
 
 def _settled_by(cutoff: datetime):
@@ -598,7 +599,7 @@ def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, Dos
         today = c.astimezone(LOCAL_TZ).date()  # the cutoff's local day: settlements on it may come after it
         midnight = datetime.combine(today, datetime.min.time(), LOCAL_TZ).astimezone(UTC)
         r = RollupDossierSettlement
-        weekday = (extract("dow", r.day) + 6) % 7  # dow: 0 Sunday on both databases; here 0 Monday
+        weekday = _weekday(r.day)
         for unit_id, day, *sums in session.execute(
                 select(r.unit_id, weekday, *(func.sum(column) for column in (
                     r.judged, r.withdrawn, r.late, r.home, r.fast, r.fast_same_day)))
@@ -609,9 +610,9 @@ def dossier_figures(session: Session, units: Units, asof: AsOf) -> dict[int, Dos
         raw.append(or_(Dossier.received_day >= today, Dossier.settled_at.is_(None), Dossier.settled_at >= midnight,
                        among(Dossier.received_day, Dossier.unit_id, changed) if changed else false()))
     fast = Dossier.fast_track.is_(True)
-    weekday = (extract("dow", Dossier.received_day) + 6) % 7
+    weekday = _weekday(Dossier.received_day)
     properties = (
-        _not_withdrawn().label("judged"),
+        Dossier.judged.label("judged"),
         _settled_by(c).label("settled"),
         (Dossier.settled_at > Dossier.due_at).label("after_due"),  # read only for the settled ones
         (Dossier.due_at < c).label("past_due"),

@@ -12,8 +12,10 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    or_,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -72,6 +74,16 @@ class Dossier(db.Model):
     fast_track: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("dossier_imports.id"))
     updated_at = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    @hybrid_property
+    def judged(self) -> bool:
+        """The one rule for which dossiers the score judges: all but those withdrawn or returned unprocessed."""
+        return self.status != "withdrawn"
+
+    @judged.inplace.expression
+    @classmethod
+    def _judged_expression(cls):
+        return or_(cls.status.is_(None), cls.status != "withdrawn")
 
 
 class DossierImport(db.Model):
