@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -403,16 +404,16 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
     return RefreshReport(full, days, counts)
 
 
-def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE) -> int:
+def refresh_scores(session: Session, year: int | None = None, max_age: timedelta | None = SCORE_MAX_AGE,
+                   batch: int = SCORE_BATCH) -> int:
     """Recompute the cached score and year-end guidance (``data["guidance"]``) of every commune whose cache is
     missing or older than ``max_age`` (all of them when ``max_age`` is None), for ``year`` (this year by default),
-    in one pass per batch of :data:`SCORE_BATCH` communes: each rule's query runs once for the whole batch
+    in one pass per batch of ``batch`` communes: each rule's query runs once for the whole batch
     (:mod:`.scoring.reads`), which bounds the rows held in memory at a national size. Commits each batch. Returns
     how many."""
     from survey_app.models import AdminUnit, ScoreCache
     from survey_app.timeutil import local_today
 
-    from .scoring.guidance import guidance
     from .scoring.reads import Reads
 
     year = year or local_today().year
@@ -422,30 +423,57 @@ def refresh_scores(session: Session, year: int | None = None, max_age: timedelta
     units = session.execute(select(AdminUnit.id).where(AdminUnit.parent_id.is_not(None), AdminUnit.active.is_(True))
                             .order_by(AdminUnit.id)).scalars().all()
     stale = [u for u in units if computed.get(u) is None or max_age is None or as_utc(computed[u]) <= now - max_age]
-    for first in range(0, len(stale), SCORE_BATCH):
-        chunk = stale[first:first + SCORE_BATCH]
-        # the batch's cached rows loaded for it and let go after it (a row holds the whole score), so memory stays
-        # that of one batch whatever the number of communes
-        communes = session.execute(select(AdminUnit).where(AdminUnit.id.in_(chunk)).order_by(AdminUnit.id)
-                                   ).scalars().all()
-        cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(
-            ScoreCache.year == year, ScoreCache.unit_id.in_(chunk))).scalars()}
-        reads = Reads(session, chunk)
-        for unit in communes:
-            outlook = guidance(session, unit, year, reads=reads)
-            row = cached.get(unit.id)
-            result = outlook.score
-            data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
-            if row is None:
-                row = ScoreCache(unit_id=unit.id, year=year)
-                session.add(row)
-            row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
-            row.blank = len(result.blank)
-            cached[unit.id] = row
-        session.commit()  # each batch's scores are kept even if a later batch fails
-        for row in cached.values():
-            session.expunge(row)
+    chunks = [stale[first:first + batch] for first in range(0, len(stale), batch)]
+    # every batch is scored as of the same moment (one cutoff for the whole run), so each batch asks the same
+    # queries with the same arguments as the one before, and the next batch's are read ahead on another
+    # connection while this one's points are worked out in Python (:meth:`Reads.prefetch`)
+    batches = [Reads(session, chunk, now) for chunk in chunks]
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="score-reads") as pool:
+        try:
+            for n, (chunk, reads) in enumerate(zip(chunks, batches, strict=True)):
+                if n > 0 and n + 1 < len(batches):
+                    batches[n + 1].prefetch(batches[n - 1].asked, pool)
+                _score_batch(session, chunk, reads, year)
+                if n == 0 and len(batches) > 1:
+                    batches[1].prefetch(reads.asked, pool)
+                batches[n] = _Done(reads.asked)  # the batch's answers let go (memory stays that of two batches)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     return len(stale)
+
+
+class _Done:
+    """A scored batch: only what it asked for is kept, for the batch after next."""
+
+    def __init__(self, asked):
+        self.asked = asked
+
+
+def _score_batch(session: Session, chunk: list[int], reads, year: int) -> None:
+    from survey_app.models import AdminUnit, ScoreCache
+
+    from .scoring.guidance import guidance
+
+    # the batch's cached rows loaded for it and let go after it (a row holds the whole score), so memory stays
+    # that of one batch whatever the number of communes
+    communes = session.execute(select(AdminUnit).where(AdminUnit.id.in_(chunk)).order_by(AdminUnit.id)
+                               ).scalars().all()
+    cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(
+        ScoreCache.year == year, ScoreCache.unit_id.in_(chunk))).scalars()}
+    for unit in communes:
+        outlook = guidance(session, unit, year, reads=reads)
+        row = cached.get(unit.id)
+        result = outlook.score
+        data = {**result.as_dict(), "guidance": outlook.as_dict(items=False)}
+        if row is None:
+            row = ScoreCache(unit_id=unit.id, year=year)
+            session.add(row)
+        row.total, row.level, row.data, row.computed_at = result.total, result.level_name, data, utcnow()
+        row.blank = len(result.blank)
+        cached[unit.id] = row
+    session.commit()  # each batch's scores are kept even if a later batch fails
+    for row in cached.values():
+        session.expunge(row)
 
 
 def vacuum_after_rebuild(session: Session, report: RefreshReport) -> None:

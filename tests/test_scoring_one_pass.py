@@ -141,6 +141,43 @@ def test_the_city_refresh_caches_what_each_commune_alone_computes(app, city):
             assert [i["points"] for i in cached.data["items"]] == [s.points for s in alone.score.items]
 
 
+
+def test_batches_read_ahead_give_the_scores_of_one_batch(app, city):
+    """Communes scored one a batch, each batch's reads run ahead on another connection while the one before is
+    worked out (PostgreSQL), cache the very scores and guidance of every commune scored in one batch."""
+    import threading
+
+    def cached() -> dict:
+        return {row.unit_id: (row.total, row.level, row.blank, row.data) for row in db.session.execute(
+            select(ScoreCache).where(ScoreCache.year == YEAR)).scalars()}
+
+    with app.app_context():
+        first = _units(city)[0]
+        # a third commune without data of its own: one batch then runs wholly ahead while the one before it is
+        # worked out (the second batch's reads can only start once the first has asked for them)
+        db.session.add(AdminUnit(code="quiet", name="Xã Yên Lặng", kind="xa", parent_id=first.parent_id))
+        db.session.commit()
+        total = refresh_scores(db.session, year=YEAR, max_age=None)
+        assert total >= 3
+        together = cached()
+        threads: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            threads.append(threading.current_thread().name)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            assert refresh_scores(db.session, year=YEAR, max_age=None, batch=1) == total
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+        db.session.expire_all()
+        assert cached() == together
+        ahead = sum(1 for name in threads if name.startswith("score-reads"))
+        if db.engine.dialect.name == "postgresql":
+            assert ahead > 10
+        else:
+            assert ahead == 0
+
 def _count_queries(fn) -> int:
     engine = db.engine
     seen = []

@@ -8,7 +8,9 @@ queries, filtered to it. A batch is bound to a session and lives for one computa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -20,6 +22,18 @@ from survey_app.timeutil import utcnow
 from . import data
 from .asof import AsOf
 
+log = logging.getLogger(__name__)
+
+#: the queries of :mod:`.data` whose answers are plain values (rows, numbers, dataclasses; no ORM object bound to a
+#: session), so another connection may read them ahead (:meth:`Reads.prefetch`)
+PREFETCHABLE = frozenset({
+    data.boxes_with_openings, data.duty_channels_by_day, data.duty_planned, data.cases_by_month, data.case_standing,
+    data.collection_days, data.active_centres, data.responses_by_centre_month, data.valid_responses,
+    data.dossier_figures, data.dossier_lists, data.score_entries, data.attachment_counts,
+})
+
+Key = tuple
+
 
 class Reads:
     """The reads of a batch of communes (``units``: a list of ids, or None for every commune)."""
@@ -29,14 +43,56 @@ class Reads:
         self.units = units
         #: the present for the whole batch: every commune's "as of today" is the same cutoff, so the same answers
         self.now = now or utcnow()
-        self._answers: dict[tuple, object] = {}
+        self._answers: dict[Key, object] = {}
+        #: what the batch asked for, in the order it first asked: (query, args), for the next batch's prefetch
+        self.asked: list[tuple[Callable, tuple]] = []
+        self._ahead: dict[Key, Future] = {}
 
     def all(self, query: Callable, *args) -> dict:
-        """``query(session, units, *args)`` for the whole batch, run once."""
+        """``query(session, units, *args)`` for the whole batch, run once (or read ahead, see :meth:`prefetch`)."""
         key = (query.__name__, *args)
         if key not in self._answers:
-            self._answers[key] = query(self.session, self.units, *args)
+            ahead = self._ahead.pop(key, None)
+            if ahead is not None:
+                try:
+                    self._answers[key] = ahead.result()
+                except Exception:  # the read ahead failed (its own connection): read it here, as without it
+                    log.warning("score read %s ahead failed; read again in the batch", query.__name__, exc_info=True)
+            if key not in self._answers:
+                self._answers[key] = query(self.session, self.units, *args)
+            self.asked.append((query, args))
         return self._answers[key]
+
+    def prefetch(self, asked: Iterable[tuple[Callable, tuple]], pool: ThreadPoolExecutor) -> None:
+        """Run the batch's reads ahead, on another connection in ``pool``'s thread, in the order given (what the
+        previous batch asked, in its order): while the caller works out the previous batch's points in Python,
+        the database answers this batch's queries, and :meth:`all` then only waits for what is not in yet. The
+        same queries with the same arguments (the batch shares the cutoff, :attr:`now`), so the same answers;
+        each query is a statement of its own either way. PostgreSQL only (SQLite has one writer and gains
+        nothing); a query not in :data:`PREFETCHABLE` is read in the batch as before."""
+        engine = self.session.get_bind()
+        if engine.dialect.name != "postgresql" or self.units is None:
+            return
+        wanted = [(q, a) for q, a in asked if q in PREFETCHABLE]
+        if not wanted:
+            return
+        results: dict[Key, Future] = {(q.__name__, *a): Future() for q, a in wanted}
+        self._ahead.update(results)
+        units = list(self.units)
+
+        def run() -> None:
+            with Session(bind=engine) as session:
+                for query, args in wanted:
+                    future = results[(query.__name__, *args)]
+                    if not future.set_running_or_notify_cancel():
+                        continue
+                    try:
+                        future.set_result(query(session, units, *args))
+                    except Exception as exc:  # handed to the batch, which reads it again itself
+                        session.rollback()
+                        future.set_exception(exc)
+
+        pool.submit(run)
 
     def global_(self, query: Callable, *args):
         """A read that does not depend on the commune (``query(session, *args)``), run once."""
