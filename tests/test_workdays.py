@@ -1,6 +1,9 @@
 """Working-day deadlines across Tết, 2/9, weekends and an administrator's corrections."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survey_app.extensions import db
 from survey_app.models import CalendarDay
@@ -71,3 +74,15 @@ def test_duty_roster_counts_the_swapped_saturday_and_corrections(app, world):
         working = workdays.working_days_between(date(2026, 1, 1), date(2026, 8, 23))
         assert date(2026, 8, 22) in working and date(2026, 8, 21) not in working
         assert item.figures == {"working_days": len(working), "covered_days": 5}
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.dates(date(2025, 11, 1), date(2027, 2, 1)), span=st.integers(-3, 500),
+       corrections=st.dictionaries(st.dates(date(2025, 10, 1), date(2028, 1, 1)), st.booleans(), max_size=12))
+def test_working_days_between_is_the_day_by_day_count(start, span, corrections):
+    """The year's calendar worked out once and the corrections applied after give, for any span and any
+    corrections (inside the span or not), exactly the days a walk day by day accepts."""
+    end = start + timedelta(days=span)
+    walked = [start + timedelta(days=n) for n in range(max(0, span + 1))
+              if workdays.is_working_day(start + timedelta(days=n), corrections)]
+    assert workdays.working_days_between(start, end, corrections) == walked

@@ -6,6 +6,7 @@ Every deadline and every scoring rule counts working days through this module.""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -57,15 +58,31 @@ def add_working_days(start: date, days: int, corrections: dict[date, bool] | Non
     return current
 
 
+@lru_cache(maxsize=16)
+def _year_working_days(year: int) -> tuple[date, ...]:
+    """The working days of ``year`` by the weekends, public holidays and swaps alone, in order."""
+    first, days = date(year, 1, 1), []
+    for n in range((date(year + 1, 1, 1) - first).days):
+        day = first + timedelta(days=n)
+        if is_working_day(day):
+            days.append(day)
+    return tuple(days)
+
+
 def working_days_between(start: date, end: date, corrections: dict[date, bool] | None = None) -> list[date]:
-    """Working days from ``start`` to ``end``, both included."""
+    """Working days from ``start`` to ``end``, both included: each year's days by the calendar (worked out once a
+    year), then the corrections of the span applied (the score asks this of a year for every commune)."""
     if corrections is None:
         corrections = overrides(start, end)
-    days, current = [], start
-    while current <= end:
-        if is_working_day(current, corrections):
-            days.append(current)
-        current += timedelta(days=1)
+    days: list[date] = []
+    for year in range(start.year, end.year + 1):
+        calendar = _year_working_days(year)
+        days.extend(calendar[bisect_left(calendar, start):bisect_right(calendar, end)])
+    changed = {day: working for day, working in corrections.items() if start <= day <= end} if corrections else {}
+    if changed:
+        kept = {day for day in days if changed.get(day, True)}
+        kept.update(day for day, working in changed.items() if working)
+        days = sorted(kept)
     return days
 
 
