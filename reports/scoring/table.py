@@ -168,7 +168,14 @@ class Table:
         return found
 
     def for_unit_kind(self, kind: str) -> Table:
-        """The table worded for a xã, a phường or a đặc khu (thôn / tổ dân phố, Trưởng thôn / Tổ trưởng)."""
+        """The table worded for a xã, a phường or a đặc khu (thôn / tổ dân phố, Trưởng thôn / Tổ trưởng); worded
+        once per kind (a table never changes once loaded, and every commune of a city's pass asks for it)."""
+        worded = self.__dict__.setdefault("_worded", {})
+        if kind not in worded:
+            worded[kind] = self._worded_for(kind)
+        return worded[kind]
+
+    def _worded_for(self, kind: str) -> Table:
         words = self.wording.get(kind) or self.wording.get("default") or {}
 
         def say(text: str) -> str:
