@@ -261,19 +261,23 @@ class Totaliser:
         self.points = dict(points)
         self.where = {i.code: (ci, gi) for ci, c in enumerate(table.criteria)
                       for gi, g in enumerate(c.groups) for i in g.items}
-        self.capped = [[min(g.points, self._raw(g)) for g in c.groups] for c in table.criteria]
+        #: each group's item points in the group's order (0 for none), and each item's place among them: a trial
+        #: swaps one value in a copy and adds the list up, the very sum :func:`tally` makes
+        self.values = [[[self.points.get(i.code) or 0 for i in g.items] for g in c.groups] for c in table.criteria]
+        self.place = {i.code: n for c in table.criteria for g in c.groups for n, i in enumerate(g.items)}
+        self.capped = [[min(g.points, sum(values)) for g, values in zip(c.groups, self.values[ci], strict=True)]
+                       for ci, c in enumerate(table.criteria)]
         self.criteria = [min(c.points, sum(caps)) for c, caps in zip(table.criteria, self.capped, strict=True)]
-
-    def _raw(self, group, code: str | None = None, value: float | None = None) -> float:
-        return sum((value if i.code == code else self.points.get(i.code)) or 0 for i in group.items)
 
     def criterion_if(self, code: str, value: float) -> tuple[int, float]:
         """(criterion index, its capped points) if item ``code`` had ``value``: a trial depends on nothing else
         than its own criterion's items, so a caller may keep it until that criterion changes."""
         ci, gi = self.where[code]
         criterion = self.table.criteria[ci]
+        values = list(self.values[ci][gi])
+        values[self.place[code]] = value or 0
         caps = list(self.capped[ci])
-        caps[gi] = min(criterion.groups[gi].points, self._raw(criterion.groups[gi], code, value))
+        caps[gi] = min(criterion.groups[gi].points, sum(values))
         return ci, min(criterion.points, sum(caps))
 
     def total_with(self, ci: int, points: float) -> float:
@@ -297,6 +301,7 @@ class Totaliser:
         ci, gi = self.where[code]
         group = self.table.criteria[ci].groups[gi]
         self.points[code] = value
-        self.capped[ci][gi] = min(group.points, self._raw(group))
+        self.values[ci][gi][self.place[code]] = value or 0
+        self.capped[ci][gi] = min(group.points, sum(self.values[ci][gi]))
         self.criteria[ci] = min(self.table.criteria[ci].points, sum(self.capped[ci]))
         return ci
