@@ -421,3 +421,16 @@ def test_an_items_workbook_shows_the_year_plain_and_a_share_as_a_percentage(app,
     assert year.value == "2026" or (year.value == 2026 and "#,##" not in year.number_format)
     share = cells["Số liệu: Tỷ lệ đúng hạn"]
     assert share.value == percent_vi(item.figures["share"])
+
+
+def test_a_machine_without_chromium_gets_documents_without_charts_instead_of_a_hang(monkeypatch):
+    """Kaleido's server thread dies at once when no browser is found, and a figure then waited for it forever (the
+    bench's dossier export hung so on a machine without Chromium). The renderer looks for the browser first."""
+    from choreographer.browsers.chromium import Chromium
+
+    from reports.exporters.charts import Renderer
+
+    monkeypatch.setattr(Chromium, "find_browser", classmethod(lambda cls, **kwargs: None))
+    with Renderer() as renderer:
+        assert renderer.png({"data": [{"type": "bar", "x": [1], "y": [2]}], "layout": {}}) is None
+        assert not renderer.available and "Chromium" in renderer.problem

@@ -120,7 +120,13 @@ class Renderer:
     def __enter__(self) -> Renderer:
         try:
             import kaleido
+            from choreographer.browsers.chromium import Chromium
 
+            # without a browser kaleido's server thread dies at its start and every figure then waits for it
+            # forever (a dossier export hung that way on a machine without Chromium): look for one first
+            if Chromium.find_browser(skip_local=False) is None:
+                self.available, self.problem = False, "Không tìm thấy trình duyệt Chromium để vẽ biểu đồ"
+                return self
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 kaleido.start_sync_server(silence_warnings=True)
