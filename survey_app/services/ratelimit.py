@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from ..extensions import db
 from ..models import RateCounter
@@ -88,16 +88,31 @@ def reset(key: str, window_seconds: int) -> None:
         conn.execute(delete(RateCounter).where(RateCounter.key == key))
 
 
+#: dialect name -> the counting statement, built once per process (built per hit it cost more than its query)
+_INCREMENTS: dict = {}
+_CLEAR_OLDER = delete(RateCounter.__table__).where(RateCounter.__table__.c.key == bindparam("key"),
+                                                  RateCounter.__table__.c.window_start < bindparam("start"))
+
+
+def _increment_statement(dialect_name: str):
+    statement = _INCREMENTS.get(dialect_name)
+    if statement is None:
+        table = RateCounter.__table__
+        statement = insert_on_conflict(table, dialect_name).values(
+            key=bindparam("key"), window_start=bindparam("start"), count=1)
+        statement = _INCREMENTS[dialect_name] = statement.on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start],
+            set_={"count": table.c.count + 1}).returning(table.c.count)
+    return statement
+
+
 def _db_increment(key: str, start: int) -> int:
     """Count one hit in one statement (INSERT … ON CONFLICT DO UPDATE … RETURNING, PostgreSQL and SQLite alike):
     concurrent hits on several hosts each get their own count. The first hit of a window clears the key's older
     windows."""
-    table = RateCounter.__table__
-    statement = insert_on_conflict(table, db.engine.dialect.name).values(key=key, window_start=start, count=1)
-    statement = statement.on_conflict_do_update(index_elements=[table.c.key, table.c.window_start],
-                                                set_={"count": table.c.count + 1}).returning(table.c.count)
-    with db.engine.begin() as conn:
-        count = int(conn.execute(statement).scalar_one())
+    engine = db.engine
+    with engine.begin() as conn:
+        count = int(conn.execute(_increment_statement(engine.dialect.name), {"key": key, "start": start}).scalar_one())
         if count == 1:
-            conn.execute(delete(table).where(table.c.key == key, table.c.window_start < start))
+            conn.execute(_CLEAR_OLDER, {"key": key, "start": start})
     return count

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.orm import defer
 
 from ..extensions import db
 from ..models import Questionnaire, QuestionnaireVersion, SurveyAnswer, SurveyResponse, User, VersionStatus
@@ -61,17 +62,25 @@ def questionnaire_by_code(code: str) -> Questionnaire | None:
     return db.session.execute(select(Questionnaire).where(Questionnaire.code == code)).scalar_one_or_none()
 
 
-def current_version_query(questionnaire_id: int, *columns) -> Select:
-    """SELECT the newest published version of a questionnaire (with ``columns`` read in the same query)."""
-    return (select(QuestionnaireVersion, *columns)
+def current_version_query(questionnaire_id, *columns) -> Select:
+    """SELECT the newest published version of a questionnaire (with ``columns`` read in the same query).
+
+    ``questionnaire_id`` may be a value or a ``bindparam`` (a statement built once). The JSON definition is not
+    read: :func:`definition_of` has it parsed once per process (a published version never changes), and loads it
+    on first use.
+    """
+    return (select(QuestionnaireVersion, *columns).options(defer(QuestionnaireVersion.definition))
             .where(QuestionnaireVersion.questionnaire_id == questionnaire_id,
                    QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
             .order_by(QuestionnaireVersion.number.desc()).limit(1))
 
 
+_CURRENT_VERSION = current_version_query(bindparam("questionnaire_id"))
+
+
 def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     """The newest published version of a questionnaire."""
-    return db.session.execute(current_version_query(questionnaire_id)).scalar_one_or_none()
+    return db.session.execute(_CURRENT_VERSION, {"questionnaire_id": questionnaire_id}).scalar_one_or_none()
 
 
 def definition_of(version: QuestionnaireVersion) -> Definition:
@@ -93,10 +102,18 @@ def ip_hash(ip: str | None) -> str | None:
     return hashlib.sha256(f"{salt}|{ip}".encode()).hexdigest()[:32]
 
 
+# the statements of the citizen's form, built once (a statement built per request costs more than its query)
+_BY_CLIENT_ID = select(SurveyResponse).where(SurveyResponse.client_id == bindparam("client_id"))
+#: at most BURST_COUNT of an address's responses in the window before a new one are counted: the same answer,
+#: however many more it sent
+_RECENT_FROM = select(func.count()).select_from(
+    select(SurveyResponse.id).where(SurveyResponse.ip_hash == bindparam("ip"),
+                                    SurveyResponse.answered_at > bindparam("since"),
+                                    SurveyResponse.answered_at <= bindparam("at")).limit(BURST_COUNT).subquery())
+
+
 def find_by_client_id(client_id: str) -> SurveyResponse | None:
-    return db.session.execute(
-        select(SurveyResponse).where(SurveyResponse.client_id == client_id)
-    ).scalar_one_or_none()
+    return db.session.execute(_BY_CLIENT_ID, {"client_id": client_id}).scalar_one_or_none()
 
 
 def dossier_already_rated(questionnaire_id: int, unit_id: int, dossier_code: str) -> bool:
@@ -110,21 +127,53 @@ def dossier_already_rated(questionnaire_id: int, unit_id: int, dossier_code: str
 def _burst(ip: str | None, at: datetime) -> bool:
     if not ip:
         return False
-    recent = db.session.execute(
-        select(func.count()).select_from(SurveyResponse)
-        .where(SurveyResponse.ip_hash == ip, SurveyResponse.answered_at > at - BURST_WINDOW,
-               SurveyResponse.answered_at <= at)
-    ).scalar()
+    recent = db.session.execute(_RECENT_FROM, {"ip": ip, "since": at - BURST_WINDOW, "at": at}).scalar()
     return recent >= BURST_COUNT
+
+
+def _check(version: QuestionnaireVersion, answers: ParsedAnswers) -> None:
+    if answers.errors:
+        raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
+    if version.status != VersionStatus.PUBLISHED.value:
+        raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
+
+
+def admit(version: QuestionnaireVersion, source: Submission) -> Submission:
+    """What a new response passes before it is stored, whatever writes it: a second response for the same
+    dossier is refused; a filled honeypot or a burst from one address is flagged (the source is returned with its
+    ``suspicious_reason``), so indices exclude it while the raw data stays."""
+    if source.dossier_code and dossier_already_rated(version.questionnaire_id, source.unit_id, source.dossier_code):
+        raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
+    reason = source.suspicious_reason or (
+        "honeypot" if source.honeypot else
+        ("burst" if _burst(source.ip_hash, source.answered_at or utcnow()) else None))
+    return source if reason == source.suspicious_reason else replace(source, suspicious_reason=reason)
+
+
+def _row(version: QuestionnaireVersion, source: Submission, now: datetime) -> dict:
+    """The response's columns, the same from every writer."""
+    answered_at = source.answered_at or now
+    reason = source.suspicious_reason
+    return {
+        "client_id": source.client_id, "questionnaire_id": version.questionnaire_id, "version_id": version.id,
+        "unit_id": source.unit_id, "centre_id": source.centre_id, "counter_id": source.counter_id,
+        "officer_id": source.officer_id, "channel": source.channel, "answered_at": answered_at,
+        "answered_day": local_day(answered_at), "received_at": now, "dossier_code": source.dossier_code or None,
+        "dossier_verified": source.dossier_verified, "lang": source.lang, "ip_hash": source.ip_hash,
+        "suspicious": reason is not None, "suspicious_reason": reason,
+        "entered_by_id": source.entered_by.id if source.entered_by else None,
+        "paper_serial": source.paper_serial, "kiosk_id": source.kiosk_id, "review_flags": source.review_flags,
+    }
 
 
 def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, source: Submission,
                     looked_up: bool = False) -> tuple[SurveyResponse, bool]:
-    """Store one response with its answers; return (response, created).
+    """Store one response with its answers as an ORM object (for callers that go on with it); return
+    (response, created). A caller that needs nothing back writes ``insert_many(version, [(admit(version, source),
+    answers)])``: the same row, without the ORM.
 
-    A retried submission (same ``client_id``) returns the stored response and creates nothing. A second
-    response for the same dossier is refused. A burst from one address or a filled honeypot is stored
-    flagged as suspicious, so indices exclude it while the raw data stays.
+    A retried submission (same ``client_id``) returns the stored response and creates nothing. See :func:`admit`
+    for what is refused or flagged.
 
     :param version: the published version the citizen answered.
     :param answers: validated answers (no errors).
@@ -132,73 +181,58 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
     :param looked_up: the caller has just looked ``client_id`` up and found nothing (not read again; a concurrent
         retry stored meanwhile still fails on the unique ``client_id``).
     """
-    if answers.errors:
-        raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
-    if version.status != VersionStatus.PUBLISHED.value:
-        raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
+    _check(version, answers)
     existing = None if looked_up else find_by_client_id(source.client_id)
     if existing is not None:
         return existing, False
-    if source.dossier_code and dossier_already_rated(version.questionnaire_id, source.unit_id, source.dossier_code):
-        raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
-    now = utcnow()
-    answered_at = source.answered_at or now
-    reason = source.suspicious_reason or (
-        "honeypot" if source.honeypot else ("burst" if _burst(source.ip_hash, answered_at) else None))
-    response = SurveyResponse(
-        client_id=source.client_id, questionnaire_id=version.questionnaire_id, version_id=version.id,
-        unit_id=source.unit_id, centre_id=source.centre_id, counter_id=source.counter_id,
-        officer_id=source.officer_id, channel=source.channel, answered_at=answered_at, received_at=now,
-        dossier_code=source.dossier_code or None, dossier_verified=source.dossier_verified, lang=source.lang,
-        ip_hash=source.ip_hash, suspicious=reason is not None, suspicious_reason=reason,
-        entered_by_id=source.entered_by.id if source.entered_by else None, paper_serial=source.paper_serial,
-        kiosk_id=source.kiosk_id, review_flags=source.review_flags,
-    )
+    response = SurveyResponse(**_row(version, admit(version, source), utcnow()))
     response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
     db.session.add(response)
     db.session.flush()
     return response, True
 
 
+#: dialect name -> INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING id, client_id, built once per process
+_INSERT_RESPONSES: dict = {}
+
+
+def _insert_responses(dialect_name: str):
+    statement = _INSERT_RESPONSES.get(dialect_name)
+    if statement is None:
+        table = SurveyResponse.__table__
+        statement = _INSERT_RESPONSES[dialect_name] = (
+            insert_on_conflict(table, dialect_name).on_conflict_do_nothing(index_elements=[table.c.client_id])
+            .returning(table.c.id, table.c.client_id))
+    return statement
+
+
 def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, ParsedAnswers]]) -> set[str]:
     """Store already-validated responses in one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING,
     then their answers in one multi-row INSERT; return the client ids inserted (the others were already stored).
 
-    The caller has checked everything ``submit_response`` checks (published version, no errors, dossier not yet
-    rated, flags decided): this is the same row, written for a whole batch at once.
+    The caller has had each source through :func:`admit` (or decided its flags itself, as a kiosk batch does):
+    this is the row ``submit_response`` writes, for a whole batch at once and without the ORM.
     """
     if not batch:
         return set()
     if version.status != VersionStatus.PUBLISHED.value:
         raise SurveyError("Phiên bản phiếu này chưa được ban hành.")
+    if any(answers.errors for _, answers in batch):
+        raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
     now = utcnow()
-    rows = []
-    for source, answers in batch:
-        if answers.errors:
-            raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
-        answered_at = source.answered_at or now
-        reason = source.suspicious_reason
-        rows.append({
-            "client_id": source.client_id, "questionnaire_id": version.questionnaire_id, "version_id": version.id,
-            "unit_id": source.unit_id, "centre_id": source.centre_id, "counter_id": source.counter_id,
-            "officer_id": source.officer_id, "channel": source.channel, "answered_at": answered_at,
-            "answered_day": local_day(answered_at), "received_at": now, "dossier_code": source.dossier_code or None,
-            "dossier_verified": source.dossier_verified, "lang": source.lang, "ip_hash": source.ip_hash,
-            "suspicious": reason is not None, "suspicious_reason": reason,
-            "entered_by_id": source.entered_by.id if source.entered_by else None,
-            "paper_serial": source.paper_serial, "kiosk_id": source.kiosk_id, "review_flags": source.review_flags,
-        })
-    table = SurveyResponse.__table__
+    rows = [_row(version, source, now) for source, _ in batch]
     # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
-    # statement compiled once per process, where .values(rows) would compile every batch anew
-    statement = (insert_on_conflict(table, db.session.get_bind().dialect.name)
-                 .on_conflict_do_nothing(index_elements=[table.c.client_id]).returning(table.c.id, table.c.client_id))
+    # statement built and compiled once per process, where .values(rows) would compile every batch anew
+    statement = _insert_responses(db.session.get_bind().dialect.name)
     ids = {client_id: response_id for response_id, client_id in db.session.execute(statement, rows)}
     answer_rows = [{"response_id": ids[source.client_id], "question_key": key, "value": value, "text": text}
                    for source, answers in batch if source.client_id in ids for key, value, text in answers.rows()]
     if answer_rows:
-        db.session.execute(SurveyAnswer.__table__.insert(), answer_rows)
+        db.session.execute(_INSERT_ANSWERS, answer_rows)
     return set(ids)
+
+
+_INSERT_ANSWERS = SurveyAnswer.__table__.insert()
 
 
 def paper_serial_used(questionnaire_id: int, unit_id: int, serial: str) -> bool:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from sqlalchemy import func, select, true
+from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
@@ -63,16 +63,22 @@ def _lang() -> str:
     return lang if lang in UI else "vi"
 
 
+_ON_DUTY = select(func.min(Officer.id), func.count()).where(Officer.counter_id == bindparam("counter_id"),
+                                                            Officer.active.is_(True)).subquery()
+#: the current version and the counter's officers on duty, built once (a statement built per request costs more
+#: than its query)
+_VERSION_AND_OFFICER = survey_service.current_version_query(
+    bindparam("questionnaire_id"), _ON_DUTY.c[0], _ON_DUTY.c[1]).join(_ON_DUTY, true())
+
+
 def _version_and_officer(questionnaire_id: int, counter: Counter | None
                          ) -> tuple[QuestionnaireVersion | None, int | None]:
     """The questionnaire's current version and the counter's officer (when exactly one is on duty there), in one
     query: with the token's, the only reads before the answers are stored."""
     if counter is None:
         return survey_service.current_version(questionnaire_id), None
-    on_duty = select(func.min(Officer.id), func.count()).where(Officer.counter_id == counter.id,
-                                                                Officer.active.is_(True)).subquery()
-    row = db.session.execute(survey_service.current_version_query(questionnaire_id, on_duty.c[0], on_duty.c[1])
-                             .join(on_duty, true())).first()
+    row = db.session.execute(_VERSION_AND_OFFICER, {"questionnaire_id": questionnaire_id,
+                                                    "counter_id": counter.id}).first()
     if row is None:
         return None, None
     version, officer, officers = row
@@ -145,8 +151,10 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
         else:
             try:
                 if existing is None:
-                    # the view looked ``sid`` up above (a new form has a fresh id): not read again
-                    survey_service.submit_response(target.version, parsed, source, looked_up=True)
+                    # the view looked ``sid`` up above (a new form has a fresh id): not read again, and a concurrent
+                    # retry that stored it meanwhile is skipped by the insert (ON CONFLICT DO NOTHING)
+                    survey_service.insert_many(target.version, [(survey_service.admit(target.version, source),
+                                                                 parsed)])
                 else:
                     survey_service.continue_response(existing, target.version, parsed, keys, source)
                 db.session.commit()
