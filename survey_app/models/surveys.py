@@ -158,6 +158,8 @@ class SurveyResponse(db.Model):
         Index("ix_survey_responses_centre_answered", "centre_id", "answered_at"),
         Index("ix_survey_responses_q_answered", "questionnaire_id", "answered_at"),
         Index("ix_survey_responses_iphash_answered", "ip_hash", "answered_at"),
+        #: a kiosk batch's burst rule reads the tablet's taps of the minutes around it (and the tablet's responses)
+        Index("ix_survey_responses_kiosk_answered", "kiosk_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -190,7 +192,7 @@ class SurveyResponse(db.Model):
     #: Paper forms: the staff member who keyed it in and the form's serial number.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: The tablet that sent a kiosk rating.
-    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"), index=True)
+    kiosk_id: Mapped[int | None] = mapped_column(ForeignKey("kiosks.id"))
     paper_serial: Mapped[str | None] = mapped_column(String(32))
     #: Notes for a reviewer that do not exclude the response from indices, comma-separated: e.g.
     #: "clock-untrusted" (a kiosk time that could not be converted reliably), "dossier-dropped" (the dossier
