@@ -17,7 +17,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import defer
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -206,13 +207,17 @@ def identify(token: str | None) -> tuple[Kiosk, str]:
     """
     if token:
         digest = _hash(token)
-        kiosk = db.session.execute(select(Kiosk).where(Kiosk.device_hash == digest)).scalar_one_or_none()
+        kiosk = db.session.execute(_BY_DEVICE, {"digest": digest}).scalar_one_or_none()
         if kiosk is not None:
             return kiosk, "active" if kiosk.active else "revoked"
-        kiosk = db.session.execute(select(Kiosk).where(Kiosk.previous_device_hash == digest)).scalar_one_or_none()
+        kiosk = db.session.execute(_BY_PREVIOUS_DEVICE, {"digest": digest}).scalar_one_or_none()
         if kiosk is not None:
             return kiosk, "recoded"
     raise KioskError("Thiết bị chưa được ghép nối hoặc mã thiết bị không đúng.", 401, "unknown_device")
+
+
+_BY_DEVICE = select(Kiosk).where(Kiosk.device_hash == bindparam("digest"))
+_BY_PREVIOUS_DEVICE = select(Kiosk).where(Kiosk.previous_device_hash == bindparam("digest"))
 
 
 def authenticate(token: str | None) -> Kiosk:
@@ -475,10 +480,14 @@ def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judge
 class _Bursts:
     """The tablet's tap times around a batch (one query), to flag a tap with too many just before it."""
 
+    _TIMES = select(SurveyResponse.answered_at).where(SurveyResponse.kiosk_id == bindparam("kiosk_id"),
+                                                       SurveyResponse.answered_at >= bindparam("since"),
+                                                       SurveyResponse.answered_at <= bindparam("until"))
+
     def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
-        self.times = list(db.session.execute(select(SurveyResponse.answered_at).where(
-            SurveyResponse.kiosk_id == kiosk.id, SurveyResponse.answered_at >= min(times) - BURST_WINDOW,
-            SurveyResponse.answered_at <= max(times))).scalars()) if times else []
+        self.times = list(db.session.execute(self._TIMES, {
+            "kiosk_id": kiosk.id, "since": min(times) - BURST_WINDOW, "until": max(times)}).scalars()) \
+            if times else []
 
     def add(self, at: datetime) -> bool:
         """Whether ``at`` is a burst given the taps stored so far; then count it too."""
@@ -520,6 +529,17 @@ class _Prepared:
     version: QuestionnaireVersion
 
 
+# the statements of a batch, built once (a statement built per request costs more than its query). The published
+# versions are read on every batch (a new one counts at once), without their JSON definitions (not needed here).
+_PUBLISHED_VERSIONS = select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition)).join(
+    Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id).where(
+    Questionnaire.code == "centre-service", QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
+_BINDINGS = select(KioskBinding).where(KioskBinding.kiosk_id == bindparam("kiosk_id"))
+_REFUSED = select(KioskRejection.client_id, KioskRejection.resolution).where(
+    KioskRejection.kiosk_id == bindparam("kiosk_id"), KioskRejection.client_id.in_(bindparam("client_ids")))
+_KNOWN = select(SurveyResponse.client_id).where(SurveyResponse.client_id.in_(bindparam("keys")))
+
+
 def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     """Store each valid rating once (idempotent on the tablet's id) as the tablet describes it.
 
@@ -528,23 +548,20 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     kept for staff); the rest of the batch is stored. A concurrent retry of the same batch that collides on
     another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
-    versions = {v.id: v for v in db.session.execute(select(QuestionnaireVersion).join(
-        Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id).where(
-        Questionnaire.code == "centre-service", QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
-    ).scalars()}
+    versions = {v.id: v for v in db.session.execute(_PUBLISHED_VERSIONS).scalars()}
     current = max(versions.values(), key=lambda v: v.number, default=None)
-    bindings = list(db.session.execute(select(KioskBinding).where(KioskBinding.kiosk_id == kiosk.id)).scalars())
+    bindings = list(db.session.execute(_BINDINGS, {"kiosk_id": kiosk.id}).scalars())
     if not bindings:
         binding = sync_binding(kiosk)
         bindings = [binding] if binding else []
     client_ids = [c for c in map(client_id_of, items) if c]
     # the refusals this tablet already had for these items: discarded ones stay discarded, open ones are closed
     # below when the item is stored now
-    refused = dict(db.session.execute(select(KioskRejection.client_id, KioskRejection.resolution).where(
-        KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(client_ids))).all()) if client_ids else {}
+    refused = dict(db.session.execute(_REFUSED, {"kiosk_id": kiosk.id, "client_ids": client_ids}).all()) \
+        if client_ids else {}
     discarded = {c for c, resolution in refused.items() if resolution == "discarded"}
-    known = set(db.session.execute(select(SurveyResponse.client_id).where(
-        SurveyResponse.client_id.in_([f"k{kiosk.id}:{c}" for c in client_ids]))).scalars()) if client_ids else set()
+    known = set(db.session.execute(_KNOWN, {"keys": [f"k{kiosk.id}:{c}" for c in client_ids]}).scalars()) \
+        if client_ids else set()
     now = utcnow()
     results: list[ItemResult | None] = [None] * len(items)
     prepared: list[_Prepared] = []
