@@ -27,6 +27,7 @@ def test_onboarding_and_alerts_on_a_phone(browser, live_server, world, app):
     page = context.new_page()
     _login(page, live_server, "admin")
     page.get_by_role("link", name="Thêm xã, phường, đặc khu").click()
+    page.get_by_label("Mã đơn vị hành chính").wait_for()  # the click loads the form: read its width once it is drawn
     _no_sideways_scroll(page)
     page.get_by_label("Mã đơn vị hành chính").fill("11311")
     page.get_by_label("Tên (không kèm").fill("Lê Chân")
@@ -57,8 +58,8 @@ def test_onboarding_and_alerts_on_a_phone(browser, live_server, world, app):
     page = context.new_page()
     _login(page, live_server, "bd.canbo")
     page.get_by_role("link", name="Cảnh báo").click()
+    page.get_by_text("Phản ánh mới", exact=True).wait_for()  # the list is loaded before its width is read
     _no_sideways_scroll(page)
-    assert page.get_by_text("Phản ánh mới", exact=True).is_visible()
     page.get_by_role("button", name="Đã biết").click()
     page.get_by_text("Không có cảnh báo nào cần xử lý.").wait_for()
     context.close()
