@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import (
     Column,
     Date,
@@ -144,16 +145,26 @@ def _changed_pairs(day, unit, changed_at, since, until, units: list[int] | None 
             .distinct())
 
 
+def _grouped_in_order(query, *positions: int):
+    """``query`` (a GROUP BY) with its groups stored commune by commune: ordered by the columns at ``positions``
+    (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup. Ordered in the same
+    statement, PostgreSQL sorted the raw rows by every grouping column to group them as it ordered them (the
+    answers of a city's year: 19 million rows sorted on disk, 43 s of the rebuild's 90); grouped in a subquery
+    first, it hashes them and sorts only the groups (2,8 million)."""
+    grouped = query.subquery()
+    columns = list(grouped.c)
+    return select(*columns).order_by(*(columns[i] for i in positions))
+
+
 def _insert_responses(session: Session, scope) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
     session.execute(insert(RollupResponse).from_select(
-        ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"],
+        ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"], _grouped_in_order(
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
         .where(r.counted, a.value.is_not(None), scope(r.answered_day, r.unit_id))
-        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)
-        .order_by(r.unit_id, r.answered_day)))
+        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value), 1, 0)))
     suspicious = _count_if(r.suspicious.is_(True))
     unconfirmed = _count_if(and_(r.suspicious.is_(False), r.unconfirmed))
     session.execute(insert(RollupResponseCount).from_select(
@@ -220,9 +231,8 @@ def _insert_ratings(session: Session, scope) -> None:
                        o.c.value, func.count()).where(where)
         for join in joins:
             query = join(query)
-        query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key,
-                               o.c.value).order_by(o.c.unit_id, o.c.day)
-        session.execute(insert(RollupRating).from_select(columns, query))
+        query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key, o.c.value)
+        session.execute(insert(RollupRating).from_select(columns, _grouped_in_order(query, 1, 0)))
 
     add("counter", cast(o.c.counter_id, String))
     add("officer", cast(o.c.officer_id, String))
@@ -288,6 +298,17 @@ def among(day_column, unit_column, pairs: list[Pair]):
     return or_(*[and_(unit_column == unit, day_column.in_(days)) for unit, days in sorted(days_of.items())])
 
 
+def _rebuild_memory(session: Session) -> None:
+    """On PostgreSQL, the rebuild's transaction sorts and hashes in ``REBUILD_WORK_MEM`` (config) instead of the
+    server's default: grouping a city's year of answers (2,8 million groups) in memory instead of on disk.
+    ``set_config(…, true)`` ends with the transaction, so the connection goes back to the pool as it came."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    amount = current_app.config.get("REBUILD_WORK_MEM") if has_app_context() else None
+    if amount:
+        session.execute(text("SELECT set_config('work_mem', :amount, true)"), {"amount": amount})
+
+
 def _analyze(session: Session) -> None:
     """Fresh planner statistics for the rollups after they were rewritten (the same SQL on both backends)."""
     for name in ROLLUP_TABLES:
@@ -331,12 +352,12 @@ def _insert_dossiers(session: Session, scope) -> None:
     fast = and_(judged, d.fast_track.is_(True))
     session.execute(insert(RollupDossierSettlement).from_select(
         ["day", "unit_id", "settled_day", "judged", "withdrawn", "late", "home", "fast", "fast_same_day"],
-        select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
+        _grouped_in_order(select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
                _count_if(and_(judged, d.settled_at > d.due_at)), _count_if(and_(judged, d.channel == "home")),
                _count_if(fast), _count_if(and_(fast, settled_day == d.received_day)))
         .where(d.settled_at.is_not(None), scope(d.received_day, d.unit_id))
         # stored commune by commune: a score's batch of communes reads a stretch of the table, not all of it
-        .group_by(d.unit_id, d.received_day, settled_day).order_by(d.unit_id, d.received_day)))
+        .group_by(d.unit_id, d.received_day, settled_day), 1, 0)))
 
 
 def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair] | None:
@@ -378,6 +399,7 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
     elif state.refreshed_through is None:
         full = True
     if full:
+        _rebuild_memory(session)
         for tables, insert_family, _ in FAMILIES:
             for table in tables:
                 session.execute(delete(table))

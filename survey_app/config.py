@@ -63,6 +63,9 @@ def from_environment(instance_path: Path) -> dict:
         "LOGIN_MAX_FAILURES": int(os.environ.get("HAILONG_LOGIN_MAX_FAILURES", "5")),
         "LOGIN_WINDOW_SECONDS": int(os.environ.get("HAILONG_LOGIN_WINDOW_SECONDS", "900")),
         "PUBLIC_RATE_LIMIT": os.environ.get("HAILONG_PUBLIC_RATE_LIMIT", "30/60"),
+        #: PostgreSQL's memory for each sort or hash of a full rollup rebuild (that transaction only; a rebuild
+        #: follows a migration or a restore): with the server's 4 MB default the year's answers were grouped on disk
+        "REBUILD_WORK_MEM": os.environ.get("HAILONG_REBUILD_WORK_MEM", "256MB"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("HAILONG_WEBHOOK_MAX_KB", "64")) * 1024,
         #: deliveries refused for their signature, per sender address and window, before it is answered 429
         "WEBHOOK_REFUSAL_LIMIT": os.environ.get("HAILONG_WEBHOOK_REFUSAL_LIMIT", "20/600"),

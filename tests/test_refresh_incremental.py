@@ -233,3 +233,25 @@ def test_a_full_rebuild_is_vacuumed_before_anyone_reads_it(app, world):
         assert set(vacuumed) == set(ROLLUP_TABLES)
         assert all(at is not None and as_utc(at) >= before for at in vacuumed.values()), vacuumed
         db.session.remove()
+
+
+def test_a_rebuild_groups_in_its_own_memory_and_leaves_the_connection_as_it_was(app, world):
+    """The full rebuild sorts and hashes in REBUILD_WORK_MEM (PostgreSQL), for its own transaction only: the pooled
+    connection a dashboard gets next has the server's setting again."""
+    import pytest
+    from sqlalchemy import text
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("work_mem is PostgreSQL's")
+        app.config["REBUILD_WORK_MEM"] = "96MB"
+        default = db.session.execute(text("SHOW work_mem")).scalar()
+        assert default != "96MB"
+        db.session.commit()
+        refresh(db.session, full=True)
+        assert db.session.execute(text("SHOW work_mem")).scalar() == "96MB"
+        db.session.commit()
+        assert db.session.execute(text("SHOW work_mem")).scalar() == default
+        refresh(db.session)  # an incremental refresh keeps the server's setting
+        assert db.session.execute(text("SHOW work_mem")).scalar() == default
+        db.session.rollback()
