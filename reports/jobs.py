@@ -149,7 +149,7 @@ def _grouped_in_order(query, *positions: int):
     """``query`` (a GROUP BY) with its groups stored commune by commune: ordered by the columns at ``positions``
     (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup. Ordered in the same
     statement, PostgreSQL sorted the raw rows by every grouping column to group them as it ordered them (the
-    answers of a city's year: 19 million rows sorted on disk, 43 s of the rebuild's 90); grouped in a subquery
+    answers of a city's year: 19 million rows sorted on disk, 44 s of the rebuild's 90); grouped in a subquery
     first, it hashes them and sorts only the groups (2,8 million)."""
     grouped = query.subquery()
     columns = list(grouped.c)
