@@ -5,9 +5,10 @@ across days and communes), on SQLite and PostgreSQL."""
 import uuid
 from datetime import date, datetime, timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from reports.jobs import refresh
 from survey_app.extensions import db
@@ -212,9 +213,6 @@ def test_the_rating_breakdowns_count_what_the_raw_answers_say(app, world):
 def test_a_full_rebuild_is_vacuumed_before_anyone_reads_it(app, world):
     """The rebuild deletes every old rollup row: on PostgreSQL the job vacuums the rollups once it has committed,
     so no scan reads the dead half and index-only scans work at once (the score was slowest right after one)."""
-    import pytest
-    from sqlalchemy import text
-
     from reports.jobs import ROLLUP_TABLES, run_refresh
     from survey_app.timeutil import utcnow
 
@@ -235,16 +233,13 @@ def test_a_full_rebuild_is_vacuumed_before_anyone_reads_it(app, world):
         db.session.remove()
 
 
-def test_a_rebuild_groups_in_its_own_memory_and_leaves_the_connection_as_it_was(app, world):
+def test_a_rebuild_groups_in_its_own_memory_and_leaves_the_connection_as_it_was(app, world, monkeypatch):
     """The full rebuild sorts and hashes in REBUILD_WORK_MEM (PostgreSQL), for its own transaction only: the pooled
     connection a dashboard gets next has the server's setting again."""
-    import pytest
-    from sqlalchemy import text
-
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("work_mem is PostgreSQL's")
-        app.config["REBUILD_WORK_MEM"] = "96MB"
+        monkeypatch.setitem(app.config, "REBUILD_WORK_MEM", "96MB")  # the app is shared by the tests that follow
         default = db.session.execute(text("SHOW work_mem")).scalar()
         assert default != "96MB"
         db.session.commit()
