@@ -62,6 +62,8 @@ from survey_app.models import (
 from survey_app.models.types import local_date
 from survey_app.timeutil import as_utc, utcnow
 
+from .fresh_tables import FreshTables
+
 #: Rows written just before a refresh may commit after it read the tables: look back this far next time.
 SAFETY_MARGIN = timedelta(minutes=5)
 LOCK_TTL = timedelta(minutes=30)
@@ -156,10 +158,10 @@ def _grouped_in_order(query, *positions: int):
     return select(*columns).order_by(*(columns[i] for i in positions))
 
 
-def _insert_responses(session: Session, scope) -> None:
+def _insert_responses(session: Session, scope, into=lambda table: table) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
-    session.execute(insert(RollupResponse).from_select(
+    session.execute(insert(into(RollupResponse)).from_select(
         ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"], _grouped_in_order(
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
@@ -167,14 +169,14 @@ def _insert_responses(session: Session, scope) -> None:
         .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value), 1, 0)))
     suspicious = _count_if(r.suspicious.is_(True))
     unconfirmed = _count_if(and_(r.suspicious.is_(False), r.unconfirmed))
-    session.execute(insert(RollupResponseCount).from_select(
+    session.execute(insert(into(RollupResponseCount)).from_select(
         ["day", "unit_id", "centre_id", "counter_id", "channel", "questionnaire_id", "responses", "suspicious",
          "unconfirmed"],
         select(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id, func.count(),
                suspicious, unconfirmed)
         .where(scope(r.answered_day, r.unit_id))
         .group_by(r.answered_day, r.unit_id, r.centre_id, counter, r.channel, r.questionnaire_id)))
-    _insert_ratings(session, scope)
+    _insert_ratings(session, scope, into)
 
 
 #: Respondent-group questions the dashboards break the overall rating down by.
@@ -197,7 +199,7 @@ def _overall_table() -> Table:
                  prefixes=["TEMPORARY"])
 
 
-def _insert_ratings(session: Session, scope) -> None:
+def _insert_ratings(session: Session, scope, into=lambda table: table) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
     r, a = SurveyResponse, SurveyAnswer
     o = _overall_table()
@@ -232,7 +234,7 @@ def _insert_ratings(session: Session, scope) -> None:
         for join in joins:
             query = join(query)
         query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key, o.c.value)
-        session.execute(insert(RollupRating).from_select(columns, _grouped_in_order(query, 1, 0)))
+        session.execute(insert(into(RollupRating)).from_select(columns, _grouped_in_order(query, 1, 0)))
 
     add("counter", cast(o.c.counter_id, String))
     add("officer", cast(o.c.officer_id, String))
@@ -319,9 +321,9 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _insert_cases(session: Session, scope) -> None:
+def _insert_cases(session: Session, scope, into=lambda table: table) -> None:
     c = Case
-    session.execute(insert(RollupCase).from_select(
+    session.execute(insert(into(RollupCase)).from_select(
         ["day", "unit_id", "channel", "category_id", "state", "received", "answered", "answered_on_time",
          "published", "rated", "rated_unhappy"],
         select(c.received_day, c.unit_id, c.channel, c.category_id, c.state, func.count(),
@@ -332,16 +334,16 @@ def _insert_cases(session: Session, scope) -> None:
         .group_by(c.received_day, c.unit_id, c.channel, c.category_id, c.state)))
     seconds = cast(extract("epoch", c.answered_at), Integer) - cast(extract("epoch", c.received_at), Integer)
     days = case((seconds // 86400 > MAX_LATENCY_DAYS, MAX_LATENCY_DAYS), else_=seconds // 86400)
-    session.execute(insert(RollupCaseLatency).from_select(
+    session.execute(insert(into(RollupCaseLatency)).from_select(
         ["day", "unit_id", "channel", "days", "count"],
         select(c.received_day, c.unit_id, c.channel, days, func.count())
         .where(scope(c.received_day, c.unit_id), c.answered_at.is_not(None))
         .group_by(c.received_day, c.unit_id, c.channel, days)))
 
 
-def _insert_dossiers(session: Session, scope) -> None:
+def _insert_dossiers(session: Session, scope, into=lambda table: table) -> None:
     d = Dossier
-    session.execute(insert(RollupDossier).from_select(
+    session.execute(insert(into(RollupDossier)).from_select(
         ["day", "unit_id", "field", "received", "settled", "settled_on_time"],
         select(d.received_day, d.unit_id, d.field, func.count(), _count_if(d.settled_at.is_not(None)),
                _count_if(d.settled_at <= d.due_at))
@@ -350,7 +352,7 @@ def _insert_dossiers(session: Session, scope) -> None:
     judged = d.judged
     settled_day = local_date(d.settled_at)
     fast = and_(judged, d.fast_track.is_(True))
-    session.execute(insert(RollupDossierSettlement).from_select(
+    session.execute(insert(into(RollupDossierSettlement)).from_select(
         ["day", "unit_id", "settled_day", "judged", "withdrawn", "late", "home", "fast", "fast_same_day"],
         _grouped_in_order(select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
                _count_if(and_(judged, d.settled_at > d.due_at)), _count_if(and_(judged, d.channel == "home")),
@@ -400,10 +402,10 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         full = True
     if full:
         _rebuild_memory(session)
-        for tables, insert_family, _ in FAMILIES:
-            for table in tables:
-                session.execute(delete(table))
-            insert_family(session, EVERYTHING)
+        fresh = FreshTables(session, [table.__table__ for tables, _, _ in FAMILIES for table in tables])
+        for _, insert_family, _ in FAMILIES:
+            insert_family(session, EVERYTHING, fresh.into)
+        fresh.swap()
         _refresh_months(session, None)
         _analyze(session)
         days = -1

@@ -250,3 +250,90 @@ def test_a_rebuild_groups_in_its_own_memory_and_leaves_the_connection_as_it_was(
         refresh(db.session)  # an incremental refresh keeps the server's setting
         assert db.session.execute(text("SHOW work_mem")).scalar() == default
         db.session.rollback()
+
+
+def _rollup_schema() -> list:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    names = {model.__tablename__ for model in ROLLUPS}
+    def ours(obj, name, kind, reflected, compare_to) -> bool:
+        table = obj if kind == "table" else getattr(obj, "table", None)
+        return table is None or table.name in names
+
+    context = MigrationContext.configure(db.session.connection(), opts={
+        "compare_type": True, "include_name": lambda name, kind, parent: kind != "table" or name in names,
+        "include_object": ours})
+    return compare_metadata(context, db.metadata)
+
+
+def test_a_rebuild_on_postgresql_swaps_in_tables_the_models_describe(app, world):
+    """On PostgreSQL a full rebuild writes fresh tables and swaps them in: twice over, each rollup still has the
+    model's columns, types, primary key and indexes, and its id sequence, owned by the new table, goes on
+    numbering the rows an incremental refresh adds."""
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("the swap is PostgreSQL's; SQLite deletes and inserts in place")
+        _respond(world, "bach-dang", 0, 5, False)
+        _dossier(world, "bach-dang", 0, late=True)
+        db.session.commit()
+        for _ in range(2):
+            refresh(db.session, full=True)
+            db.session.commit()
+        assert _rollup_schema() == []
+        for model in ROLLUPS:
+            name = model.__tablename__
+            sequence, default, pk = db.session.execute(text(
+                "SELECT pg_get_serial_sequence(:t, 'id'), pg_get_expr(d.adbin, d.adrelid), "
+                "(SELECT conname FROM pg_constraint WHERE conrelid = c.oid AND contype = 'p') "
+                "FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id' "
+                "JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+                "WHERE c.oid = CAST(:t AS regclass)"), {"t": name}).one()
+            assert sequence and sequence.split(".")[-1] in default, (name, sequence, default)
+            assert pk == f"pk_{name}"
+            assert not db.session.execute(text("SELECT to_regclass(:t)"), {"t": name + "__rebuild"}).scalar()
+        before = db.session.execute(select(text("max(id)")).select_from(RollupResponse)).scalar()
+        _respond(world, "hoa-binh", 1, 4, False)
+        db.session.commit()
+        refresh(db.session)
+        db.session.commit()
+        assert db.session.execute(select(text("max(id)")).select_from(RollupResponse)).scalar() > before
+        db.session.remove()
+
+
+def test_readers_keep_the_old_rollups_while_a_rebuild_writes_the_new(app, world):
+    """While a full rebuild writes its fresh tables, another connection reads the old rows without waiting (a
+    lock timeout of one second would fail it); the new rows appear at the commit."""
+    from sqlalchemy import event
+
+    with app.app_context():
+        _respond(world, "bach-dang", 0, 5, False)
+        db.session.commit()
+        refresh(db.session, full=True)
+        db.session.commit()
+        old = db.session.execute(select(text("count(*)")).select_from(RollupResponse)).scalar()
+        assert old > 0
+        _respond(world, "hoa-binh", 1, 4, False)
+        db.session.commit()
+        postgresql = db.engine.dialect.name == "postgresql"
+        seen: list[int] = []
+
+        def read_meanwhile(conn, cursor, statement, parameters, context, executemany):
+            if seen or not statement.startswith("INSERT INTO rollup_dossier_settlements"):
+                return  # the last family's insert: every other table has been written by now
+            with db.engine.connect() as reader:
+                if postgresql:
+                    reader.execute(text("SET lock_timeout = '1s'"))
+                seen.append(reader.execute(select(text("count(*)")).select_from(RollupResponse)).scalar())
+
+        if not postgresql:
+            pytest.skip("SQLite lets one writer in at a time; readers of a rebuild are PostgreSQL's case")
+        event.listen(db.engine, "before_cursor_execute", read_meanwhile)
+        try:
+            refresh(db.session, full=True)
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", read_meanwhile)
+        assert seen == [old]
+        assert db.session.execute(select(text("count(*)")).select_from(RollupResponse)).scalar() > old
+        db.session.remove()
