@@ -149,10 +149,11 @@ def _changed_pairs(day, unit, changed_at, since, until, units: list[int] | None 
 
 def _grouped_in_order(query, *positions: int):
     """``query`` (a GROUP BY) with its groups stored commune by commune: ordered by the columns at ``positions``
-    (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup. Ordered in the same
-    statement, PostgreSQL sorted the raw rows by every grouping column to group them as it ordered them (the
-    answers of a city's year: 19 million rows sorted on disk, 44 s of the rebuild's 90); grouped in a subquery
-    first, it hashes them and sorts only the groups (2,8 million)."""
+    (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup (the settled dossiers,
+    whose score reads go to the table). Ordered in the same statement, PostgreSQL sorted the raw rows by every
+    grouping column to group them as it ordered them (when the answers rollup was stored so: a city's 19 million
+    answers sorted on disk, 44 s of the rebuild's 90); grouped in a subquery first, it hashes them and sorts only
+    the groups."""
     grouped = query.subquery()
     columns = list(grouped.c)
     return select(*columns).order_by(*(columns[i] for i in positions))
@@ -161,12 +162,15 @@ def _grouped_in_order(query, *positions: int):
 def _insert_responses(session: Session, scope, into=lambda table: table) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
+    # in no particular order: every read of this rollup (and of the rating rollup) is answered from its covering
+    # index alone, which the VACUUM after a rebuild makes possible; sorting the city's 2,8 million groups by
+    # commune spilled to disk and bought no read anything
     session.execute(insert(into(RollupResponse)).from_select(
-        ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"], _grouped_in_order(
+        ["day", "unit_id", "centre_id", "questionnaire_id", "question_key", "value", "count"],
         select(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value, func.count())
         .join(a, a.response_id == r.id)
         .where(r.counted, a.value.is_not(None), scope(r.answered_day, r.unit_id))
-        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value), 1, 0)))
+        .group_by(r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, a.question_key, a.value)))
     suspicious = _count_if(r.suspicious.is_(True))
     unconfirmed = _count_if(and_(r.suspicious.is_(False), r.unconfirmed))
     session.execute(insert(into(RollupResponseCount)).from_select(
@@ -234,7 +238,7 @@ def _insert_ratings(session: Session, scope, into=lambda table: table) -> None:
         for join in joins:
             query = join(query)
         query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key, o.c.value)
-        session.execute(insert(into(RollupRating)).from_select(columns, _grouped_in_order(query, 1, 0)))
+        session.execute(insert(into(RollupRating)).from_select(columns, query))
 
     add("counter", cast(o.c.counter_id, String))
     add("officer", cast(o.c.officer_id, String))
