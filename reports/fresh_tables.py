@@ -53,7 +53,7 @@ class FreshTables:
             return
         connection = self.session.connection()
         for table in self.tables:
-            shadow = table.name + SUFFIX
+            shadow = self._targets[table.name].name
             key = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
             connection.execute(text(f'CREATE UNIQUE INDEX "{_temporary(table.name + "_pkey")}" ON "{shadow}" ({key})'))
             for index in sorted(table.indexes, key=lambda i: i.name):
@@ -61,7 +61,7 @@ class FreshTables:
                 unique = "UNIQUE " if index.unique else ""
                 connection.execute(text(f'CREATE {unique}INDEX "{_temporary(index.name)}" ON "{shadow}" ({columns})'))
         for table in self.tables:
-            name, shadow = table.name, table.name + SUFFIX
+            name, shadow = table.name, self._targets[table.name].name
             primary = connection.execute(text(  # the live name, as the migrations made it
                 "SELECT conname FROM pg_constraint WHERE conrelid = CAST(:table AS regclass) AND contype = 'p'"),
                 {"table": name}).scalar()
@@ -84,5 +84,5 @@ class FreshTables:
 
 
 def _temporary(name: str) -> str:
-    """The name an index has on the fresh table until the swap (PostgreSQL names stop at 63 bytes)."""
-    return (name + SUFFIX)[-63:] if len(name + SUFFIX) > 63 else name + SUFFIX
+    """The name an index has on the fresh table until the swap."""
+    return name + SUFFIX

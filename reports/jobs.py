@@ -147,6 +147,12 @@ def _changed_pairs(day, unit, changed_at, since, until, units: list[int] | None 
             .distinct())
 
 
+def _same(table):
+    """Where an incremental refresh inserts a rollup's rows: the rollup itself (a full rebuild passes
+    :meth:`FreshTables.into`)."""
+    return table
+
+
 def _grouped_in_order(query, *positions: int):
     """``query`` (a GROUP BY) with its groups stored commune by commune: ordered by the columns at ``positions``
     (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup (the settled dossiers,
@@ -159,7 +165,7 @@ def _grouped_in_order(query, *positions: int):
     return select(*columns).order_by(*(columns[i] for i in positions))
 
 
-def _insert_responses(session: Session, scope, into=lambda table: table) -> None:
+def _insert_responses(session: Session, scope, into=_same) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
     # in no particular order: every read of this rollup (and of the rating rollup) is answered from its covering
@@ -203,7 +209,7 @@ def _overall_table() -> Table:
                  prefixes=["TEMPORARY"])
 
 
-def _insert_ratings(session: Session, scope, into=lambda table: table) -> None:
+def _insert_ratings(session: Session, scope, into=_same) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
     r, a = SurveyResponse, SurveyAnswer
     o = _overall_table()
@@ -325,7 +331,7 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _insert_cases(session: Session, scope, into=lambda table: table) -> None:
+def _insert_cases(session: Session, scope, into=_same) -> None:
     c = Case
     session.execute(insert(into(RollupCase)).from_select(
         ["day", "unit_id", "channel", "category_id", "state", "received", "answered", "answered_on_time",
@@ -345,7 +351,7 @@ def _insert_cases(session: Session, scope, into=lambda table: table) -> None:
         .group_by(c.received_day, c.unit_id, c.channel, days)))
 
 
-def _insert_dossiers(session: Session, scope, into=lambda table: table) -> None:
+def _insert_dossiers(session: Session, scope, into=_same) -> None:
     d = Dossier
     session.execute(insert(into(RollupDossier)).from_select(
         ["day", "unit_id", "field", "received", "settled", "settled_on_time"],
