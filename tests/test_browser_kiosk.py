@@ -68,7 +68,7 @@ def test_pair_rate_offline_reload_drain_and_revoke(browser, live_server, app, wo
     tablet.locator("#screen-rate.active").wait_for()
     assert tablet.get_by_text("Cán bộ Bạch Đằng").is_visible()
     tablet.wait_for_function(
-        "navigator.serviceWorker.ready.then(() => caches.open('hailong-kiosk-v2')).then(c => c.keys())"
+        "navigator.serviceWorker.ready.then(() => caches.open('hailong-kiosk-v3')).then(c => c.keys())"
         ".then(k => k.length >= 4)")
     save_screenshot("kiosk-tablet.png", tablet)
 

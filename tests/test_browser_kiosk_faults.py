@@ -114,6 +114,10 @@ def test_server_killed_mid_batch_loses_and_duplicates_nothing(browser, gunicorn,
         db.session.remove()
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="vi-VN")
     tablet = context.new_page()
+    seen: list[str] = []  # what the tablet asked and said, shown if a step times out
+    context.on("request", lambda r: seen.append(f"{r.method} {r.url} (sw: {r.service_worker is not None})"))
+    tablet.on("console", lambda m: seen.append(f"console {m.type}: {m.text}"))
+    tablet.on("requestfailed", lambda r: seen.append(f"failed {r.url}: {r.failure}"))
     tablet.goto(f"{gunicorn.url}/kiosk/")
     tablet.get_by_label("Mã ghép nối").fill(code)
     tablet.get_by_role("button", name="Ghép nối").click()
@@ -131,7 +135,7 @@ def test_server_killed_mid_batch_loses_and_duplicates_nothing(browser, gunicorn,
         killed = threading.Event()
         tablet.route("**/kiosk/api/ratings", _killer(gunicorn, sig, killed))
         context.set_offline(False)
-        assert _wait_for(tablet, killed.is_set)
+        assert _wait_for(tablet, killed.is_set), seen[-30:]
         assert _wait_for(tablet, lambda: gunicorn.process.poll() is not None)
         tablet.unroute("**/kiosk/api/ratings")
         gunicorn.start()

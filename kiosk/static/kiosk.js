@@ -9,6 +9,7 @@ const IDLE_MS = 30000;
 const THANKS_MS = 5000;
 const SYNC_MS = 5000;
 const CONFIG_MS = 60000;
+const API_TIMEOUT_MS = 20000; // see timeoutSignal
 const BATCH = 50;
 // A second tap on the rating buttons within this window after a tap is the same citizen's double tap.
 const DEBOUNCE_MS = 700;
@@ -89,10 +90,22 @@ async function measureClock(sentAt, body) {
 }
 const serverNow = () => new Date(Date.now() + (clock ? clock.offset_ms : 0));
 
+// A request the network swallows (a half-open connection, a server stopped mid-reply) gives up after this long,
+// so the one exchange at a time never waits forever and the queue is tried again; a batch stored meanwhile comes
+// back as "duplicate" on the retry.
+function timeoutSignal(ms) {
+  if (typeof AbortSignal !== "undefined" && AbortSignal.timeout) return AbortSignal.timeout(ms);
+  if (typeof AbortController === "undefined") return undefined;
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), ms);
+  return controller.signal;
+}
+
 async function api(path, options) {
   const sentAt = Date.now();
   const used = token;
   const response = await fetch(path, {
+    signal: timeoutSignal(API_TIMEOUT_MS),
     ...options,
     headers: { "Content-Type": "application/json", Authorization: "Bearer " + used, ...(options && options.headers) },
   });
@@ -196,7 +209,9 @@ async function loadPhoto() {
   let data = await metaGet("photo");
   if (config.officer && config.officer.has_photo && navigator.onLine) {
     try {
-      const response = await fetch("/kiosk/api/officer-photo", { headers: { Authorization: "Bearer " + token } });
+      const response = await fetch("/kiosk/api/officer-photo", {
+        headers: { Authorization: "Bearer " + token }, signal: timeoutSignal(API_TIMEOUT_MS),
+      });
       if (response.ok) {
         const blob = await response.blob();
         data = await new Promise((resolve) => {
@@ -416,6 +431,7 @@ async function pair(event) {
     const sentAt = Date.now();
     const response = await fetch("/kiosk/api/pair", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ code: code }),
+      signal: timeoutSignal(API_TIMEOUT_MS),
     });
     const body = await response.json();
     if (!response.ok) {

@@ -1,10 +1,26 @@
 /* Hài Lòng kiosk service worker: the page works offline once loaded (cache first, refreshed in the
    background). The API is never cached: ratings wait in IndexedDB, not here. */
-const CACHE = "hailong-kiosk-v2";
+const CACHE = "hailong-kiosk-v3";
 const SHELL = ["/kiosk/", "/kiosk/static/kiosk.js", "/kiosk/static/kiosk.css", "/kiosk/manifest.webmanifest"];
 
+// Where the browser has static routing (Chromium 123+), the API goes straight to the network without waking this
+// worker: a rating batch never waits for the worker to start, and nothing here can hold it up. Elsewhere the fetch
+// handler below lets API requests pass untouched, to the same effect.
+function apiBypass(event) {
+  if (!event.addRoutes || typeof URLPattern === "undefined") return Promise.resolve();
+  try {
+    return Promise.resolve(event.addRoutes({
+      condition: { urlPattern: new URLPattern({ pathname: "/kiosk/api/*" }) }, source: "network",
+    })).catch(() => {});
+  } catch (e) {
+    return Promise.resolve();
+  }
+}
+
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(
+    Promise.all([apiBypass(event), caches.open(CACHE).then((cache) => cache.addAll(SHELL))]).then(() => self.skipWaiting())
+  );
 });
 
 self.addEventListener("activate", (event) => {
