@@ -91,7 +91,7 @@ def _touch_day(session, day) -> None:
         response = SurveyResponse(client_id=f"bench-touch-{time.time_ns()}-{i}", questionnaire_id=questionnaire.id,
                                   version_id=version.id, unit_id=centre.unit_id, centre_id=centre.id, channel="kiosk",
                                   answered_at=at, answered_day=day, received_at=datetime.now(UTC), lang="vi",
-                                  suspicious=False, dossier_verified=False)
+                                  suspicious=False, dossier_verified=False, overall_rating=4)
         session.add(response)
         session.flush()
         session.add(SurveyAnswer(response_id=response.id, question_key="overall", value=4))

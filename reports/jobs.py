@@ -59,6 +59,7 @@ from survey_app.models import (
     SurveyAnswer,
     SurveyResponse,
 )
+from survey_app.models.surveys import RATED_ANSWERS
 from survey_app.models.types import local_date
 from survey_app.timeutil import as_utc, utcnow
 
@@ -189,18 +190,18 @@ def _insert_responses(session: Session, scope, into=_same) -> None:
     _insert_ratings(session, scope, into)
 
 
-#: Respondent-group questions the dashboards break the overall rating down by.
+#: Respondent-group questions the dashboards break the overall rating down by (each copied onto its response).
 GROUP_KEYS = ("group.age", "group.gender", "group.first_visit")
 
 
 def _group_column(key: str) -> str:
-    return key.replace(".", "_")
+    return RATED_ANSWERS[key]
 
 
 def _overall_table() -> Table:
     """Each counted response's overall rating (1–5) with what the breakdowns group by, its respondent-group answers
-    included: computed in one pass over the answers per refresh and reused by every breakdown, instead of each
-    breakdown joining responses to their answers again."""
+    included: read once per refresh from the responses (which carry copies of those answers, see
+    :data:`RATED_ANSWERS`) and reused by every breakdown."""
     return Table("tmp_overall_ratings", MetaData(),
                  Column("response_id", Integer), Column("day", Date), Column("unit_id", Integer),
                  Column("centre_id", Integer), Column("questionnaire_id", Integer), Column("counter_id", Integer),
@@ -211,30 +212,21 @@ def _overall_table() -> Table:
 
 def _insert_ratings(session: Session, scope, into=_same) -> None:
     """The overall rating by counter, officer, channel, procedure field (the rated dossier's) and respondent group."""
-    r, a = SurveyResponse, SurveyAnswer
+    r = SurveyResponse
     o = _overall_table()
     connection = session.connection()
     o.drop(connection, checkfirst=True)
     o.create(connection)
-
-    def answer(key: str):
-        return func.max(case((a.question_key == key, a.value)))
-
-    overall = answer(OVERALL)
+    overall = getattr(r, RATED_ANSWERS[OVERALL])
+    # the responses alone: their copies of the rated answers spare a pass over the year's answers (6 s of a city
+    # rebuild when the overall rating was found among them)
     session.execute(insert(o).from_select(
         ["response_id", "day", "unit_id", "centre_id", "questionnaire_id", "counter_id", "officer_id", "channel",
          "dossier_code", "value", *(_group_column(key) for key in GROUP_KEYS)],
         select(r.id, r.answered_day, r.unit_id, r.centre_id, r.questionnaire_id, func.coalesce(r.counter_id, 0),
                func.coalesce(r.officer_id, 0), r.channel, r.dossier_code, overall,
-               *(answer(key) for key in GROUP_KEYS))
-        .join(a, a.response_id == r.id)
-        # the whole table: only the answers the breakdowns read (a hash join); some days: every answer of their
-        # responses, reached through the response (the key picked in the aggregate), so no plan can start from the
-        # question-key index: without statistics (right after a bulk load) that plan read every "overall" answer
-        .where(r.counted, scope(r.answered_day, r.unit_id),
-               a.question_key.in_((OVERALL, *GROUP_KEYS)) if scope is EVERYTHING else true())
-        .group_by(r.id)
-        .having(overall.between(1, 5))))
+               *(getattr(r, _group_column(key)) for key in GROUP_KEYS))
+        .where(r.counted, scope(r.answered_day, r.unit_id), overall.between(1, 5))))
     session.execute(text(f"ANALYZE {o.name}"))  # temporary tables get no automatic statistics
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 

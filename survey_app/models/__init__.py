@@ -57,6 +57,7 @@ from .scoring import (
     UnitProfile,
 )
 from .surveys import (
+    RATED_ANSWERS,
     Channel,
     CheckStatus,
     QrToken,
@@ -65,6 +66,7 @@ from .surveys import (
     SurveyAnswer,
     SurveyResponse,
     VersionStatus,
+    rated_columns,
 )
 from .topics import TopicCache
 from .units import AdminUnit, Counter, Department, Officer, ServiceCentre, UnitKind
@@ -150,4 +152,6 @@ __all__ = [
     "UnitKind",
     "User",
     "VersionStatus",
+    "RATED_ANSWERS",
+    "rated_columns",
 ]

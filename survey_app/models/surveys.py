@@ -130,6 +130,25 @@ class QrToken(db.Model):
     questionnaire: Mapped[Questionnaire] = relationship()
 
 
+#: The answers every rating breakdown reads, copied onto their response when it is written (question key -> column
+#: of :class:`SurveyResponse`): the overall rating and the respondent-group questions the dashboards break it down
+#: by. The answers stay the record; the copies spare the rollups a pass over every answer to find them.
+RATED_ANSWERS = {"overall": "overall_rating", "group.age": "group_age", "group.gender": "group_gender",
+                 "group.first_visit": "group_first_visit"}
+
+
+def rated_columns(answers) -> dict[str, int | None]:
+    """The copies :data:`RATED_ANSWERS` keeps on a response, from its ``(question_key, value)`` pairs: each key's
+    largest value (a single choice has one), ``None`` where it was not answered. Every writer of answers (the form,
+    its later screens, the kiosk batch, the paper form, the demo) sets the response's columns from this."""
+    columns: dict[str, int | None] = dict.fromkeys(RATED_ANSWERS.values())
+    for key, value in answers:
+        column = RATED_ANSWERS.get(key)
+        if column is not None and value is not None and (columns[column] is None or value > columns[column]):
+            columns[column] = value
+    return columns
+
+
 class SurveyResponse(db.Model):
     """One citizen's response, from any channel. Suspicious ones are kept and flagged, never dropped."""
 
@@ -209,6 +228,12 @@ class SurveyResponse(db.Model):
     check_note: Mapped[str | None] = mapped_column(String(300))
     #: A form marked wrong frees its serial (so the corrected form can be keyed again) and keeps it here.
     rejected_serial: Mapped[str | None] = mapped_column(String(32))
+    #: Copies of the answers in :data:`RATED_ANSWERS` (see :func:`rated_columns`): the overall rating as answered
+    #: (0 = "no opinion"; the rollups count 1–5) and the respondent group.
+    overall_rating: Mapped[int | None] = mapped_column(Integer)
+    group_age: Mapped[int | None] = mapped_column(Integer)
+    group_gender: Mapped[int | None] = mapped_column(Integer)
+    group_first_visit: Mapped[int | None] = mapped_column(Integer)
 
     @hybrid_property
     def unconfirmed(self) -> bool:

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from survey_app.models import Officer, ServiceCentre, SurveyAnswer, SurveyResponse
+from survey_app.models import Officer, ServiceCentre, SurveyAnswer, SurveyResponse, rated_columns
 from survey_app.services.surveys import current_version, definition_of, questionnaire_by_code
 from survey_app.timeutil import LOCAL_TZ, as_utc, to_local
 
@@ -212,6 +212,8 @@ def _flush(session: Session, responses: list[dict], answers: list[list[tuple]]) 
 
     for start in range(0, len(responses), BATCH * 10):
         chunk = responses[start:start + BATCH * 10]
+        for row, answer_rows in zip(chunk, answers[start:start + BATCH * 10], strict=True):
+            row.update(rated_columns((key, value) for key, value, _ in answer_rows))
         ids = reserve_ids(session, SurveyResponse, len(chunk))
         if ids is not None:
             for row, rid in zip(chunk, ids, strict=True):

@@ -11,7 +11,15 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import defer
 
 from ..extensions import db
-from ..models import Questionnaire, QuestionnaireVersion, SurveyAnswer, SurveyResponse, User, VersionStatus
+from ..models import (
+    Questionnaire,
+    QuestionnaireVersion,
+    SurveyAnswer,
+    SurveyResponse,
+    User,
+    VersionStatus,
+    rated_columns,
+)
 from ..models.types import insert_on_conflict
 from ..surveys.definition import Definition, ParsedAnswers, parse_definition
 from ..timeutil import local_day, local_today, utcnow
@@ -150,11 +158,12 @@ def admit(version: QuestionnaireVersion, source: Submission) -> Submission:
     return source if reason == source.suspicious_reason else replace(source, suspicious_reason=reason)
 
 
-def _row(version: QuestionnaireVersion, source: Submission, now: datetime) -> dict:
+def _row(version: QuestionnaireVersion, source: Submission, now: datetime, answers: ParsedAnswers) -> dict:
     """The response's columns, the same from every writer."""
     answered_at = source.answered_at or now
     reason = source.suspicious_reason
     return {
+        **rated_columns((key, value) for key, values in answers.values.items() for value in values),
         "client_id": source.client_id, "questionnaire_id": version.questionnaire_id, "version_id": version.id,
         "unit_id": source.unit_id, "centre_id": source.centre_id, "counter_id": source.counter_id,
         "officer_id": source.officer_id, "channel": source.channel, "answered_at": answered_at,
@@ -185,7 +194,7 @@ def submit_response(version: QuestionnaireVersion, answers: ParsedAnswers, sourc
     existing = None if looked_up else find_by_client_id(source.client_id)
     if existing is not None:
         return existing, False
-    response = SurveyResponse(**_row(version, admit(version, source), utcnow()))
+    response = SurveyResponse(**_row(version, admit(version, source), utcnow(), answers))
     response.answers = [SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
     db.session.add(response)
     db.session.flush()
@@ -220,7 +229,7 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
     if any(answers.errors for _, answers in batch):
         raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
     now = utcnow()
-    rows = [_row(version, source, now) for source, _ in batch]
+    rows = [_row(version, source, now, answers) for source, answers in batch]
     # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
     # statement built and compiled once per process, where .values(rows) would compile every batch anew
     statement = _insert_responses(db.session.get_bind().dialect.name)
@@ -280,6 +289,8 @@ def continue_response(response: SurveyResponse, version: QuestionnaireVersion, a
         response.suspicious, response.suspicious_reason = True, "honeypot"
     response.answers = [a for a in response.answers if a.question_key not in keys] + [
         SurveyAnswer(question_key=k, value=v, text=t) for k, v, t in answers.rows()]
+    for column, value in rated_columns((a.question_key, a.value) for a in response.answers).items():
+        setattr(response, column, value)
     # the rollup refresh picks up the days of responses changed since its last run; received_at stays the first
     # storing, which is what a score as of a date may know
     response.changed_at = utcnow()
