@@ -537,6 +537,11 @@ def generate(session: Session, size: Size, start: date, days: int, log=print) ->
         INSERT INTO survey_answers (response_id, question_key, value, text)
         SELECT id, 'improve', 1 + floor(random() * 6)::int, NULL FROM nat_responses
         WHERE channel <> 'kiosk' AND random() < 0.3 ORDER BY id""")
+    # the copies of the rated answers each response carries, as the services write them (before the indexes, so
+    # the update maintains none)
+    from survey_app.services.surveys import fill_rated_copies
+
+    fill_rated_copies(session)
     done(responses)
     log(f"    {answers:,} answers")
 

@@ -102,3 +102,24 @@ def test_the_migration_fills_the_copies_of_responses_stored_before_them(app, wor
     assert stored == expected == before
     assert kept == len(answers)  # the answers stay the record
     assert sum(1 for copies in stored.values() if copies["overall_rating"] is not None) == 3
+
+
+def test_a_bulk_load_past_the_services_gets_its_copies_in_one_update(app, world):
+    """The national generator writes answers in SQL: one UPDATE sets the copies as the services would have."""
+    with app.app_context():
+        version = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
+        for n in range(5):
+            values = {"overall": [1 + n, 0], "group.gender": [1 + n % 2]} if n != 2 else {"comment.x": []}
+            surveys.submit_response(version, ParsedAnswers(values=values), _source(world, "bach-dang"))
+        db.session.commit()
+        written = _stored(db.session.connection())
+        # as the generator leaves them: answers in place, no copies yet
+        db.session.execute(text("UPDATE survey_responses SET overall_rating = NULL, group_age = NULL, "
+                                "group_gender = NULL, group_first_visit = NULL"))
+        surveys.fill_rated_copies(db.session)
+        db.session.commit()
+        with db.engine.connect() as connection:
+            expected, stored = _from_answers(connection), _stored(connection)
+        db.session.remove()
+    assert stored == written == expected
+    assert sum(1 for copies in stored.values() if copies["overall_rating"] is not None) == 4

@@ -7,11 +7,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.orm import defer
 
 from ..extensions import db
 from ..models import (
+    RATED_ANSWERS,
     Questionnaire,
     QuestionnaireVersion,
     SurveyAnswer,
@@ -242,6 +243,20 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
 
 
 _INSERT_ANSWERS = SurveyAnswer.__table__.insert()
+
+
+def fill_rated_copies(session) -> None:
+    """Set every response's copies of its rated answers (:data:`RATED_ANSWERS`) from ``survey_answers`` in one
+    set-based UPDATE … FROM: for answers bulk-loaded past the services (the national benchmark's generator). Each
+    key's largest value, as :func:`rated_columns` takes it; a response without any rated answer is left as it is
+    (with nulls, after a bulk load)."""
+    a = SurveyAnswer
+    picked = (select(a.response_id, *(func.max(case((a.question_key == key, a.value))).label(column)
+                                      for key, column in RATED_ANSWERS.items()))
+              .where(a.question_key.in_(list(RATED_ANSWERS)), a.value.is_not(None))
+              .group_by(a.response_id).subquery())
+    session.execute(update(SurveyResponse).where(SurveyResponse.id == picked.c.response_id)
+                    .values({column: picked.c[column] for column in RATED_ANSWERS.values()}))
 
 
 def paper_serial_used(questionnaire_id: int, unit_id: int, serial: str) -> bool:
