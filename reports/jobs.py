@@ -503,17 +503,18 @@ def _score_batch(session: Session, chunk: list[int], reads, year: int) -> None:
 
 
 def vacuum_after_rebuild(session: Session, report: RefreshReport) -> None:
-    """After a full rebuild has committed, on PostgreSQL: ``VACUUM (ANALYZE)`` the rollups. The rebuild deleted
-    every old row and wrote the table again, so until autovacuum came round each scan of a rollup read twice the
-    rows (the dead half too) and no index-only scan could skip the table: the score and the dashboards were
-    slowest right after a migration or a restore. Run outside a transaction, as VACUUM requires; nothing on
-    SQLite (the rebuild's ANALYZE is all it needs)."""
+    """After a full rebuild has committed, on PostgreSQL: ``VACUUM`` the rollups, so their visibility map says
+    every page is visible and reads are answered from the covering indexes alone; until autovacuum came round, no
+    index-only scan could skip the table (and before the rebuild wrote fresh tables, each scan read the dead half
+    too): the score and the dashboards were slowest right after a migration or a restore. Not ``ANALYZE`` again:
+    the rebuild's transaction analysed the tables it wrote. Run outside a transaction, as VACUUM requires;
+    nothing on SQLite (the rebuild's ANALYZE is all it needs)."""
     engine = session.get_bind()
     if not report.full or engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         for name in ROLLUP_TABLES:
-            connection.execute(text(f"VACUUM (ANALYZE) {name}"))
+            connection.execute(text(f"VACUUM {name}"))
 
 
 def run_refresh(session: Session, full: bool = False) -> RefreshReport:
