@@ -225,11 +225,10 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
     since = max(p.start, p.end - RECENT)
     from survey_app.text import scrub
 
-    r, text, overall = SurveyResponse, SurveyAnswer, SurveyAnswer.__table__.alias("overall_answer")
-    query = (select(r.answered_at, overall.c.value, text.text)
+    r, text = SurveyResponse, SurveyAnswer
+    query = (select(r.answered_at, r.overall_rating, text.text)
              .join(text, and_(text.response_id == r.id, text.question_key.in_(("comment", "overall.why")),
                               text.text.is_not(None), text.text != ""))
-             .outerjoin(overall, and_(overall.c.response_id == r.id, overall.c.question_key == "overall"))
              .where(r.questionnaire_id == questionnaire_id, r.counted,
                     r.answered_at >= local_midnight(since), r.answered_at < local_midnight(p.end + timedelta(days=1)))
              .order_by(r.answered_at.desc(), r.id.desc()).limit(limit))
@@ -238,7 +237,7 @@ def recent_comments(session: Session, questionnaire_id: int, p: Period, negative
     if p.centre_id is not None:
         query = query.where(r.centre_id == p.centre_id)
     if negative_only:
-        query = query.where(overall.c.value.between(1, 2))
+        query = query.where(r.overall_rating.between(1, 2))
     return [Comment(at, int(v) if v is not None else None, scrub(t)) for at, v, t in session.execute(query)]
 
 

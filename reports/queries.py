@@ -81,14 +81,13 @@ def answer_counts(session: Session, f: SurveyFilter) -> dict[str, dict[int, int]
 def qd766_counts(session: Session, f: SurveyFilter) -> tuple[int, int]:
     """(responses with an overall rating, those among them counted as dissatisfied).
 
-    The answer conditions are uncorrelated ``IN`` subqueries: evaluated once (a hash semi-join on PostgreSQL, an
-    ephemeral index on SQLite) rather than once per response.
+    The overall rating is the response's own copy of it; the dissatisfied answers an uncorrelated ``IN`` subquery,
+    evaluated once (a hash semi-join on PostgreSQL, an ephemeral index on SQLite) rather than once per response.
     """
     r, a = SurveyResponse, SurveyAnswer
-    overall = select(a.response_id).where(a.question_key == "overall", a.value.between(1, 5))
     bad = select(a.response_id).where(
         or_(*[and_(a.question_key == key, a.value.in_(values)) for key, values in DISSATISFIED]))
-    rated = select(func.count()).select_from(r).where(*f.conditions(), r.id.in_(overall))
+    rated = select(func.count()).select_from(r).where(*f.conditions(), r.overall_rating.between(1, 5))
     dissatisfied = rated.where(r.id.in_(bad))
     return int(session.execute(rated).scalar()), int(session.execute(dissatisfied).scalar())
 
