@@ -102,14 +102,32 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # A batch operation on SQLite copies the table and drops the old one; with foreign keys enforced
+            # (the app's connections turn them on), dropping survey_responses deletes every answer (ON DELETE
+            # CASCADE). Alembic's advice: keys off while migrating (a PRAGMA that only works outside a
+            # transaction), checked once at the end, and on again for the pooled connection.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"migration left rows without their parent: {broken[:10]}")
+        finally:
+            if sqlite:
+                connection.rollback()  # nothing is left open here: a failed migration was rolled back above
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

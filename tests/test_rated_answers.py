@@ -123,3 +123,38 @@ def test_a_bulk_load_past_the_services_gets_its_copies_in_one_update(app, world)
         db.session.remove()
     assert stored == written == expected
     assert sum(1 for copies in stored.values() if copies["overall_rating"] is not None) == 4
+
+
+BEFORE_PAPER_CHECK = "c4e9b7a1f203"  # the paper check's migration copies survey_responses on SQLite, both ways
+
+
+def test_migrations_that_copy_the_responses_table_keep_every_answer(app, world):
+    """On SQLite a batch migration copies ``survey_responses`` and drops the old table; with foreign keys enforced
+    that drop deleted every answer (ON DELETE CASCADE), going up through the paper check as going down. The
+    migrations run with the keys off and checked at the end."""
+    with app.app_context():
+        version = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
+        for n in range(4):
+            surveys.submit_response(version, ParsedAnswers(values={"overall": [2 + n], "staff.polite": [4]}),
+                                    _source(world, "bach-dang"))
+        db.session.commit()
+        answers = db.session.execute(text("SELECT count(*) FROM survey_answers")).scalar()
+        db.session.remove()
+        downgrade(revision=BEFORE_PAPER_CHECK)
+        with db.engine.connect() as connection:
+            between = connection.execute(text("SELECT count(*) FROM survey_answers")).scalar()
+        upgrade()
+        # rows the migrations ship may be dropped and re-created with new ids: record them again so the per-test
+        # cleanup keeps them, as it keeps every shipped row
+        builtin = app.config["BUILTIN_ROWS"]
+        for table in builtin:
+            builtin[table] = set(db.session.execute(text(f"SELECT id FROM {table}")).scalars())
+        with db.engine.connect() as connection:
+            after = connection.execute(text("SELECT count(*) FROM survey_answers")).scalar()
+            keys_on = connection.exec_driver_sql("PRAGMA foreign_keys").scalar() \
+                if connection.dialect.name == "sqlite" else 1
+            expected, stored = _from_answers(connection), _stored(connection)
+        db.session.remove()
+    assert answers >= 8 and between == answers and after == answers
+    assert stored == expected
+    assert keys_on == 1  # the pooled connection enforces foreign keys again
