@@ -109,6 +109,7 @@ def run_migrations_online():
             # CASCADE). Alembic's advice: keys off while migrating (a PRAGMA that only works outside a
             # transaction), checked once at the end, and on again for the pooled connection.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            broken_before = set(connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
             connection.commit()
         context.configure(
             connection=connection,
@@ -120,7 +121,9 @@ def run_migrations_online():
             with context.begin_transaction():
                 context.run_migrations()
                 if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    # only what the migrations broke: rows orphaned before them are not theirs to answer for
+                    broken = [row for row in connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                              if row not in broken_before]
                     if broken:
                         raise RuntimeError(f"migration left rows without their parent: {broken[:10]}")
         finally:
