@@ -3,6 +3,8 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -287,3 +289,35 @@ def test_items_at_the_calendar_edges_are_handled_alone(client, app, world):
     assert response.status_code == 200
     assert [r["status"] for r in response.json["results"]] == ["rejected", "rejected", "stored", "rejected", "stored"]
     assert response.json["results"][2]["flags"] == ["clock-untrusted"]
+
+
+_taps = st.lists(st.lists(st.integers(min_value=0, max_value=90), min_size=1, max_size=12), min_size=1, max_size=3)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(batches=_taps)
+def test_burst_flags_count_stored_and_batch_taps_alike(client, app, world, batches):
+    """A tap is flagged when the tablet had BURST_COUNT others in the window before it, whether those were stored
+    by earlier batches or sent earlier in the same batch (the database counts the stored ones, capped)."""
+    code = _kiosk(app, world)  # paired by the service: the pairing endpoint's rate limit is not under test here
+    with app.app_context():
+        kiosk, token = kiosks.pair(code)
+        kiosk_id = kiosk.id
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    start = datetime.now(UTC) - timedelta(hours=1)
+    seen: list[datetime] = []
+    expected: dict[str, bool] = {}
+    for offsets in batches:
+        items = [_item(2, start + timedelta(seconds=s)) for s in offsets]
+        response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
+        assert response.status_code == 200, response.json
+        assert [r["status"] for r in response.json["results"]] == ["stored"] * len(items)
+        for item, s in zip(items, offsets, strict=True):
+            at = start + timedelta(seconds=s)
+            expected[item["client_id"]] = sum(at - kiosks.BURST_WINDOW <= t <= at for t in seen) >= kiosks.BURST_COUNT
+            seen.append(at)
+    with app.app_context():
+        stored = dict(db.session.execute(select(SurveyResponse.client_id, SurveyResponse.suspicious_reason)
+                                         .where(SurveyResponse.kiosk_id == kiosk_id)).all())
+    assert {key.split(":", 1)[1]: reason == "kiosk-burst" for key, reason in stored.items()} == expected

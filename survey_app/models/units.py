@@ -77,7 +77,12 @@ class AdminUnit(db.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.kind_label} {self.name}"
+        return self.full_name_of(self.kind, self.name)
+
+    @staticmethod
+    def full_name_of(kind: str, name: str) -> str:
+        """"Phường Bạch Đằng": the kind's label and the name (for a unit read as columns, not loaded)."""
+        return f"{UnitKind(kind).label} {name}"
 
     @property
     def is_city(self) -> bool:

@@ -16,8 +16,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import defer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -477,23 +478,37 @@ def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judge
     return Judgement(binding=binding, scale=scale, answered_at=at, flags=tuple(flags))
 
 
-class _Bursts:
-    """The tablet's tap times around a batch (one query), to flag a tap with too many just before it."""
+@lru_cache(maxsize=MAX_BATCH)
+def _stored_taps_before(n: int):
+    """One statement for a batch of ``n`` taps: for each, how many of the tablet's stored taps lie in the window
+    before it, counted in the database up to BURST_COUNT (the (kiosk, answered_at) index; enough to decide), so the
+    work stays the same however many taps the tablet already sent in those minutes."""
+    def capped(i: int):
+        taps = select(SurveyResponse.id).where(
+            SurveyResponse.kiosk_id == bindparam("kiosk_id"),
+            SurveyResponse.answered_at >= bindparam(f"since_{i}"),
+            SurveyResponse.answered_at <= bindparam(f"at_{i}")).limit(BURST_COUNT).subquery()
+        return select(func.count()).select_from(taps).scalar_subquery()
 
-    _TIMES = select(SurveyResponse.answered_at).where(SurveyResponse.kiosk_id == bindparam("kiosk_id"),
-                                                       SurveyResponse.answered_at >= bindparam("since"),
-                                                       SurveyResponse.answered_at <= bindparam("until"))
+    return select(*(capped(i).label(f"n_{i}") for i in range(n)))
+
+
+class _Bursts:
+    """Flag a tap with too many just before it on the same tablet: the stored taps counted set-wise for the whole
+    batch in one query, the batch's own earlier taps counted here."""
 
     def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
-        self.times = list(db.session.execute(self._TIMES, {
-            "kiosk_id": kiosk.id, "since": min(times) - BURST_WINDOW, "until": max(times)}).scalars()) \
-            if times else []
+        self.times = times
+        self.stored = list(db.session.execute(_stored_taps_before(len(times)), {
+            "kiosk_id": kiosk.id, **{f"since_{i}": at - BURST_WINDOW for i, at in enumerate(times)},
+            **{f"at_{i}": at for i, at in enumerate(times)}}).one()) if times else []
 
-    def add(self, at: datetime) -> bool:
-        """Whether ``at`` is a burst given the taps stored so far; then count it too."""
-        burst = sum(at - BURST_WINDOW <= t <= at for t in self.times) >= BURST_COUNT
-        self.times.append(at)
-        return burst
+    def is_burst(self, index: int) -> bool:
+        """Whether the batch's tap ``index`` had BURST_COUNT others in the window before it: stored ones, and
+        the batch's taps before it in the batch."""
+        at = self.times[index]
+        earlier = sum(at - BURST_WINDOW <= t <= at for t in self.times[:index])
+        return self.stored[index] + earlier >= BURST_COUNT
 
 
 def _answers(item: KioskItem, scale: int) -> ParsedAnswers:
@@ -605,7 +620,7 @@ def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult
     bursts = _Bursts(kiosk, [p.verdict.answered_at for p in prepared])
     by_version: dict[int, list[tuple[surveys.Submission, ParsedAnswers]]] = {}
     flags_of: dict[str, tuple[str, ...]] = {}
-    for p in prepared:
+    for n, p in enumerate(prepared):
         flags = list(p.verdict.flags)
         dossier = p.item.dossier or None
         if dossier and dossier in rated:
@@ -620,7 +635,7 @@ def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult
             counter_id=binding.counter_id if binding else kiosk.counter_id,
             officer_id=binding.officer_id if binding else None, channel="kiosk", client_id=p.key,
             answered_at=p.verdict.answered_at, dossier_code=dossier, kiosk_id=kiosk.id,
-            suspicious_reason="kiosk-burst" if bursts.add(p.verdict.answered_at) else None,
+            suspicious_reason="kiosk-burst" if bursts.is_burst(n) else None,
             review_flags=",".join(flags) or None)
         by_version.setdefault(p.version.id, []).append((source, _answers(p.item, p.verdict.scale)))
         flags_of[p.key] = tuple(flags)

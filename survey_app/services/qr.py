@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, has_request_context, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import Counter, QrToken, ServiceCentre, User
+from ..models import AdminUnit, Counter, Officer, QrToken, QuestionnaireVersion, ServiceCentre, User
+from ..models.surveys import VersionStatus
 from ..timeutil import utcnow
 from . import audit
 from .surveys import questionnaire_by_code
@@ -87,6 +89,102 @@ def resolve(token: str) -> QrToken | None:
 #: built once: a statement built per request costs more than its query
 _RESOLVE = select(QrToken).where(QrToken.token == bindparam("token")).options(
     joinedload(QrToken.centre).joinedload(ServiceCentre.unit), joinedload(QrToken.counter))
+
+
+@dataclass(frozen=True)
+class UnitView:
+    id: int
+    code: str
+    name: str
+    kind: str
+
+    @property
+    def full_name(self) -> str:
+        return AdminUnit.full_name_of(self.kind, self.name)
+
+
+@dataclass(frozen=True)
+class CentreView:
+    id: int
+    unit_id: int
+    name: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class CounterView:
+    id: int
+    number: int
+    active: bool
+
+
+@dataclass(frozen=True)
+class VersionView:
+    """A published version as the citizen's form needs it (its definition comes from the per-process cache of
+    ``surveys.definition_of``, read from the database once)."""
+
+    id: int
+    questionnaire_id: int
+    number: int
+    status: str
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FormPlace:
+    """What an active QR token opens, read in one query: where it is, the questionnaire's current version and the
+    counter's officer when exactly one is on duty there."""
+
+    token_id: int
+    unit: UnitView
+    centre: CentreView
+    counter: CounterView | None
+    version: VersionView | None
+    officer_id: int | None
+
+
+_NEWEST = aliased(QuestionnaireVersion)
+_ON_DUTY = Officer.__table__
+
+
+def _form_place_query():
+    t, c, u, k, v = QrToken, ServiceCentre, AdminUnit, Counter, QuestionnaireVersion
+    newest = (select(_NEWEST.id).where(_NEWEST.questionnaire_id == t.questionnaire_id,
+                                       _NEWEST.status == VersionStatus.PUBLISHED.value)
+              .order_by(_NEWEST.number.desc()).limit(1).correlate(t).scalar_subquery())
+    on_duty = (_ON_DUTY.c.counter_id == t.counter_id) & _ON_DUTY.c.active.is_(True)
+    first_officer = select(func.min(_ON_DUTY.c.id)).where(on_duty).correlate(t).scalar_subquery()
+    officers = select(func.count()).select_from(_ON_DUTY).where(on_duty).correlate(t).scalar_subquery()
+    return (select(t.id, t.active, u.id, u.code, u.name, u.kind, c.id, c.unit_id, c.name, c.active, k.id, k.number,
+                   k.active, v.id, v.questionnaire_id, v.number, v.status, v.published_at, first_officer, officers)
+            .select_from(t).join(c, c.id == t.centre_id).join(u, u.id == c.unit_id)
+            .outerjoin(k, k.id == t.counter_id).outerjoin(v, v.id == newest)
+            .where(t.token == bindparam("token")))
+
+
+#: built once (a statement built per request costs more than its query)
+_FORM_PLACE = _form_place_query()
+
+
+def form_place(token: str) -> FormPlace | None:
+    """An active token's place, version and officer in one query of plain columns (no ORM objects): all the
+    citizen's form reads before its answers are stored. None for an unknown or revoked token (:func:`resolve` has
+    the revoked one's centre and its current code)."""
+    if not token or len(token) > 24:
+        return None
+    row = db.session.execute(_FORM_PLACE, {"token": token}).first()
+    if row is None or not row[1]:
+        return None
+    (token_id, _, unit_id, unit_code, unit_name, kind, centre_id, centre_unit, centre_name, centre_active,
+     counter_id, number, counter_active, version_id, questionnaire_id, version_number, status, published_at,
+     officer, officers) = row
+    return FormPlace(
+        token_id, UnitView(unit_id, unit_code, unit_name, kind),
+        CentreView(centre_id, centre_unit, centre_name, centre_active),
+        CounterView(counter_id, number, counter_active) if counter_id is not None else None,
+        VersionView(version_id, questionnaire_id, version_number, status, published_at)
+        if version_id is not None else None,
+        officer if officers == 1 else None)
 
 
 def base_url() -> str:

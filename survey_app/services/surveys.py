@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, text, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import defer
 
 from ..extensions import db
@@ -92,15 +94,26 @@ def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     return db.session.execute(_CURRENT_VERSION, {"questionnaire_id": questionnaire_id}).scalar_one_or_none()
 
 
-def definition_of(version: QuestionnaireVersion) -> Definition:
-    """The parsed definition; published versions are immutable, so they are parsed once per process."""
+def definition_of(version) -> Definition:
+    """The parsed definition; published versions are immutable, so they are parsed once per process.
+
+    ``version`` is a ``QuestionnaireVersion`` or any object with its ``id``, ``status`` and ``published_at`` (the
+    citizen's form reads those as columns): the JSON is then read by id, the first time only.
+    """
     if version.status == VersionStatus.DRAFT.value or version.published_at is None:
-        return parse_definition(version.definition)
+        return parse_definition(_raw_definition(version))
     cache = current_app.extensions.setdefault("hailong_definitions", {})
     key = (version.id, version.published_at.isoformat())
     if key not in cache:
-        cache[key] = parse_definition(version.definition)
+        cache[key] = parse_definition(_raw_definition(version))
     return cache[key]
+
+
+def _raw_definition(version) -> dict:
+    if isinstance(version, QuestionnaireVersion):
+        return version.definition
+    return db.session.execute(select(QuestionnaireVersion.definition)
+                              .where(QuestionnaireVersion.id == version.id)).scalar_one()
 
 
 def ip_hash(ip: str | None) -> str | None:
@@ -217,8 +230,10 @@ def _insert_responses(dialect_name: str):
 
 
 def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, ParsedAnswers]]) -> set[str]:
-    """Store already-validated responses in one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING,
-    then their answers in one multi-row INSERT; return the client ids inserted (the others were already stored).
+    """Store already-validated responses with one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING RETURNING,
+    and their answers for the responses it inserted; return the client ids inserted (the others were already
+    stored). On PostgreSQL both go in one statement (one round trip, arrays unnested, a text the server prepares
+    once); on SQLite, in process, as two.
 
     The caller has had each source through :func:`admit` (or decided its flags itself, as a kiosk batch does):
     this is the row ``submit_response`` writes, for a whole batch at once and without the ORM.
@@ -231,15 +246,50 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
         raise SurveyError("Phiếu còn câu trả lời chưa hợp lệ.")
     now = utcnow()
     rows = [_row(version, source, now, answers) for source, answers in batch]
+    answers_of = [(source.client_id, key, value, words) for source, answers in batch
+                  for key, value, words in answers.rows()]
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        keys = tuple(rows[0])
+        params = {f"c_{n}": [row[key] for row in rows] for n, key in enumerate(keys)}
+        params.update(a_client=[a[0] for a in answers_of], a_key=[a[1] for a in answers_of],
+                      a_value=[a[2] for a in answers_of], a_text=[a[3] for a in answers_of])
+        return set(db.session.execute(_insert_with_answers(keys), params).scalars())
     # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
     # statement built and compiled once per process, where .values(rows) would compile every batch anew
-    statement = _insert_responses(db.session.get_bind().dialect.name)
-    ids = {client_id: response_id for response_id, client_id in db.session.execute(statement, rows)}
-    answer_rows = [{"response_id": ids[source.client_id], "question_key": key, "value": value, "text": text}
-                   for source, answers in batch if source.client_id in ids for key, value, text in answers.rows()]
+    ids = {client_id: response_id for response_id, client_id in db.session.execute(_insert_responses(dialect),
+                                                                                     rows)}
+    answer_rows = [{"response_id": ids[client_id], "question_key": key, "value": value, "text": words}
+                   for client_id, key, value, words in answers_of if client_id in ids]
     if answer_rows:
         db.session.execute(_INSERT_ANSWERS, answer_rows)
     return set(ids)
+
+
+@lru_cache(maxsize=8)
+def _insert_with_answers(keys: tuple[str, ...]):
+    """PostgreSQL: the responses (one array per column) inserted unless their client id is stored, and the answers
+    of those inserted, in one statement; it returns the client ids inserted."""
+    table = SurveyResponse.__table__
+    dialect = postgresql.dialect()
+    # only the table's own column names and types go into the text (a KeyError for any other); values are bound
+    columns = ", ".join(table.c[key].name for key in keys)
+    given = ", ".join(f"CAST(:c_{n} AS {table.c[key].type.compile(dialect=dialect)}[])"
+                      for n, key in enumerate(keys))
+    return text(f"""
+        WITH stored AS (
+            INSERT INTO survey_responses ({columns})
+            SELECT * FROM unnest({given})
+            ON CONFLICT (client_id) DO NOTHING
+            RETURNING id, client_id
+        ), answers AS (
+            INSERT INTO survey_answers (response_id, question_key, value, text)
+            SELECT stored.id, a.question_key, a.value, a.answer_text
+            FROM unnest(CAST(:a_client AS varchar[]), CAST(:a_key AS varchar[]), CAST(:a_value AS integer[]),
+                        CAST(:a_text AS text[])) AS a (client_id, question_key, value, answer_text)
+            JOIN stored ON stored.client_id = a.client_id
+        )
+        SELECT client_id FROM stored""")  # noqa: S608
 
 
 _INSERT_ANSWERS = SurveyAnswer.__table__.insert()

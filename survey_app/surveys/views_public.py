@@ -47,10 +47,13 @@ UI = {
 
 @dataclass
 class FormTarget:
-    unit: AdminUnit
-    centre: ServiceCentre
-    counter: Counter | None
-    version: QuestionnaireVersion
+    """Where a form is answered: loaded objects (a dossier's QR) or the columns a centre's QR reads in one query
+    (``qr.FormPlace``'s views: the same attributes)."""
+
+    unit: AdminUnit | qr.UnitView
+    centre: ServiceCentre | qr.CentreView
+    counter: Counter | qr.CounterView | None
+    version: QuestionnaireVersion | qr.VersionView
     channel: str
     dossier_code: str | None = None
     dossier_verified: bool = False
@@ -182,19 +185,20 @@ def _with_query(url: str, **params) -> str:
 
 
 def _target_from_token(token: str):
-    row = qr.resolve(token)
-    if row is None:
-        abort(404)
-    if not row.active:
+    place = qr.form_place(token)
+    if place is None:  # unknown, or revoked: read as objects, the rare path
+        row = qr.resolve(token)
+        if row is None:
+            abort(404)
         current = qr.current_for_centre(row)
         if current is not None:  # an old poster still works: the centre's current form, with a short note
             return None, redirect(url_for("survey.form", token=current.token, lang=_lang(), moved=1), code=302), 302
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
-    version, officer = _version_and_officer(row.questionnaire_id, row.counter)
-    if version is None or not row.centre.active or (row.counter is not None and not row.counter.active):
+    if place.version is None or not place.centre.active or (place.counter is not None and not place.counter.active):
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
     channel = Channel.QR.value if request.args.get("via", "qr") == "qr" else Channel.WEB.value
-    return FormTarget(row.centre.unit, row.centre, row.counter, version, channel, officer_id=officer), None, None
+    return FormTarget(place.unit, place.centre, place.counter, place.version, channel,
+                      officer_id=place.officer_id), None, None
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
@@ -209,14 +213,17 @@ def form(token: str):
 
 @bp.route("/q/<token>/thanks")
 def thanks(token: str):
-    row = qr.resolve(token)
-    if row is None:
-        abort(404)
-    version = survey_service.current_version(row.questionnaire_id)
-    definition = survey_service.definition_of(version)
+    place = qr.form_place(token)
+    if place is None or place.version is None:
+        row = qr.resolve(token)
+        if row is None:
+            abort(404)
+        unit, version = row.centre.unit, survey_service.current_version(row.questionnaire_id)
+    else:
+        unit, version = place.unit, place.version
     lang = _lang()
-    return render_template("surveys/thanks.html", definition=definition, lang=lang, ui=UI[lang],
-                           unit=row.centre.unit)
+    return render_template("surveys/thanks.html", definition=survey_service.definition_of(version), lang=lang,
+                           ui=UI[lang], unit=unit)
 
 
 @bp.route("/q/d/<signed>", methods=["GET", "POST"])
