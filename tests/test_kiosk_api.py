@@ -321,3 +321,34 @@ def test_burst_flags_count_stored_and_batch_taps_alike(client, app, world, batch
         stored = dict(db.session.execute(select(SurveyResponse.client_id, SurveyResponse.suspicious_reason)
                                          .where(SurveyResponse.kiosk_id == kiosk_id)).all())
     assert {key.split(":", 1)[1]: reason == "kiosk-burst" for key, reason in stored.items()} == expected
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(client, app, world, backend):
+    """Kiosk batches in one statement: the tablet, the versions, its bindings, the refusals and stored items (one
+    query), the stored taps around the batch (one), then one write of every rating with its answers on PostgreSQL
+    (two inserts on SQLite) and the tablet's last contact; ten items or a hundred, the same statements."""
+    from sqlalchemy import event
+
+    headers = _paired(client, app, world)
+    with app.app_context():
+        engine = db.engine
+    counts = []
+    for size in (10, 100):
+        seen: list[str] = []
+
+        def before(conn, cursor, statement, parameters, context, executemany, seen=seen):
+            if "rate_counters" not in statement:  # the rate limiter's own connection (Redis when configured)
+                seen.append(statement.split()[0].upper())
+
+        start = datetime.now(UTC) - timedelta(hours=3)
+        items = [_item(2, start + timedelta(minutes=i)) for i in range(size)]
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            response = client.post("/kiosk/api/ratings", json={"items": items}, headers=headers)
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        assert [r["status"] for r in response.json["results"]] == ["stored"] * size
+        counts.append(seen)
+    writes = ["WITH"] if backend == "postgresql" else ["INSERT", "INSERT"]
+    assert counts[0] == counts[1] == ["SELECT"] * 5 + writes + ["UPDATE"]
+    assert len(_responses(app)) == 110

@@ -260,3 +260,43 @@ def test_a_later_screen_marks_its_day_for_the_refresh_and_keeps_the_first_storin
         db.session.commit()
         keys = set(db.session.execute(select(RollupResponse.question_key)).scalars())
     assert {"overall", "access.seating"} <= keys
+
+
+def _statements(app, fn) -> list[str]:
+    from sqlalchemy import event
+
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "rate_counters" not in statement:  # the rate limiter's own connection (Redis when configured)
+            seen.append(statement.split()[0].upper())
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        fn()
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+    return seen
+
+
+def test_the_form_reads_one_query_and_a_new_response_is_one_write(client, app, tokens, backend):
+    """The citizen's path: the form page is one query (place, version, officer); sending it is that query (which
+    also says whether the form's id is stored), the address's burst count and, on PostgreSQL, one statement with
+    the response and its answers (SQLite: two inserts in process). A retry of the same form stores nothing more."""
+    token = tokens[2]
+    _form(client, token)  # the version's definition is read once per process, on the first page
+    page = []
+    assert _statements(app, lambda: page.append(_form(client, token))) == ["SELECT"]
+    _, hidden = page[0]
+    fields = {"csrf_token": hidden["csrf_token"], "sid": hidden["sid"], "q-overall": "4"}
+    sent = _statements(app, lambda: page.append(client.post(f"/q/{token}", data=fields)))
+    assert page[-1].status_code == 303
+    assert sent == (["SELECT", "SELECT", "WITH"] if backend == "postgresql"
+                    else ["SELECT", "SELECT", "INSERT", "INSERT"])
+    assert client.post(f"/q/{token}", data=fields).status_code == 303
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SurveyResponse)).scalar() == 1
+        assert db.session.execute(select(SurveyAnswer.value).where(SurveyAnswer.question_key == "overall")
+                                  ).scalars().all() == [4]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, null, select, union_all
 from sqlalchemy.orm import defer
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -550,9 +550,12 @@ _PUBLISHED_VERSIONS = select(QuestionnaireVersion).options(defer(QuestionnaireVe
     Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id).where(
     Questionnaire.code == "centre-service", QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
 _BINDINGS = select(KioskBinding).where(KioskBinding.kiosk_id == bindparam("kiosk_id"))
-_REFUSED = select(KioskRejection.client_id, KioskRejection.resolution).where(
-    KioskRejection.kiosk_id == bindparam("kiosk_id"), KioskRejection.client_id.in_(bindparam("client_ids")))
-_KNOWN = select(SurveyResponse.client_id).where(SurveyResponse.client_id.in_(bindparam("keys")))
+#: in one query: the refusals this tablet already had for a batch's items, and which of them are stored already
+_REFUSED_AND_KNOWN = union_all(
+    select(literal("refused").label("kind"), KioskRejection.client_id, KioskRejection.resolution).where(
+        KioskRejection.kiosk_id == bindparam("kiosk_id"), KioskRejection.client_id.in_(bindparam("client_ids"))),
+    select(literal("known"), SurveyResponse.client_id, null()).where(
+        SurveyResponse.client_id.in_(bindparam("keys"))))
 
 
 def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
@@ -570,13 +573,18 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
         binding = sync_binding(kiosk)
         bindings = [binding] if binding else []
     client_ids = [c for c in map(client_id_of, items) if c]
-    # the refusals this tablet already had for these items: discarded ones stay discarded, open ones are closed
-    # below when the item is stored now
-    refused = dict(db.session.execute(_REFUSED, {"kiosk_id": kiosk.id, "client_ids": client_ids}).all()) \
-        if client_ids else {}
+    # the refusals this tablet already had for these items (discarded ones stay discarded, open ones are closed
+    # below when the item is stored now) and the items stored already
+    refused: dict[str, str | None] = {}
+    known: set[str] = set()
+    if client_ids:
+        for kind, client_id, resolution in db.session.execute(_REFUSED_AND_KNOWN, {
+                "kiosk_id": kiosk.id, "client_ids": client_ids, "keys": [f"k{kiosk.id}:{c}" for c in client_ids]}):
+            if kind == "refused":
+                refused[client_id] = resolution
+            else:
+                known.add(client_id)
     discarded = {c for c, resolution in refused.items() if resolution == "discarded"}
-    known = set(db.session.execute(_KNOWN, {"keys": [f"k{kiosk.id}:{c}" for c in client_ids]}).scalars()) \
-        if client_ids else set()
     now = utcnow()
     results: list[ItemResult | None] = [None] * len(items)
     prepared: list[_Prepared] = []

@@ -12,7 +12,16 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from ..extensions import db
-from ..models import AdminUnit, Counter, Officer, QrToken, QuestionnaireVersion, ServiceCentre, User
+from ..models import (
+    AdminUnit,
+    Counter,
+    Officer,
+    QrToken,
+    QuestionnaireVersion,
+    ServiceCentre,
+    SurveyResponse,
+    User,
+)
 from ..models.surveys import VersionStatus
 from ..timeutil import utcnow
 from . import audit
@@ -141,6 +150,8 @@ class FormPlace:
     counter: CounterView | None
     version: VersionView | None
     officer_id: int | None
+    #: whether a response with the form's idempotency token (``sid``) is stored already (None when none was given)
+    sid_stored: bool | None = None
 
 
 _NEWEST = aliased(QuestionnaireVersion)
@@ -155,8 +166,10 @@ def _form_place_query():
     on_duty = (_ON_DUTY.c.counter_id == t.counter_id) & _ON_DUTY.c.active.is_(True)
     first_officer = select(func.min(_ON_DUTY.c.id)).where(on_duty).correlate(t).scalar_subquery()
     officers = select(func.count()).select_from(_ON_DUTY).where(on_duty).correlate(t).scalar_subquery()
+    stored = select(SurveyResponse.id).where(SurveyResponse.client_id == bindparam("sid")).scalar_subquery()
     return (select(t.id, t.active, u.id, u.code, u.name, u.kind, c.id, c.unit_id, c.name, c.active, k.id, k.number,
-                   k.active, v.id, v.questionnaire_id, v.number, v.status, v.published_at, first_officer, officers)
+                   k.active, v.id, v.questionnaire_id, v.number, v.status, v.published_at, first_officer, officers,
+                   stored)
             .select_from(t).join(c, c.id == t.centre_id).join(u, u.id == c.unit_id)
             .outerjoin(k, k.id == t.counter_id).outerjoin(v, v.id == newest)
             .where(t.token == bindparam("token")))
@@ -166,25 +179,25 @@ def _form_place_query():
 _FORM_PLACE = _form_place_query()
 
 
-def form_place(token: str) -> FormPlace | None:
-    """An active token's place, version and officer in one query of plain columns (no ORM objects): all the
-    citizen's form reads before its answers are stored. None for an unknown or revoked token (:func:`resolve` has
-    the revoked one's centre and its current code)."""
+def form_place(token: str, sid: str | None = None) -> FormPlace | None:
+    """An active token's place, version and officer in one query of plain columns (no ORM objects), with whether
+    the form's ``sid`` is stored already: all the citizen's form reads before a new response is stored. None for
+    an unknown or revoked token (:func:`resolve` has the revoked one's centre and its current code)."""
     if not token or len(token) > 24:
         return None
-    row = db.session.execute(_FORM_PLACE, {"token": token}).first()
+    row = db.session.execute(_FORM_PLACE, {"token": token, "sid": sid}).first()
     if row is None or not row[1]:
         return None
     (token_id, _, unit_id, unit_code, unit_name, kind, centre_id, centre_unit, centre_name, centre_active,
      counter_id, number, counter_active, version_id, questionnaire_id, version_number, status, published_at,
-     officer, officers) = row
+     officer, officers, stored) = row
     return FormPlace(
         token_id, UnitView(unit_id, unit_code, unit_name, kind),
         CentreView(centre_id, centre_unit, centre_name, centre_active),
         CounterView(counter_id, number, counter_active) if counter_id is not None else None,
         VersionView(version_id, questionnaire_id, version_number, status, published_at)
         if version_id is not None else None,
-        officer if officers == 1 else None)
+        officer if officers == 1 else None, None if sid is None else stored is not None)
 
 
 def base_url() -> str:

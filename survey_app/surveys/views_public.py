@@ -59,6 +59,8 @@ class FormTarget:
     dossier_verified: bool = False
     #: the counter's officer when exactly one is on duty there (the rating is theirs), else None
     officer_id: int | None = None
+    #: whether the form's ``sid`` is stored, when the target's query said so (None: look it up)
+    sid_stored: bool | None = None
 
 
 def _lang() -> str:
@@ -88,6 +90,11 @@ def _version_and_officer(questionnaire_id: int, counter: Counter | None
     return version, officer if officers == 1 else None
 
 
+def _sid() -> str:
+    """The form's idempotency token, as it came (cut to the column's size)."""
+    return clean(request.values.get("sid"))[:64]
+
+
 def _step_number(raw: str | None, total: int) -> int:
     try:
         return min(max(int(raw or 1), 1), total)
@@ -113,7 +120,7 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
     steps = definition.steps
     step = _step_number(request.values.get("step"), len(steps))
     keys = {q.key for q in steps[step - 1].questions}
-    sid = clean(request.values.get("sid"))[:64]
+    sid = _sid()
     submitted: dict[str, list[str]] = {}
     errors: dict[str, str] = {}
     message = None
@@ -125,7 +132,7 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
         channel=target.channel, client_id=sid or uuid.uuid4().hex, dossier_code=target.dossier_code,
         dossier_verified=target.dossier_verified, lang=lang, ip_hash=ip,
     )
-    existing = survey_service.find_by_client_id(sid) if sid else None
+    existing = survey_service.find_by_client_id(sid) if sid and target.sid_stored is not False else None
     if existing is not None and not survey_service.continuable(existing, target.version, source):
         existing = None if request.method == "GET" else existing
     if request.method == "GET":
@@ -185,7 +192,7 @@ def _with_query(url: str, **params) -> str:
 
 
 def _target_from_token(token: str):
-    place = qr.form_place(token)
+    place = qr.form_place(token, _sid() or None)
     if place is None:  # unknown, or revoked: read as objects, the rare path
         row = qr.resolve(token)
         if row is None:
@@ -198,7 +205,7 @@ def _target_from_token(token: str):
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
     channel = Channel.QR.value if request.args.get("via", "qr") == "qr" else Channel.WEB.value
     return FormTarget(place.unit, place.centre, place.counter, place.version, channel,
-                      officer_id=place.officer_id), None, None
+                      officer_id=place.officer_id, sid_stored=place.sid_stored), None, None
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
