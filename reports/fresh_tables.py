@@ -7,11 +7,11 @@ deleted half behind for VACUUM. On PostgreSQL the rebuild instead writes each ta
 the same columns and defaults and no index (``CREATE TABLE … (LIKE …)``), builds the model's primary key and
 indexes on it in one sorted pass each (the same table: 11 + 3 s), then, in the same transaction, drops the old
 table and gives the new one its name, its sequence, its primary key and its indexes' names. Readers keep reading
-the old rows while the new ones are written and indexed; they wait only from the swap to the commit (the monthly
-tables and the statistics, a few seconds), where a rebuild in place with its indexes dropped would have held them
-for all of it. What the swap recreates is what the models declare
-(columns, defaults, primary key, indexes, the sequence's owner): the rollups have no foreign keys, grants or
-triggers of their own, and a test compares the swapped tables with the models.
+the old rows while the new ones are written and indexed; they wait only from the swap to the commit (the
+statistics, a few seconds; the monthly tables are written before the swap too, from the fresh daily ones),
+where a rebuild in place with its indexes dropped would have held them for all of it. What the swap recreates is
+what the models declare (columns, defaults, primary key, indexes, the sequence's owner): the rollups have no
+foreign keys, grants or triggers of their own, and a test compares the swapped tables with the models.
 """
 
 from __future__ import annotations

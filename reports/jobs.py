@@ -36,6 +36,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -154,18 +155,6 @@ def _same(table):
     return table
 
 
-def _grouped_in_order(query, *positions: int):
-    """``query`` (a GROUP BY) with its groups stored commune by commune: ordered by the columns at ``positions``
-    (commune, day) *after* grouping, so a batch of communes reads a stretch of the rollup (the settled dossiers,
-    whose score reads go to the table). Ordered in the same statement, PostgreSQL sorted the raw rows by every
-    grouping column to group them as it ordered them (when the answers rollup was stored so: a city's 19 million
-    answers sorted on disk, 44 s of the rebuild's 90); grouped in a subquery first, it hashes them and sorts only
-    the groups."""
-    grouped = query.subquery()
-    columns = list(grouped.c)
-    return select(*columns).order_by(*(columns[i] for i in positions))
-
-
 def _insert_responses(session: Session, scope, into=_same) -> None:
     r, a = SurveyResponse, SurveyAnswer
     counter = func.coalesce(r.counter_id, 0)
@@ -230,24 +219,36 @@ def _insert_ratings(session: Session, scope, into=_same) -> None:
     session.execute(text(f"ANALYZE {o.name}"))  # temporary tables get no automatic statistics
     columns = ["day", "unit_id", "centre_id", "questionnaire_id", "dimension", "key", "value", "count"]
 
-    def add(dimension: str, key, *joins, where=true()) -> None:
-        query = select(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, literal(dimension), key,
-                       o.c.value, func.count()).where(where)
-        for join in joins:
-            query = join(query)
-        query = query.group_by(o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id, key, o.c.value)
+    def add(dimension: str, key, source=o, where=true()) -> None:
+        s = source.c
+        query = (select(s.day, s.unit_id, s.centre_id, s.questionnaire_id, literal(dimension), key, s.value,
+                        func.count()).select_from(source).where(where)
+                 .group_by(s.day, s.unit_id, s.centre_id, s.questionnaire_id, key, s.value))
         session.execute(insert(into(RollupRating)).from_select(columns, query))
 
     add("counter", cast(o.c.counter_id, String))
     add("officer", cast(o.c.officer_id, String))
     add("channel", o.c.channel)
-    d = Dossier
-    add("field", func.coalesce(d.field, ""),
-        lambda q: q.select_from(o).outerjoin(d, and_(d.unit_id == o.c.unit_id, d.code == o.c.dossier_code)))
+    fields = _rated_fields(o)
+    add("field", fields.c.field, fields)
     for key in GROUP_KEYS:
         group = o.c[_group_column(key)]
         add(key, cast(group, String), where=group.is_not(None))
     o.drop(connection)
+
+
+def _rated_fields(o: Table):
+    """Each rated response of ``o`` with the procedure field of its dossier ("" when it names none, or one not
+    imported): only the responses that name a dossier look it up. Joining them all made PostgreSQL hash the whole
+    dossier table for the join (12 million rows at nation size, 6 s of a rebuild, for responses none of which
+    named a dossier there)."""
+    d = Dossier
+    plain = [o.c.day, o.c.unit_id, o.c.centre_id, o.c.questionnaire_id]
+    return union_all(
+        select(*plain, literal("").label("field"), o.c.value).where(o.c.dossier_code.is_(None)),
+        select(*plain, func.coalesce(d.field, "").label("field"), o.c.value).select_from(o)
+        .outerjoin(d, and_(d.unit_id == o.c.unit_id, d.code == o.c.dossier_code))
+        .where(o.c.dossier_code.is_not(None))).subquery("rated_fields")
 
 
 def EVERYTHING(day, unit):  # noqa: N802 (a constant scope: every day of every commune)
@@ -255,14 +256,18 @@ def EVERYTHING(day, unit):  # noqa: N802 (a constant scope: every day of every c
     return true()
 
 
-def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
-    """Re-derive the monthly rows of the (month, commune) pairs that hold ``pairs`` (all of them when None) from
-    the daily rows: one commune's month, never the whole city's."""
+MONTHLY = (RollupAnswerMonth, RollupResponseMonth, RollupCaseMonth)
+
+
+def _refresh_months(session: Session, pairs: list[Pair] | None, into=_same) -> None:
+    """Re-derive the monthly rows of the (month, commune) pairs that hold ``pairs`` from the daily rows: one
+    commune's month, never the whole city's. With ``pairs`` None (a full rebuild), every month, from the daily
+    tables ``into`` gives into the monthly tables it gives (the rebuild's fresh ones, empty)."""
     months = None if pairs is None else sorted({(day.year, day.month, unit) for day, unit in pairs})
     if months == []:
         return
-    d, c, k = RollupResponse, RollupResponseCount, RollupCase
-    plain = lambda table, names: {name: func.sum(getattr(table, name)) for name in names}  # noqa: E731
+    d, c, k = (into(model.__table__).c for model in (RollupResponse, RollupResponseCount, RollupCase))
+    plain = lambda table, names: {name: func.sum(table[name]) for name in names}  # noqa: E731
     for monthly, daily, keys, sums in (
             (RollupAnswerMonth, d, ["unit_id", "questionnaire_id", "question_key"],
              {"satisfied": func.sum(case((d.value.in_((4, 5)), d.count), else_=0)),
@@ -273,12 +278,11 @@ def _refresh_months(session: Session, pairs: list[Pair] | None) -> None:
                                                         "rated", "rated_unhappy"]))):
         year, month = extract("year", daily.day), extract("month", daily.day)
         columns = keys + list(sums)
-        values = [getattr(daily, key) for key in keys]
+        values = [daily[key] for key in keys]
         query = select(year, month, *values, *sums.values())
         if months is None:
-            session.execute(delete(monthly))
-            session.execute(insert(monthly).from_select(["year", "month", *columns],
-                                                        query.group_by(year, month, *values)))
+            session.execute(insert(into(monthly.__table__)).from_select(["year", "month", *columns],
+                                                                        query.group_by(year, month, *values)))
             continue
         for y, m, unit in months:
             session.execute(delete(monthly).where(monthly.year == y, monthly.month == m, monthly.unit_id == unit))
@@ -303,14 +307,18 @@ def among(day_column, unit_column, pairs: list[Pair]):
 
 
 def _rebuild_memory(session: Session) -> None:
-    """On PostgreSQL, the rebuild's transaction sorts and hashes in ``REBUILD_WORK_MEM`` (config) instead of the
-    server's default: grouping a city's year of answers (2,8 million groups) in memory instead of on disk.
+    """On PostgreSQL, the rebuild's transaction sorts in ``REBUILD_WORK_MEM`` and hashes in that times
+    ``REBUILD_HASH_MEM_MULTIPLIER`` (config) instead of the server's defaults: grouping a city's year of answers
+    (2,8 million groups) and a nation's settled dossiers (6 million groups of (commune, day of receipt, day of
+    settlement)) in memory instead of on disk.
     ``set_config(…, true)`` ends with the transaction, so the connection goes back to the pool as it came."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    amount = current_app.config.get("REBUILD_WORK_MEM") if has_app_context() else None
-    if amount:
-        session.execute(text("SELECT set_config('work_mem', :amount, true)"), {"amount": amount})
+    config = current_app.config if has_app_context() else {}
+    for setting, key in (("work_mem", "REBUILD_WORK_MEM"), ("hash_mem_multiplier", "REBUILD_HASH_MEM_MULTIPLIER")):
+        if config.get(key):
+            session.execute(text("SELECT set_config(:setting, :value, true)"),
+                            {"setting": setting, "value": str(config[key])})
 
 
 def _analyze(session: Session) -> None:
@@ -356,12 +364,14 @@ def _insert_dossiers(session: Session, scope, into=_same) -> None:
     fast = and_(judged, d.fast_track.is_(True))
     session.execute(insert(into(RollupDossierSettlement)).from_select(
         ["day", "unit_id", "settled_day", "judged", "withdrawn", "late", "home", "fast", "fast_same_day"],
-        _grouped_in_order(select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
+        # in no particular order, as the answers rollup: the score reads it from its covering index alone (the
+        # VACUUM after a rebuild sets the visibility map), and storing it commune by commune cost a sort of a
+        # nation's 6 million groups on disk (5 s)
+        select(d.received_day, d.unit_id, settled_day, _count_if(judged), _count_if(~judged),
                _count_if(and_(judged, d.settled_at > d.due_at)), _count_if(and_(judged, d.channel == "home")),
                _count_if(fast), _count_if(and_(fast, settled_day == d.received_day)))
         .where(d.settled_at.is_not(None), scope(d.received_day, d.unit_id))
-        # stored commune by commune: a score's batch of communes reads a stretch of the table, not all of it
-        .group_by(d.unit_id, d.received_day, settled_day), 1, 0)))
+        .group_by(d.unit_id, d.received_day, settled_day)))
 
 
 def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair] | None:
@@ -404,11 +414,14 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         full = True
     if full:
         _rebuild_memory(session)
-        fresh = FreshTables(session, [table.__table__ for tables, _, _ in FAMILIES for table in tables])
+        fresh = FreshTables(session, [table.__table__ for tables, _, _ in FAMILIES for table in tables]
+                            + [monthly.__table__ for monthly in MONTHLY])
         for _, insert_family, _ in FAMILIES:
             insert_family(session, EVERYTHING, fresh.into)
+        # the months from the fresh daily rows, into fresh monthly tables too: indexed in one pass each, and
+        # readers wait only for the swap (at nation size the answers' months took 15 s, after the swap then)
+        _refresh_months(session, None, fresh.into)
         fresh.swap()
-        _refresh_months(session, None)
         _analyze(session)
         days = -1
     else:

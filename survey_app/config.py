@@ -66,6 +66,9 @@ def from_environment(instance_path: Path) -> dict:
         #: PostgreSQL's memory for each sort or hash of a full rollup rebuild (that transaction only; a rebuild
         #: follows a migration or a restore): with the server's 4 MB default the year's answers were grouped on disk
         "REBUILD_WORK_MEM": os.environ.get("HAILONG_REBUILD_WORK_MEM", "256MB"),
+        #: and its hashes that many times as much (PostgreSQL's hash_mem_multiplier; the server's default is 2):
+        #: a nation's settled dossiers make 6 million groups, 0,9 GB of hash table, spilled to disk at 2
+        "REBUILD_HASH_MEM_MULTIPLIER": os.environ.get("HAILONG_REBUILD_HASH_MEM_MULTIPLIER", "4"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("HAILONG_WEBHOOK_MAX_KB", "64")) * 1024,
         #: deliveries refused for their signature, per sender address and window, before it is answered 429
         "WEBHOOK_REFUSAL_LIMIT": os.environ.get("HAILONG_WEBHOOK_REFUSAL_LIMIT", "20/600"),

@@ -3,6 +3,7 @@ dossier judged one by one in Python by the rules' wording, for any mix of dossie
 receipt, due date, settlement before or after the cutoff or none, status, channel and fast track around a cutoff
 that may fall mid-day), on SQLite and PostgreSQL."""
 
+import itertools
 from datetime import date, datetime, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -94,10 +95,10 @@ def _add(world, n: int, dossier: tuple, midnight: datetime, **extra) -> Dossier:
     return row
 
 
-def _change(world, rows: list[Dossier], op: tuple, midnight: datetime) -> None:
+def _change(world, rows: list[Dossier], op: tuple, midnight: datetime, serial) -> None:
     kind = op[0]
-    if kind == "add":
-        rows.append(_add(world, 1000 + len(rows), op[1], midnight))
+    if kind == "add":  # a number never used before (after a deletion, the count of rows would repeat one)
+        rows.append(_add(world, next(serial), op[1], midnight))
         return
     if not rows:
         return
@@ -133,8 +134,9 @@ def test_the_dossier_pass_equals_each_dossier_judged_alone(app, world, dossiers,
         if built:
             refresh(db.session, full=True)
             db.session.commit()
+            serial = itertools.count(1000)
             for op in later:
-                _change(world, rows, op, midnight)
+                _change(world, rows, op, midnight, serial)
                 db.session.flush()
             db.session.commit()
         units = [world["units"][u] for u in UNITS]

@@ -236,21 +236,27 @@ def test_a_full_rebuild_is_vacuumed_before_anyone_reads_it(app, world):
 
 
 def test_a_rebuild_groups_in_its_own_memory_and_leaves_the_connection_as_it_was(app, world, monkeypatch):
-    """The full rebuild sorts and hashes in REBUILD_WORK_MEM (PostgreSQL), for its own transaction only: the pooled
-    connection a dashboard gets next has the server's setting again."""
+    """The full rebuild sorts in REBUILD_WORK_MEM and hashes in REBUILD_HASH_MEM_MULTIPLIER times that (PostgreSQL),
+    for its own transaction only: the pooled connection a dashboard gets next has the server's settings again."""
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("work_mem is PostgreSQL's")
         monkeypatch.setitem(app.config, "REBUILD_WORK_MEM", "96MB")  # the app is shared by the tests that follow
-        default = db.session.execute(text("SHOW work_mem")).scalar()
-        assert default != "96MB"
+        monkeypatch.setitem(app.config, "REBUILD_HASH_MEM_MULTIPLIER", "3.5")
+
+        def settings() -> tuple[str, str]:
+            return (db.session.execute(text("SHOW work_mem")).scalar(),
+                    db.session.execute(text("SHOW hash_mem_multiplier")).scalar())
+
+        default = settings()
+        assert default[0] != "96MB" and default[1] != "3.5"
         db.session.commit()
         refresh(db.session, full=True)
-        assert db.session.execute(text("SHOW work_mem")).scalar() == "96MB"
+        assert settings() == ("96MB", "3.5")
         db.session.commit()
-        assert db.session.execute(text("SHOW work_mem")).scalar() == default
+        assert settings() == default
         refresh(db.session)  # an incremental refresh keeps the server's setting
-        assert db.session.execute(text("SHOW work_mem")).scalar() == default
+        assert settings() == default
         db.session.rollback()
 
 
@@ -304,8 +310,9 @@ def test_a_rebuild_on_postgresql_swaps_in_tables_the_models_describe(app, world)
 
 
 def test_readers_keep_the_old_rollups_while_a_rebuild_writes_the_new(app, world):
-    """While a full rebuild writes its fresh tables, another connection reads the old rows without waiting (a
-    lock timeout of one second would fail it); the new rows appear at the commit."""
+    """While a full rebuild writes its fresh tables, the monthly ones included (their last insert), another
+    connection reads the old daily and monthly rows without waiting (a lock timeout of one second would fail it);
+    the new rows appear at the commit."""
     from sqlalchemy import event
 
     with app.app_context():
@@ -313,20 +320,22 @@ def test_readers_keep_the_old_rollups_while_a_rebuild_writes_the_new(app, world)
         db.session.commit()
         refresh(db.session, full=True)
         db.session.commit()
-        old = db.session.execute(select(text("count(*)")).select_from(RollupResponse)).scalar()
-        assert old > 0
+        old = [db.session.execute(select(text("count(*)")).select_from(model)).scalar()
+               for model in (RollupResponse, RollupAnswerMonth)]
+        assert all(old)
         _respond(world, "hoa-binh", 1, 4, False)
         db.session.commit()
         postgresql = db.engine.dialect.name == "postgresql"
         seen: list[int] = []
 
         def read_meanwhile(conn, cursor, statement, parameters, context, executemany):
-            if seen or not statement.startswith("INSERT INTO rollup_dossier_settlements"):
-                return  # the last family's insert: every other table has been written by now
+            if seen or not statement.startswith("INSERT INTO rollup_case_months"):
+                return  # the rebuild's last insert: every other table has been written by now
             with db.engine.connect() as reader:
                 if postgresql:
                     reader.execute(text("SET lock_timeout = '1s'"))
-                seen.append(reader.execute(select(text("count(*)")).select_from(RollupResponse)).scalar())
+                seen.extend(reader.execute(select(text("count(*)")).select_from(model)).scalar()
+                            for model in (RollupResponse, RollupAnswerMonth))
 
         if not postgresql:
             pytest.skip("SQLite lets one writer in at a time; readers of a rebuild are PostgreSQL's case")
@@ -336,6 +345,6 @@ def test_readers_keep_the_old_rollups_while_a_rebuild_writes_the_new(app, world)
             db.session.commit()
         finally:
             event.remove(db.engine, "before_cursor_execute", read_meanwhile)
-        assert seen == [old]
-        assert db.session.execute(select(text("count(*)")).select_from(RollupResponse)).scalar() > old
+        assert seen == old
+        assert db.session.execute(select(text("count(*)")).select_from(RollupResponse)).scalar() > old[0]
         db.session.remove()
