@@ -131,6 +131,7 @@ def test_scale_is_one_row_on_a_tablet_and_full_width_on_a_phone(browser, live_se
         page.goto(f"{live_server}/q/{tokens[1]}")
         page.get_by_role("group", name=OVERALL).get_by_text("Hài lòng", exact=True).click()
         page.get_by_role("button", name="Trả lời thêm 8 phần (không bắt buộc)").click()
+        page.get_by_text("Phần 2/9").wait_for()  # the click loads part 2: its scale, not the first screen's
         boxes = [c.bounding_box() for c in page.locator(".choices.scale").first.locator(".choice").all()]
         container = page.locator(".choices.scale").first.bounding_box()
         assert len(boxes) >= 5
@@ -138,8 +139,8 @@ def test_scale_is_one_row_on_a_tablet_and_full_width_on_a_phone(browser, live_se
             assert len({round(b["y"]) for b in boxes}) == 1, boxes
             save_screenshot("survey-tablet.png", page)
         else:
-            assert all(abs(b["width"] - container["width"]) < 1 for b in boxes)
-            assert all(b["height"] >= 48 for b in boxes)
+            assert all(abs(b["width"] - container["width"]) < 1 for b in boxes), (boxes, container)
+            assert all(b["height"] >= 48 for b in boxes), boxes
         context.close()
 
 
