@@ -391,15 +391,15 @@ def pairs_not_in_rollups(session: Session, units: list[int] | None) -> list[Pair
     return sorted(pairs)
 
 
-ROLLUP_TABLES = ("rollup_responses", "rollup_response_counts", "rollup_ratings", "rollup_answer_months",
-                 "rollup_response_months", "rollup_cases", "rollup_case_months", "rollup_case_latency",
-                 "rollup_dossiers", "rollup_dossier_settlements")
-
 FAMILIES = [
     ([RollupResponse, RollupResponseCount, RollupRating], _insert_responses, "responses"),
     ([RollupCase, RollupCaseLatency], _insert_cases, "cases"),
     ([RollupDossier, RollupDossierSettlement], _insert_dossiers, "dossiers"),
 ]
+
+#: every rollup a full rebuild writes afresh: the daily families, then the months derived from them
+ROLLUPS = tuple(model for tables, _, _ in FAMILIES for model in tables) + MONTHLY
+ROLLUP_TABLES = tuple(model.__tablename__ for model in ROLLUPS)
 
 
 def refresh(session: Session, full: bool = False) -> RefreshReport:
@@ -414,8 +414,7 @@ def refresh(session: Session, full: bool = False) -> RefreshReport:
         full = True
     if full:
         _rebuild_memory(session)
-        fresh = FreshTables(session, [table.__table__ for tables, _, _ in FAMILIES for table in tables]
-                            + [monthly.__table__ for monthly in MONTHLY])
+        fresh = FreshTables(session, [model.__table__ for model in ROLLUPS])
         for _, insert_family, _ in FAMILIES:
             insert_family(session, EVERYTHING, fresh.into)
         # the months from the fresh daily rows, into fresh monthly tables too: indexed in one pass each, and
