@@ -39,7 +39,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from survey_app.models import (
     Case,
@@ -496,7 +496,9 @@ def _score_batch(session: Session, chunk: list[int], reads, year: int) -> None:
     # that of one batch whatever the number of communes
     communes = session.execute(select(AdminUnit).where(AdminUnit.id.in_(chunk)).order_by(AdminUnit.id)
                                ).scalars().all()
-    cached = {c.unit_id: c for c in session.execute(select(ScoreCache).where(
+    # the old score is overwritten, never read: not loaded (a commune's is some 60 kB of JSON, 3,321 of them at a
+    # national size took 2 s to decode alone)
+    cached = {c.unit_id: c for c in session.execute(select(ScoreCache).options(defer(ScoreCache.data)).where(
         ScoreCache.year == year, ScoreCache.unit_id.in_(chunk))).scalars()}
     for unit in communes:
         outlook = guidance(session, unit, year, reads=reads)

@@ -146,6 +146,9 @@ def suggestion_boxes(o: OutlookContext, params: dict, ratio_now: float) -> Outlo
     return Outlook(ratio_now, 1.0, actions)
 
 
+_NO_CHANNELS: frozenset[str] = frozenset()
+
+
 def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     channels = set(params["channels"])
     corrections = o.read.calendar(o.start, o.year_end)
@@ -154,12 +157,13 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     total = len(past) + len(future)
     if not total:
         return Outlook(0.0, 0.0)
-    # what was covered, and the roster already entered for the coming days (copies: the batch's answers stay as read)
-    by_day = {d: set(c) for d, c in o.read.duty_channels_by_day(o.asof).items()}
+    # what was covered, and the roster already entered for the coming days (a new dict of new sets where the two
+    # meet: the batch's answers, frozensets, stay as read)
+    by_day = dict(o.read.duty_channels_by_day(o.asof))
     for day, planned_channels in o.read.duty_planned(o.today, o.year_end).items():
-        by_day.setdefault(day, set()).update(planned_channels)
-    covered = sum(1 for d in past if channels <= by_day.get(d, set()))
-    planned = sum(1 for d in future if channels <= by_day.get(d, set()))
+        by_day[day] = by_day.get(day, _NO_CHANNELS) | planned_channels
+    covered = sum(1 for d in past if channels <= by_day.get(d, _NO_CHANNELS))
+    planned = sum(1 for d in future if channels <= by_day.get(d, _NO_CHANNELS))
     pace = covered / len(past) if past else 1.0
     forecast = (covered + planned + (len(future) - planned) * pace) / total
     actions = []
@@ -167,12 +171,12 @@ def duty_roster(o: OutlookContext, params: dict, ratio_now: float) -> Outlook:
     this_month = [d for d in [o.today, *future] if d <= month_end and (d != o.today or d in past)]
     labels = {"hotline": "đường dây nóng", "zalo": "Zalo", "facebook": "Facebook"}
     for channel in sorted(channels):
-        gaps = [d for d in this_month if channel not in by_day.get(d, set())]
+        gaps = [d for d in this_month if channel not in by_day.get(d, _NO_CHANNELS)]
         if gaps:
             actions.append(o.action(f"Lịch trực {labels.get(channel, channel)} thiếu {len(gaps)} ngày làm việc trong "
                                     f"tháng {o.today.month:02d} (từ {format_date(gaps[0])}).",
                                     len(gaps) / total, 1, gaps[0]))
-    missed = [d for d in past if not channels <= by_day.get(d, set())]
+    missed = [d for d in past if not channels <= by_day.get(d, _NO_CHANNELS)]
     if missed:
         actions.append(o.action(f"{len(missed)} ngày làm việc đã qua chưa có đủ người trực trong sổ: nếu thực tế đã "
                                 "trực, bổ sung lịch trực kèm văn bản phân công.", len(missed) / total, 1))

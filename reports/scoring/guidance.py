@@ -9,6 +9,7 @@ rounding, so a forecast never promises what the rules would not give.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -150,39 +151,50 @@ def cheapest_path(table: Table, items: list[ItemGuidance], target: float) -> tup
 
     Each trial re-adds only the changed item's group and criterion (:class:`engine.Totaliser`): the same totals as
     a whole :func:`engine.tally` per trial, at a small fraction of the cost (the nation computes this for 3,321
-    communes, each weighing about 70 actions some 50 times). A candidate's trial (its criterion's points were it
-    picked) and the bound of its value (that gain plus a rounding step, per effort) are kept until a pick changes
-    that criterion, and a candidate whose bound cannot beat the best so far is not added up: the same pick, far
-    fewer totals. Disqualifying flags set the level, never the total, so they do not enter the path."""
+    communes, each weighing about 70 actions some 50 times). Each candidate keeps a bound of its value (its
+    criterion's gain were it picked, plus a rounding step, per effort); the candidates are weighed in the order of
+    their bounds, so the best is met first and the rest stop at the first bound below it. A pick leaves every
+    other candidate's bound an upper bound (the caps are minimums of sums: a point added never makes another
+    point worth more), so a trial made stale by a pick in its criterion is only added up again when its old
+    bound could still beat the best. Among equal values the first action in the guidance's order wins, as a
+    plain scan would pick (the values are hundredths of a point per whole effort, so two values are either equal
+    or far further apart than the tolerance). Disqualifying flags set the level, never the total, so they do
+    not enter the path."""
     totals = engine.Totaliser(table, {g.code: g.forecast for g in items})
     reach = {g.code: g.reachable for g in items}
     actions = [a for g in items for a in g.actions if a.gain > 0]
     efforts = [max(1, a.effort) for a in actions]
     criterion_of = [totals.where[a.item][0] for a in actions]
     trial: list[float | None] = [None] * len(actions)
-    bound = [0.0] * len(actions)
+    bound = [math.inf] * len(actions)  # unknown yet: weighed on the first pick
     criteria, cap = totals.criteria, table.total  # the Totaliser's own list: a pick changes it in place
-    alive = list(range(len(actions)))  # the candidates left, in the guidance's order (the first wins a tie)
+    alive = list(range(len(actions)))  # the candidates left (an index is the action's place in the guidance)
+    by_bound = bound.__getitem__
     total = totals.total()
     path: list[Action] = []
     while alive and total + 1e-9 < target:
+        alive.sort(key=by_bound, reverse=True)
         best, best_value, best_total = -1, 0.0, total
         for n in alive:
-            points = trial[n]
+            if bound[n] < best_value - 1e-12:
+                break  # in the order of the bounds: no candidate after this one can reach the best
+            if bound[n] <= best_value + 1e-12 and (best < 0 or n > best):
+                continue  # could at most tie, and a later action loses a tie
             ci = criterion_of[n]
+            points = trial[n]
             if points is None:
                 action = actions[n]
                 points = trial[n] = totals.criterion_if(
                     action.item, min(reach[action.item], totals.points[action.item] + action.gain))[1]
                 bound[n] = (max(0.0, points - criteria[ci]) + 0.011) / efforts[n]
-            if bound[n] <= best_value + 1e-12:
-                continue
+                if bound[n] <= best_value + 1e-12 and (best < 0 or n > best):
+                    continue
             # the total were it picked: Totaliser.total_with, inline (the same sum in the same order)
             kept, criteria[ci] = criteria[ci], points
             new_total = round(min(cap, sum(criteria)), 2)
             criteria[ci] = kept
             value = (new_total - total) / efforts[n]
-            if value > best_value + 1e-12:
+            if value > best_value + 1e-12 or (best >= 0 and n < best and value >= best_value - 1e-12):
                 best, best_value, best_total = n, value, new_total
         if best < 0:
             break
@@ -190,7 +202,7 @@ def cheapest_path(table: Table, items: list[ItemGuidance], target: float) -> tup
         changed = totals.set(action.item, min(reach[action.item], totals.points[action.item] + action.gain))
         for n in alive:
             if criterion_of[n] == changed:
-                trial[n] = None
+                trial[n] = None  # its bound stays: an upper bound still (see above)
         alive.remove(best)
         path.append(action)
         total = best_total
