@@ -25,7 +25,7 @@ from ..models import (
 from ..models.surveys import VersionStatus
 from ..timeutil import utcnow
 from . import audit
-from .surveys import questionnaire_by_code
+from .surveys import burst_window, questionnaire_by_code, recent_from_address
 
 #: No 0/o, 1/l/i: people copy the short URL by hand from the poster.
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -152,6 +152,8 @@ class FormPlace:
     officer_id: int | None
     #: whether a response with the form's idempotency token (``sid``) is stored already (None when none was given)
     sid_stored: bool | None = None
+    #: the sending address's responses in the burst window (``surveys.recent_from_address``; None: not asked)
+    recent_from_address: int | None = None
 
 
 _NEWEST = aliased(QuestionnaireVersion)
@@ -169,7 +171,7 @@ def _form_place_query():
     stored = select(SurveyResponse.id).where(SurveyResponse.client_id == bindparam("sid")).scalar_subquery()
     return (select(t.id, t.active, u.id, u.code, u.name, u.kind, c.id, c.unit_id, c.name, c.active, k.id, k.number,
                    k.active, v.id, v.questionnaire_id, v.number, v.status, v.published_at, first_officer, officers,
-                   stored)
+                   stored, recent_from_address())
             .select_from(t).join(c, c.id == t.centre_id).join(u, u.id == c.unit_id)
             .outerjoin(k, k.id == t.counter_id).outerjoin(v, v.id == newest)
             .where(t.token == bindparam("token")))
@@ -179,25 +181,29 @@ def _form_place_query():
 _FORM_PLACE = _form_place_query()
 
 
-def form_place(token: str, sid: str | None = None) -> FormPlace | None:
+def form_place(token: str, sid: str | None = None, ip_hash: str | None = None,
+               at: datetime | None = None) -> FormPlace | None:
     """An active token's place, version and officer in one query of plain columns (no ORM objects), with whether
-    the form's ``sid`` is stored already: all the citizen's form reads before a new response is stored. None for
-    an unknown or revoked token (:func:`resolve` has the revoked one's centre and its current code)."""
+    the form's ``sid`` is stored already and, given the sender's ``ip_hash``, its responses in the burst window
+    before ``at``: all the citizen's form reads before a new response is stored. None for an unknown or revoked
+    token (:func:`resolve` has the revoked one's centre and its current code)."""
     if not token or len(token) > 24:
         return None
-    row = db.session.execute(_FORM_PLACE, {"token": token, "sid": sid}).first()
+    params = {"token": token, "sid": sid, **burst_window(ip_hash, at or utcnow())}
+    row = db.session.execute(_FORM_PLACE, params).first()
     if row is None or not row[1]:
         return None
     (token_id, _, unit_id, unit_code, unit_name, kind, centre_id, centre_unit, centre_name, centre_active,
      counter_id, number, counter_active, version_id, questionnaire_id, version_number, status, published_at,
-     officer, officers, stored) = row
+     officer, officers, stored, recent) = row
     return FormPlace(
         token_id, UnitView(unit_id, unit_code, unit_name, kind),
         CentreView(centre_id, centre_unit, centre_name, centre_active),
         CounterView(counter_id, number, counter_active) if counter_id is not None else None,
         VersionView(version_id, questionnaire_id, version_number, status, published_at)
         if version_id is not None else None,
-        officer if officers == 1 else None, None if sid is None else stored is not None)
+        officer if officers == 1 else None, None if sid is None else stored is not None,
+        None if ip_hash is None else recent)
 
 
 def base_url() -> str:

@@ -67,6 +67,9 @@ class Submission:
     suspicious_reason: str | None = None
     #: Reviewer notes that keep the response in the indices (see ``SurveyResponse.review_flags``).
     review_flags: str | None = None
+    #: The address's responses in the burst window before this one (at most BURST_COUNT), when the caller read
+    #: them with its own query (:func:`recent_from_address`); None: :func:`admit` counts them.
+    recent_from_address: int | None = None
 
 
 def questionnaire_by_code(code: str) -> Questionnaire | None:
@@ -134,6 +137,18 @@ _RECENT_FROM = select(func.count()).select_from(
                                     SurveyResponse.answered_at <= bindparam("at")).limit(BURST_COUNT).subquery())
 
 
+def recent_from_address():
+    """The address's responses in the burst window (at most BURST_COUNT) as a scalar subquery, for a caller that
+    reads it with its own query (bound: ``ip``, ``since``, ``at``; see :func:`burst_window`). A null ``ip``
+    counts none."""
+    return _RECENT_FROM.scalar_subquery()
+
+
+def burst_window(ip: str | None, at: datetime) -> dict:
+    """The parameters of :func:`recent_from_address` for a response answered at ``at``."""
+    return {"ip": ip, "since": at - BURST_WINDOW, "at": at}
+
+
 def find_by_client_id(client_id: str) -> SurveyResponse | None:
     return db.session.execute(_BY_CLIENT_ID, {"client_id": client_id}).scalar_one_or_none()
 
@@ -146,10 +161,11 @@ def dossier_already_rated(questionnaire_id: int, unit_id: int, dossier_code: str
     ).first() is not None
 
 
-def _burst(ip: str | None, at: datetime) -> bool:
+def _burst(ip: str | None, at: datetime, recent: int | None = None) -> bool:
     if not ip:
         return False
-    recent = db.session.execute(_RECENT_FROM, {"ip": ip, "since": at - BURST_WINDOW, "at": at}).scalar()
+    if recent is None:
+        recent = db.session.execute(_RECENT_FROM, burst_window(ip, at)).scalar()
     return recent >= BURST_COUNT
 
 
@@ -168,7 +184,7 @@ def admit(version: QuestionnaireVersion, source: Submission) -> Submission:
         raise SurveyError("Hồ sơ này đã được đánh giá. Mỗi hồ sơ chỉ được đánh giá một lần.", 409)
     reason = source.suspicious_reason or (
         "honeypot" if source.honeypot else
-        ("burst" if _burst(source.ip_hash, source.answered_at or utcnow()) else None))
+        ("burst" if _burst(source.ip_hash, source.answered_at or utcnow(), source.recent_from_address) else None))
     return source if reason == source.suspicious_reason else replace(source, suspicious_reason=reason)
 
 

@@ -61,6 +61,8 @@ class FormTarget:
     officer_id: int | None = None
     #: whether the form's ``sid`` is stored, when the target's query said so (None: look it up)
     sid_stored: bool | None = None
+    #: the sender's responses in the burst window, when the target's query counted them (None: ``admit`` does)
+    recent_from_address: int | None = None
 
 
 def _lang() -> str:
@@ -93,6 +95,24 @@ def _version_and_officer(questionnaire_id: int, counter: Counter | None
 def _sid() -> str:
     """The form's idempotency token, as it came (cut to the column's size)."""
     return clean(request.values.get("sid"))[:64]
+
+
+def _statements_commit_alone() -> None:
+    """On PostgreSQL, let this request's statements commit on their own: the form page is one read and a new
+    response one statement (``insert_many`` writes the response and its answers together, atomic as any single
+    statement), so a BEGIN and a COMMIT or ROLLBACK around them are two round trips that guard nothing (each a
+    cost to the web process and the server under load). A write of several statements goes back to a
+    transaction first (:func:`_in_a_transaction`). SQLite's transactions cost no round trip: unchanged there."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+def _in_a_transaction() -> None:
+    """Before a write of several statements (a later screen updating its response): a session whose statements
+    commit alone is closed, so the next statement opens a transaction on a fresh checkout. Objects read before
+    are read again (the session forgets them)."""
+    if db.session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        db.session.close()
 
 
 def _step_number(raw: str | None, total: int) -> int:
@@ -131,7 +151,10 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
         counter_id=target.counter.id if target.counter else None, officer_id=target.officer_id,
         channel=target.channel, client_id=sid or uuid.uuid4().hex, dossier_code=target.dossier_code,
         dossier_verified=target.dossier_verified, lang=lang, ip_hash=ip,
+        recent_from_address=target.recent_from_address,
     )
+    if sid and target.sid_stored is not False and request.method == "POST":
+        _in_a_transaction()  # a later screen (or a retry) updates the stored response in several statements
     existing = survey_service.find_by_client_id(sid) if sid and target.sid_stored is not False else None
     if existing is not None and not survey_service.continuable(existing, target.version, source):
         existing = None if request.method == "GET" else existing
@@ -192,7 +215,9 @@ def _with_query(url: str, **params) -> str:
 
 
 def _target_from_token(token: str):
-    place = qr.form_place(token, _sid() or None)
+    sending = request.method == "POST"
+    place = qr.form_place(token, _sid() or None,
+                          survey_service.ip_hash(request.remote_addr) if sending else None)
     if place is None:  # unknown, or revoked: read as objects, the rare path
         row = qr.resolve(token)
         if row is None:
@@ -205,11 +230,13 @@ def _target_from_token(token: str):
         return None, render_template("surveys/revoked.html", lang=_lang(), ui=UI[_lang()]), 410
     channel = Channel.QR.value if request.args.get("via", "qr") == "qr" else Channel.WEB.value
     return FormTarget(place.unit, place.centre, place.counter, place.version, channel,
-                      officer_id=place.officer_id, sid_stored=place.sid_stored), None, None
+                      officer_id=place.officer_id, sid_stored=place.sid_stored,
+                      recent_from_address=place.recent_from_address), None, None
 
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
 def form(token: str):
+    _statements_commit_alone()
     target, page, status = _target_from_token(token)
     if target is None:
         return page, status
@@ -220,6 +247,7 @@ def form(token: str):
 
 @bp.route("/q/<token>/thanks")
 def thanks(token: str):
+    _statements_commit_alone()
     place = qr.form_place(token)
     if place is None or place.version is None:
         row = qr.resolve(token)
