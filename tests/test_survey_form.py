@@ -281,12 +281,11 @@ def _statements(app, fn) -> list[str]:
     return seen
 
 
-def _round_trips(app, fn) -> list[list[str]]:
+def _round_trips(app, fn, folder) -> list[list[str]]:
     """What libpq itself sent, per checkout of a pooled connection (PostgreSQL): each exchange as the frontend's
     messages up to the server's ReadyForQuery, i.e. one round trip each. Checkouts of the rate limiter's own
     connection (the counters when no Redis is configured) are left out."""
-    import re
-    import tempfile
+    import os
 
     import psycopg
     from sqlalchemy import event
@@ -294,10 +293,11 @@ def _round_trips(app, fn) -> list[list[str]]:
     traces: list = []
 
     def checkout(dbapi_connection, record, proxy):
-        trace = tempfile.TemporaryFile("w+")
-        dbapi_connection.pgconn.trace(trace.fileno())
+        path = folder / f"trace-{len(traces)}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        dbapi_connection.pgconn.trace(fd)
         dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-        traces.append((dbapi_connection, trace))
+        traces.append((dbapi_connection, path, fd))
 
     def checkin(dbapi_connection, record):
         dbapi_connection.pgconn.untrace()
@@ -312,26 +312,33 @@ def _round_trips(app, fn) -> list[list[str]]:
         event.remove(pool, "checkout", checkout)
         event.remove(pool, "checkin", checkin)
     exchanges = []
-    for connection, trace in traces:
+    for connection, path, fd in traces:
         connection.pgconn.untrace()
-        trace.seek(0)
-        text = trace.read()
-        if "rate_counters" in text:
-            continue
-        trips, sent = [], []
-        # a statement's text may span lines: read the messages off the whole trace, in order
-        for word, ready in re.findall(r'^F\t\d+\t(?:Query|Parse)\t "(?:[^"]*" ")?\s*(\w+)|^B\t\d+\t(ReadyForQuery)',
-                                      text, re.M):
-            if word:
-                sent.append(word.upper())
-            else:
-                trips.append(" ".join(sent) or "-")
-                sent = []
-        exchanges.append(trips)
-    return exchanges
+        os.close(fd)
+        exchanges.append(_trips(path.read_text()))
+    return [trips for trips in exchanges if trips is not None]
 
 
-def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, backend):
+def _trips(text: str) -> list[str] | None:
+    """One checkout's round trips read off its libpq trace: the first word of each statement sent, up to each
+    ReadyForQuery of the server (None for the rate limiter's own connection)."""
+    import re
+
+    if "rate_counters" in text:
+        return None
+    trips, sent = [], []
+    # a statement's text may span lines: the messages are read off the whole trace, in order
+    for word, _ready in re.findall(r'^F\t\d+\t(?:Query|Parse)\t "(?:[^"]*" ")?\s*(\w+)|^B\t\d+\t(ReadyForQuery)',
+                                  text, re.M):
+        if word:
+            sent.append(word.upper())
+        else:
+            trips.append(" ".join(sent) or "-")
+            sent = []
+    return trips
+
+
+def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, backend, tmp_path):
     """On PostgreSQL every round trip counts under load (each costs the web process and the server CPU): the form
     page is its one query (past the pool's liveness check, made before the checkout is handed out), with no BEGIN
     and ROLLBACK around a read; a new response is the query (with the address's burst count) and the one
@@ -342,15 +349,15 @@ def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, 
     token = tokens[2]
     _form(client, token)
     page = []
-    opened = _round_trips(app, lambda: page.append(_form(client, token)))
+    opened = _round_trips(app, lambda: page.append(_form(client, token)), tmp_path)
     assert opened == [["SELECT"]], opened
     _, hidden = page[0]
     fields = {"csrf_token": hidden["csrf_token"], "sid": hidden["sid"], "step": "1", "go": "next", "q-overall": "4"}
-    sent = _round_trips(app, lambda: page.append(client.post(f"/q/{token}", data=fields)))
+    sent = _round_trips(app, lambda: page.append(client.post(f"/q/{token}", data=fields)), tmp_path)
     assert page[-1].status_code == 303
     assert sent == [["SELECT", "WITH"]], sent
     later = _round_trips(app, lambda: page.append(client.post(
-        f"/q/{token}", data={**hidden, "step": "2", "go": "send", "q-access.seating": "5"})))
+        f"/q/{token}", data={**hidden, "step": "2", "go": "send", "q-access.seating": "5"})), tmp_path)
     assert page[-1].status_code == 303
     assert any("BEGIN" in trip for trips in later for trip in trips)
     assert any("COMMIT" in trip for trips in later for trip in trips)

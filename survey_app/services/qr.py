@@ -190,7 +190,8 @@ def form_place(token: str, sid: str | None = None, ip_hash: str | None = None,
     if not token or len(token) > 24:
         return None
     params = {"token": token, "sid": sid, **burst_window(ip_hash, at or utcnow())}
-    row = db.session.execute(_FORM_PLACE, params).first()
+    # plain columns: run on the session's connection, past the ORM's result machinery (a tenth of the page's CPU)
+    row = db.session.connection().execute(_FORM_PLACE, params).first()
     if row is None or not row[1]:
         return None
     (token_id, _, unit_id, unit_code, unit_name, kind, centre_id, centre_unit, centre_name, centre_active,

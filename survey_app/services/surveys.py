@@ -270,7 +270,7 @@ def insert_many(version: QuestionnaireVersion, batch: list[tuple[Submission, Par
         params = {f"c_{n}": [row[key] for row in rows] for n, key in enumerate(keys)}
         params.update(a_client=[a[0] for a in answers_of], a_key=[a[1] for a in answers_of],
                       a_value=[a[2] for a in answers_of], a_text=[a[3] for a in answers_of])
-        return set(db.session.execute(_insert_with_answers(keys), params).scalars())
+        return set(db.session.connection().execute(_insert_with_answers(keys), params).scalars())
     # executed with the rows as parameters, SQLAlchemy sends one multi-row INSERT ("insertmanyvalues") from a
     # statement built and compiled once per process, where .values(rows) would compile every batch anew
     ids = {client_id: response_id for response_id, client_id in db.session.execute(_insert_responses(dialect),
