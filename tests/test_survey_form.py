@@ -386,3 +386,35 @@ def test_the_form_reads_one_query_and_a_new_response_is_one_write(client, app, t
         assert db.session.execute(select(func.count()).select_from(SurveyResponse)).scalar() == 1
         assert db.session.execute(select(SurveyAnswer.value).where(SurveyAnswer.question_key == "overall")
                                   ).scalars().all() == [4]
+
+
+def test_a_first_screen_rendered_once_is_the_screen_rendered_live(client, app, tokens):
+    """The first opening of a form reuses the screen rendered for its version and language; a screen with errors
+    or answers is rendered live and never reused, so the next citizen sees a clean form."""
+    from survey_app.services import qr
+    from survey_app.services import surveys as survey_service
+    from survey_app.surveys.views_public import FormTarget, _section_html
+
+    def section(html: str) -> str:
+        return html[html.index('<section class="survey-section"'):html.index("</section>") + len("</section>")]
+
+    first, hidden = _form(client, tokens[1])
+    again, _ = _form(client, tokens[1])
+    english, _ = _form(client, tokens[1], lang="en")
+    assert section(first) == section(again) and section(english) != section(first)
+    assert " checked" not in section(first) and 'class="error"' not in section(first)
+    wrong = client.post(f"/q/{tokens[1]}", data={**hidden, "step": "1", "q-overall": "9"})
+    assert wrong.status_code == 400 and 'class="error"' in section(wrong.get_data(as_text=True))
+    after, _ = _form(client, tokens[1])
+    assert section(after) == section(first)
+    with app.test_request_context(f"/q/{tokens[1]}"):
+        place = qr.form_place(tokens[1])
+        target = FormTarget(place.unit, place.centre, place.counter, place.version, "qr")
+        screen = survey_service.definition_of(place.version).steps[0]
+        app.extensions.pop("hailong_form_sections", None)
+        live = str(_section_html(target, screen, "vi", 1, {"q-overall": ["4"]}, {}))
+        assert not app.extensions.get("hailong_form_sections")  # a screen with answers is not kept
+        clean = str(_section_html(target, screen, "vi", 1, {}, {}))
+        assert len(app.extensions["hailong_form_sections"]) == 1
+    assert 'value="4" checked' in live and " checked" not in clean
+    assert clean.strip() == section(first)

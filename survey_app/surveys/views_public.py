@@ -7,11 +7,13 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from markupsafe import Markup
 from sqlalchemy import bindparam, func, select, true
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AdminUnit, Channel, Counter, Officer, QuestionnaireVersion, ServiceCentre
+from ..models.surveys import VersionStatus
 from ..services import qr, ratelimit
 from ..services import surveys as survey_service
 from ..surveys.definition import read_answers
@@ -206,8 +208,31 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
     return render_template(
         "surveys/form.html", target=target, definition=definition, lang=lang, ui=UI[lang], errors=errors,
         submitted=submitted, message=message, sid=source.client_id, step=step, steps=steps,
-        section=steps[step - 1],
+        section_html=_section_html(target, steps[step - 1], lang, step, submitted, errors),
     ), status
+
+
+def _section_html(target: FormTarget, section, lang: str, step: int, submitted: dict, errors: dict) -> Markup:
+    """One screen's questions. A published version never changes, so while nothing is chosen or wrong yet (every
+    first opening of a form) the screen is the same for every citizen of that version, language and kind of QR:
+    rendered once per process and reused, as the parsed definition is (``surveys.definition_of``). Drafts, and a
+    screen showing answers or errors, are rendered each time."""
+    context = {"section": section, "lang": lang, "step": step, "ui": UI[lang], "submitted": submitted,
+               "errors": errors, "dossier_verified": target.dossier_verified}
+    template = current_app.jinja_env.get_template("surveys/_section.html")
+    version = target.version
+    if submitted or errors or version.status == VersionStatus.DRAFT.value or version.published_at is None:
+        return _rendered(template, context)
+    cache = current_app.extensions.setdefault("hailong_form_sections", {})
+    key = (version.id, version.published_at.isoformat(), lang, step, target.dossier_verified)
+    if key not in cache:
+        cache[key] = _rendered(template, context)
+    return cache[key]
+
+
+def _rendered(template, context: dict) -> Markup:
+    # Flask's environment autoescapes .html templates: what it renders is escaped HTML already
+    return Markup(template.render(context))  # noqa: S704
 
 
 def _with_query(url: str, **params) -> str:
