@@ -499,7 +499,8 @@ class _Bursts:
 
     def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
         self.times = times
-        self.stored = list(db.session.execute(_stored_taps_before(len(times)), {
+        # plain counts: on the session's connection, past the ORM's result machinery
+        self.stored = list(db.session.connection().execute(_stored_taps_before(len(times)), {
             "kiosk_id": kiosk.id, **{f"since_{i}": at - BURST_WINDOW for i, at in enumerate(times)},
             **{f"at_{i}": at for i, at in enumerate(times)}}).one()) if times else []
 
@@ -578,7 +579,7 @@ def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
     refused: dict[str, str | None] = {}
     known: set[str] = set()
     if client_ids:
-        for kind, client_id, resolution in db.session.execute(_REFUSED_AND_KNOWN, {
+        for kind, client_id, resolution in db.session.connection().execute(_REFUSED_AND_KNOWN, {
                 "kiosk_id": kiosk.id, "client_ids": client_ids, "keys": [f"k{kiosk.id}:{c}" for c in client_ids]}):
             if kind == "refused":
                 refused[client_id] = resolution
