@@ -2,6 +2,7 @@
 
 import unicodedata
 
+import pytest
 from sqlalchemy import func, select
 
 from survey_app.extensions import db
@@ -345,7 +346,7 @@ def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, 
     statement that stores it, which commits on its own (a single statement is atomic), with no BEGIN and COMMIT
     around it. A later screen still updates its response in a transaction."""
     if backend != "postgresql":
-        return
+        pytest.skip("round trips are read off libpq's trace; SQLite runs in the process")
     token = tokens[2]
     _form(client, token)
     page = []
