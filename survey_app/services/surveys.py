@@ -98,13 +98,19 @@ def current_version(questionnaire_id: int) -> QuestionnaireVersion | None:
     return db.session.execute(_CURRENT_VERSION, {"questionnaire_id": questionnaire_id}).scalar_one_or_none()
 
 
+def settled(version) -> bool:
+    """Whether a version can no longer change (published: not a draft, with its publication time), so what is
+    derived from it may be kept per process (its parsed definition, its rendered first screens)."""
+    return version.status != VersionStatus.DRAFT.value and version.published_at is not None
+
+
 def definition_of(version) -> Definition:
     """The parsed definition; published versions are immutable, so they are parsed once per process.
 
     ``version`` is a ``QuestionnaireVersion`` or any object with its ``id``, ``status`` and ``published_at`` (the
     citizen's form reads those as columns): the JSON is then read by id, the first time only.
     """
-    if version.status == VersionStatus.DRAFT.value or version.published_at is None:
+    if not settled(version):
         return parse_definition(_raw_definition(version))
     cache = current_app.extensions.setdefault("hailong_definitions", {})
     key = (version.id, version.published_at.isoformat())

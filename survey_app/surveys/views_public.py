@@ -13,7 +13,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import AdminUnit, Channel, Counter, Officer, QuestionnaireVersion, ServiceCentre
-from ..models.surveys import VersionStatus
 from ..services import qr, ratelimit
 from ..services import surveys as survey_service
 from ..surveys.definition import read_answers
@@ -155,9 +154,10 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
         dossier_verified=target.dossier_verified, lang=lang, ip_hash=ip,
         recent_from_address=target.recent_from_address,
     )
-    if sid and target.sid_stored is not False and request.method == "POST":
+    stored = bool(sid) and target.sid_stored is not False  # stored already, or not known without a look
+    if stored and request.method == "POST":
         _in_a_transaction()  # a later screen (or a retry) updates the stored response in several statements
-    existing = survey_service.find_by_client_id(sid) if sid and target.sid_stored is not False else None
+    existing = survey_service.find_by_client_id(sid) if stored else None
     if existing is not None and not survey_service.continuable(existing, target.version, source):
         existing = None if request.method == "GET" else existing
     if request.method == "GET":
@@ -217,22 +217,22 @@ def _section_html(target: FormTarget, section, lang: str, step: int, submitted: 
     first opening of a form) the screen is the same for every citizen of that version, language and kind of QR:
     rendered once per process and reused, as the parsed definition is (``surveys.definition_of``). Drafts, and a
     screen showing answers or errors, are rendered each time."""
-    context = {"section": section, "lang": lang, "step": step, "ui": UI[lang], "submitted": submitted,
-               "errors": errors, "dossier_verified": target.dossier_verified}
-    template = current_app.jinja_env.get_template("surveys/_section.html")
     version = target.version
-    if submitted or errors or version.status == VersionStatus.DRAFT.value or version.published_at is None:
-        return _rendered(template, context)
+    if submitted or errors or not survey_service.settled(version):
+        return _rendered(section, lang, step, submitted, errors, target.dossier_verified)
     cache = current_app.extensions.setdefault("hailong_form_sections", {})
     key = (version.id, version.published_at.isoformat(), lang, step, target.dossier_verified)
     if key not in cache:
-        cache[key] = _rendered(template, context)
+        cache[key] = _rendered(section, lang, step, submitted, errors, target.dossier_verified)
     return cache[key]
 
 
-def _rendered(template, context: dict) -> Markup:
+def _rendered(section, lang: str, step: int, submitted: dict, errors: dict, dossier_verified: bool) -> Markup:
+    template = current_app.jinja_env.get_template("surveys/_section.html")
+    html = template.render(section=section, lang=lang, step=step, ui=UI[lang], submitted=submitted, errors=errors,
+                           dossier_verified=dossier_verified)
     # Flask's environment autoescapes .html templates: what it renders is escaped HTML already
-    return Markup(template.render(context))  # noqa: S704
+    return Markup(html)  # noqa: S704
 
 
 def _with_query(url: str, **params) -> str:
