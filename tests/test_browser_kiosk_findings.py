@@ -129,13 +129,17 @@ def test_scale_changed_with_taps_queued_keeps_what_the_citizen_chose(browser, li
     # a stale five-button screen after 5 -> 3: each tap means what the face said
     context.set_offline(True)
     _change(app, world, kiosk_id, scale=3)
+    # A tap's moment is the tablet's clock plus the offset measured at its last contact, exact to half that round
+    # trip; under a loaded test run a round trip can take hundreds of milliseconds, so a tap a few milliseconds after
+    # the change could honestly fall before it (and be no stale tap). Tap well after the change.
+    tablet.wait_for_timeout(1500)
     for label in ["Không hài lòng", "Bình thường", "Rất hài lòng"]:
         _tap(tablet, label)
     context.set_offline(False)
     assert _wait_for(lambda: len(_stored(app)) == 4), _stored(app)
     later = _stored(app)[1:]
     assert [r["overall"] for r in later] == [2, 3, 5]  # were 4, 5 and refused
-    assert all(r["flags"] == "stale-screen" for r in later)
+    assert all(r["flags"] == "stale-screen" for r in later), later
     tablet.locator("#status-queue", has_text="Chờ gửi: 0").wait_for()
     assert tablet.locator("#status-failed").inner_text() == ""
     context.close()
