@@ -9,6 +9,7 @@ from survey_app.extensions import csrf, db
 from survey_app.models import Officer
 from survey_app.services import kiosks, ratelimit, surveys
 from survey_app.services.surveys import ip_hash
+from survey_app.services.transactions import statements_commit_alone
 from survey_app.timeutil import utcnow
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates", static_folder="static",
@@ -55,8 +56,8 @@ def _bearer() -> str | None:
 
 
 def _device(identified: tuple | None = None):
-    """The calling tablet, active and within its rate (``identified``: what :func:`kiosks.identify` already
-    returned for this request, not looked up again)."""
+    """The calling tablet, active and within its rate (``identified``: the tablet and its state as this request
+    already found them, not looked up again)."""
     kiosk = kiosks.require_active(*identified) if identified else kiosks.authenticate(_bearer())
     if not ratelimit.hit(f"kiosk:{kiosk.id}", *DEVICE_LIMIT).allowed:
         raise kiosks.KioskError("Thiết bị gửi quá nhiều yêu cầu; sẽ tự gửi lại sau.", 429, "rate_limited")
@@ -103,7 +104,7 @@ def pair():
 @bp.route("/api/config")
 def config():
     kiosk = _device()
-    kiosks.touch(kiosk, request.args.get("queue", type=int))
+    kiosks.touch(kiosk.id, request.args.get("queue", type=int))
     config = _config(kiosk)
     db.session.commit()
     return jsonify({**config, "server_time": _server_time()})
@@ -117,7 +118,7 @@ def report():
         raise kiosks.KioskError("Thiết bị gửi quá nhiều yêu cầu; sẽ tự gửi lại sau.", 429, "rate_limited")
     data = request.get_json(silent=True)
     data = data if isinstance(data, dict) else {}
-    kiosks.touch(kiosk, data.get("queue_length"))
+    kiosks.touch(kiosk.id, data.get("queue_length"))
     answer = {"state": state, "server_time": _server_time(),
               "resolutions": kiosks.resolutions(kiosk, data.get("failed"))}
     if state == "active":
@@ -166,34 +167,36 @@ def officer_photo():
 
 @bp.route("/api/ratings", methods=["POST"])
 def ratings():
-    kiosk, state = kiosks.identify(_bearer())
+    # a batch whose only write is its ratings is one statement and the tablet's contact: no transaction around
+    # them on PostgreSQL (``accept_batch`` opens one when the batch has refusals to keep or close)
+    statements_commit_alone()
+    tablet = kiosks.device(_bearer())
     data = request.get_json(silent=True)
-    if state != "active" and isinstance(data, dict) and isinstance(data.get("items"), list):
+    if tablet.state != "active" and isinstance(data, dict) and isinstance(data.get("items"), list):
         # keep what a revoked tablet reports holding (this batch included), then refuse it
         after = data.get("queue_length")
-        kiosks.touch(kiosk, len(data["items"]) + after if isinstance(after, int) and after >= 0 else None)
+        kiosks.touch(tablet.id, len(data["items"]) + after if isinstance(after, int) and after >= 0 else None)
         db.session.commit()
-    kiosk = _device((kiosk, state))
+    _device((tablet, tablet.state))
     if not isinstance(data, dict) or not isinstance(data.get("items"), list):
         raise kiosks.KioskError("Lô dữ liệu phải là JSON {\"items\": [...]}.", 400, "malformed")
     items = data["items"]
     if len(items) > kiosks.MAX_BATCH:
         raise kiosks.KioskError(f"Tối đa {kiosks.MAX_BATCH} mục mỗi lô.", 400, "too_many")
-    kiosk_id = kiosk.id
     for attempt in range(2):
         try:
-            results = kiosks.accept_batch(kiosk, items)
             # the tablet sends what stays waiting after this batch: the staff page shows the count after it
-            kiosks.touch(kiosk, data.get("queue_length"))
-            resolved = kiosks.resolutions(kiosk, data.get("failed"))
+            results = kiosks.accept_batch(tablet, items, data.get("queue_length"))
+            resolved = kiosks.resolutions(tablet, data.get("failed"))
             db.session.commit()
             break
         except IntegrityError:
             # the same batch arrived twice at once (a retry): run again, the stored items come back as duplicates
             db.session.rollback()
-            kiosk = kiosks.authenticate(_bearer())
+            tablet = kiosks.device(_bearer())
+            kiosks.require_active(tablet, tablet.state)
             if attempt:
                 raise
-    current_app.logger.info("kiosk %s: %d items", kiosk_id, len(items))
+    current_app.logger.info("kiosk %s: %d items", tablet.id, len(items))
     return jsonify({"results": [r.as_dict() for r in results], "resolutions": resolved,
                     "server_time": _server_time()})

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from survey_app.extensions import db
 from survey_app.models import QrToken, SurveyAnswer, SurveyResponse
 from tests.conftest import csrf_from
+from tests.roundtrips import round_trips
 
 
 def _form(client, token, **params):
@@ -282,63 +283,6 @@ def _statements(app, fn) -> list[str]:
     return seen
 
 
-def _round_trips(app, fn, folder) -> list[list[str]]:
-    """What libpq itself sent, per checkout of a pooled connection (PostgreSQL): each exchange as the frontend's
-    messages up to the server's ReadyForQuery, i.e. one round trip each. Checkouts of the rate limiter's own
-    connection (the counters when no Redis is configured) are left out."""
-    import os
-
-    import psycopg
-    from sqlalchemy import event
-
-    traces: list = []
-
-    def checkout(dbapi_connection, record, proxy):
-        path = folder / f"trace-{len(traces)}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
-        dbapi_connection.pgconn.trace(fd)
-        dbapi_connection.pgconn.set_trace_flags(psycopg.pq.Trace.SUPPRESS_TIMESTAMPS)
-        traces.append((dbapi_connection, path, fd))
-
-    def checkin(dbapi_connection, record):
-        dbapi_connection.pgconn.untrace()
-
-    with app.app_context():
-        pool = db.engine.pool
-    event.listen(pool, "checkout", checkout)
-    event.listen(pool, "checkin", checkin)
-    try:
-        fn()
-    finally:
-        event.remove(pool, "checkout", checkout)
-        event.remove(pool, "checkin", checkin)
-    exchanges = []
-    for connection, path, fd in traces:
-        connection.pgconn.untrace()
-        os.close(fd)
-        exchanges.append(_trips(path.read_text()))
-    return [trips for trips in exchanges if trips is not None]
-
-
-def _trips(text: str) -> list[str] | None:
-    """One checkout's round trips read off its libpq trace: the first word of each statement sent, up to each
-    ReadyForQuery of the server (None for the rate limiter's own connection)."""
-    import re
-
-    if "rate_counters" in text:
-        return None
-    trips, sent = [], []
-    # a statement's text may span lines: the messages are read off the whole trace, in order
-    for word, _ready in re.findall(r'^F\t\d+\t(?:Query|Parse)\t "(?:[^"]*" ")?\s*(\w+)|^B\t\d+\t(ReadyForQuery)',
-                                  text, re.M):
-        if word:
-            sent.append(word.upper())
-        else:
-            trips.append(" ".join(sent) or "-")
-            sent = []
-    return trips
-
-
 def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, backend, tmp_path):
     """On PostgreSQL every round trip counts under load (each costs the web process and the server CPU): the form
     page is its one query (past the pool's liveness check, made before the checkout is handed out), with no BEGIN
@@ -350,14 +294,14 @@ def test_the_form_waits_on_no_transaction_it_does_not_need(client, app, tokens, 
     token = tokens[2]
     _form(client, token)
     page = []
-    opened = _round_trips(app, lambda: page.append(_form(client, token)), tmp_path)
+    opened = round_trips(app, lambda: page.append(_form(client, token)), tmp_path)
     assert opened == [["SELECT"]], opened
     _, hidden = page[0]
     fields = {"csrf_token": hidden["csrf_token"], "sid": hidden["sid"], "step": "1", "go": "next", "q-overall": "4"}
-    sent = _round_trips(app, lambda: page.append(client.post(f"/q/{token}", data=fields)), tmp_path)
+    sent = round_trips(app, lambda: page.append(client.post(f"/q/{token}", data=fields)), tmp_path)
     assert page[-1].status_code == 303
     assert sent == [["SELECT", "WITH"]], sent
-    later = _round_trips(app, lambda: page.append(client.post(
+    later = round_trips(app, lambda: page.append(client.post(
         f"/q/{token}", data={**hidden, "step": "2", "go": "send", "q-access.seating": "5"})), tmp_path)
     assert page[-1].status_code == 303
     assert any("BEGIN" in trip for trips in later for trip in trips)

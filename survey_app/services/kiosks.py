@@ -18,8 +18,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, literal, null, select, union_all
-from sqlalchemy.orm import defer
+from sqlalchemy import (
+    Integer,
+    Interval,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    union_all,
+)
+from sqlalchemy import update as update_rows
+from sqlalchemy.dialects import postgresql
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
@@ -36,10 +49,12 @@ from ..models import (
     User,
 )
 from ..models.surveys import VersionStatus
+from ..models.types import UTCDateTime
 from ..surveys.definition import ParsedAnswers
 from ..text import clean
 from ..timeutil import as_utc, format_datetime, local_day, utcnow
-from . import audit, surveys, workdays
+from . import audit, surveys, transactions, workdays
+from .qr import VersionView
 
 PAIRING_TTL = timedelta(minutes=30)
 MAX_BATCH = 100
@@ -201,24 +216,85 @@ def pair(code: str) -> tuple[Kiosk, str]:
     return kiosk, token
 
 
-def identify(token: str | None) -> tuple[Kiosk, str]:
-    """The kiosk a credential belongs to and its state: "active", "revoked" or "recoded" (a new code was issued).
+@dataclass(frozen=True)
+class BindingView:
+    """A binding as a batch judges its taps by it (plain columns, read with the tablet)."""
+
+    id: int
+    unit_id: int
+    centre_id: int
+    counter_id: int | None
+    officer_id: int | None
+    scale: int
+    valid_from: datetime
+    valid_to: datetime | None
+    end_reason: str | None
+
+
+@dataclass(frozen=True)
+class Device:
+    """The tablet a credential names, as a batch of ratings needs it: its place and state ("active", "revoked"
+    or "recoded"), its bindings, and the published versions of the centre questionnaire, read in one query."""
+
+    id: int
+    unit_id: int
+    centre_id: int
+    counter_id: int | None
+    state: str
+    bindings: tuple[BindingView, ...]
+    versions: tuple[VersionView, ...]
+
+
+def _device_query():
+    """One query of plain columns: the tablet by its credential (or by the one before its new code), its bindings
+    and the published versions, told apart by ``kind``. The bindings come first: their columns type the union's,
+    so the moments read back as UTC on every backend."""
+    digest, b, k, v = bindparam("digest"), KioskBinding, Kiosk, QuestionnaireVersion
+    kind = literal_column  # the constants are written into the text, not bound
+    return union_all(
+        select(kind("'binding'").label("kind"), b.id, b.unit_id, b.centre_id, b.counter_id, b.officer_id, b.scale,
+               b.valid_from, b.valid_to, b.end_reason.label("word"))
+        .where(b.kiosk_id == select(k.id).where(k.device_hash == digest).scalar_subquery()),
+        select(kind("'kiosk'"), k.id, k.unit_id, k.centre_id, k.counter_id, null(), k.scale, null(), null(),
+               case((k.active, kind("'active'")), else_=kind("'revoked'"))).where(k.device_hash == digest),
+        select(kind("'previous'"), k.id, k.unit_id, k.centre_id, k.counter_id, null(), k.scale, null(), null(),
+               kind("'recoded'")).where(k.previous_device_hash == digest),
+        select(kind("'version'"), v.id, v.questionnaire_id, null(), null(), null(), v.number, v.published_at,
+               null(), v.status).join(Questionnaire, Questionnaire.id == v.questionnaire_id)
+        .where(Questionnaire.code == "centre-service", v.status == VersionStatus.PUBLISHED.value))
+
+
+#: built once (a statement built per request costs more than its query)
+_DEVICE = _device_query()
+
+
+def device(token: str | None) -> Device:
+    """The tablet a credential belongs to, with its state: "active", "revoked" or "recoded" (a new code was issued).
 
     A revoked or re-coded tablet may still report what it holds; only an active one may send ratings.
     """
     if token:
-        digest = _hash(token)
-        kiosk = db.session.execute(_BY_DEVICE, {"digest": digest}).scalar_one_or_none()
-        if kiosk is not None:
-            return kiosk, "active" if kiosk.active else "revoked"
-        kiosk = db.session.execute(_BY_PREVIOUS_DEVICE, {"digest": digest}).scalar_one_or_none()
-        if kiosk is not None:
-            return kiosk, "recoded"
+        found: dict[str, tuple] = {}
+        bindings, versions = [], []
+        # plain columns: on the session's connection, past the ORM's result machinery
+        for kind, id_, unit, centre, counter, officer, scale, since, until, word in db.session.connection().execute(
+                _DEVICE, {"digest": _hash(token)}):
+            if kind == "binding":
+                bindings.append(BindingView(id_, unit, centre, counter, officer, scale, since, until, word))
+            elif kind == "version":
+                versions.append(VersionView(id_, unit, scale, word, since))
+            else:
+                found[kind] = (id_, unit, centre, counter, word)
+        row = found.get("kiosk") or found.get("previous")
+        if row is not None:
+            return Device(*row, bindings=tuple(bindings) if "kiosk" in found else (), versions=tuple(versions))
     raise KioskError("Thiết bị chưa được ghép nối hoặc mã thiết bị không đúng.", 401, "unknown_device")
 
 
-_BY_DEVICE = select(Kiosk).where(Kiosk.device_hash == bindparam("digest"))
-_BY_PREVIOUS_DEVICE = select(Kiosk).where(Kiosk.previous_device_hash == bindparam("digest"))
+def identify(token: str | None) -> tuple[Kiosk, str]:
+    """The kiosk a credential belongs to (to change it) and its state, as :func:`device` finds them."""
+    found = device(token)
+    return db.session.get(Kiosk, found.id), found.state
 
 
 def authenticate(token: str | None) -> Kiosk:
@@ -243,13 +319,23 @@ def check_staff_pin(kiosk: Kiosk, pin: object) -> None:
         raise KioskError("Mã PIN cán bộ không đúng.", 403, "bad_pin")
 
 
-def touch(kiosk: Kiosk, queue_length: object, failed_count: object = None) -> None:
-    """Record the tablet's contact and what it reports holding (after the batch it just sent)."""
-    kiosk.last_seen_at = utcnow()
-    if isinstance(queue_length, int) and not isinstance(queue_length, bool) and 0 <= queue_length < 10**7:
-        kiosk.last_queue_length = queue_length
-    if isinstance(failed_count, int) and not isinstance(failed_count, bool) and 0 <= failed_count < 10**7:
-        kiosk.last_failed_count = failed_count
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**7 else None
+
+
+#: the tablet's last contact; a count it did not report (None) keeps the one stored
+_TOUCH = update_rows(Kiosk).where(Kiosk.id == bindparam("kiosk_id")).values(
+    last_seen_at=bindparam("seen_at", type_=UTCDateTime),
+    last_queue_length=func.coalesce(bindparam("queue", type_=Integer), Kiosk.last_queue_length),
+    last_failed_count=func.coalesce(bindparam("failed", type_=Integer), Kiosk.last_failed_count),
+    last_sent_at=func.coalesce(bindparam("sent_at", type_=UTCDateTime), Kiosk.last_sent_at))
+
+
+def touch(kiosk_id: int, queue_length: object, failed_count: object = None, sent_at: datetime | None = None) -> None:
+    """Record the tablet's contact, what it reports holding (after the batch it just sent) and, when a batch of it
+    was stored, that moment: one UPDATE of plain columns (a kiosk object of the session keeps what it read)."""
+    db.session.connection().execute(_TOUCH, {"kiosk_id": kiosk_id, "seen_at": utcnow(), "queue": _count(queue_length),
+                                             "failed": _count(failed_count), "sent_at": sent_at})
 
 
 def is_silent(kiosk: Kiosk, today: date) -> bool:
@@ -407,13 +493,13 @@ def validate_item(item: object) -> KioskItem:
 class Judgement:
     """Where and when a valid item is stored."""
 
-    binding: KioskBinding | None
+    binding: BindingView | None
     scale: int
     answered_at: datetime
     flags: tuple[str, ...]
 
 
-def _binding_at(bindings: list[KioskBinding], at: datetime) -> KioskBinding | None:
+def _binding_at(bindings: tuple[BindingView, ...], at: datetime) -> BindingView | None:
     for binding in sorted(bindings, key=lambda b: b.valid_from, reverse=True):
         if binding.valid_from <= at:
             return binding
@@ -440,7 +526,7 @@ def tap_time(item: KioskItem, now: datetime) -> tuple[datetime, bool]:
     return (item.offset_at if at < lower and item.offset_at else now), False
 
 
-def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judgement:
+def judge(item: KioskItem, bindings: tuple[BindingView, ...], now: datetime) -> Judgement:
     """Decide by the binding the tablet showed at the tap: stored as the item says if the device was entitled.
 
     A binding that ended because the kiosk was re-bound or re-scaled still covers taps on the old screen
@@ -478,40 +564,6 @@ def judge(item: KioskItem, bindings: list[KioskBinding], now: datetime) -> Judge
     return Judgement(binding=binding, scale=scale, answered_at=at, flags=tuple(flags))
 
 
-@lru_cache(maxsize=MAX_BATCH)
-def _stored_taps_before(n: int):
-    """One statement for a batch of ``n`` taps: for each, how many of the tablet's stored taps lie in the window
-    before it, counted in the database up to BURST_COUNT (the (kiosk, answered_at) index; enough to decide), so the
-    work stays the same however many taps the tablet already sent in those minutes."""
-    def capped(i: int):
-        taps = select(SurveyResponse.id).where(
-            SurveyResponse.kiosk_id == bindparam("kiosk_id"),
-            SurveyResponse.answered_at >= bindparam(f"since_{i}"),
-            SurveyResponse.answered_at <= bindparam(f"at_{i}")).limit(BURST_COUNT).subquery()
-        return select(func.count()).select_from(taps).scalar_subquery()
-
-    return select(*(capped(i).label(f"n_{i}") for i in range(n)))
-
-
-class _Bursts:
-    """Flag a tap with too many just before it on the same tablet: the stored taps counted set-wise for the whole
-    batch in one query, the batch's own earlier taps counted here."""
-
-    def __init__(self, kiosk: Kiosk, times: list[datetime]) -> None:
-        self.times = times
-        # plain counts: on the session's connection, past the ORM's result machinery
-        self.stored = list(db.session.connection().execute(_stored_taps_before(len(times)), {
-            "kiosk_id": kiosk.id, **{f"since_{i}": at - BURST_WINDOW for i, at in enumerate(times)},
-            **{f"at_{i}": at for i, at in enumerate(times)}}).one()) if times else []
-
-    def is_burst(self, index: int) -> bool:
-        """Whether the batch's tap ``index`` had BURST_COUNT others in the window before it: stored ones, and
-        the batch's taps before it in the batch."""
-        at = self.times[index]
-        earlier = sum(at - BURST_WINDOW <= t <= at for t in self.times[:index])
-        return self.stored[index] + earlier >= BURST_COUNT
-
-
 def _answers(item: KioskItem, scale: int) -> ParsedAnswers:
     overall = SCALE_MAP[scale][item.value]
     answers = ParsedAnswers(values={"overall": [overall]})
@@ -522,18 +574,94 @@ def _answers(item: KioskItem, scale: int) -> ParsedAnswers:
     return answers
 
 
-def _keep_rejection(kiosk: Kiosk, raw: dict, client_id: str, reason: str, now: datetime) -> None:
+def _keep_rejection(kiosk_id: int, raw: dict, client_id: str, reason: str, now: datetime) -> None:
     """Remember a refused item for the staff page (its oversized fields cut)."""
     kept = {k: (v[:200] if isinstance(v, str) else v) for k, v in list(raw.items())[:20]
             if isinstance(v, (str, int, float, bool, type(None))) or (k == "aspects" and isinstance(v, list))}
-    row = db.session.execute(select(KioskRejection).where(KioskRejection.kiosk_id == kiosk.id,
+    row = db.session.execute(select(KioskRejection).where(KioskRejection.kiosk_id == kiosk_id,
                                                           KioskRejection.client_id == client_id)
                              ).scalar_one_or_none()
     if row is None:
-        db.session.add(KioskRejection(kiosk_id=kiosk.id, client_id=client_id, item=kept, reason=reason[:300],
+        db.session.add(KioskRejection(kiosk_id=kiosk_id, client_id=client_id, item=kept, reason=reason[:300],
                                       rejected_at=now, attempts=1))
     elif row.resolution is None:
         row.reason, row.rejected_at, row.attempts, row.item = reason[:300], now, row.attempts + 1, kept
+
+
+def _capped(*window):
+    """How many of the tablet's stored taps lie in ``window`` (from, to), counted in the database up to BURST_COUNT
+    (the (kiosk, answered_at) index; enough to decide), so the work stays the same however many taps the tablet
+    already sent in those minutes."""
+    since, until = window
+    return select(SurveyResponse.id).where(
+        SurveyResponse.kiosk_id == bindparam("kiosk_id"), SurveyResponse.answered_at >= since,
+        SurveyResponse.answered_at <= until).limit(literal_column(str(BURST_COUNT)))
+
+
+def _known_and_refused(in_list):
+    """The refusals this tablet already had for a batch's items and which of them are stored already; ``in_list``
+    makes "column among the named parameter's values" (the backends differ)."""
+    r, sr = KioskRejection, SurveyResponse
+    return (
+        select(literal_column("'refused'").label("kind"), r.client_id.label("client_id"),
+               r.resolution.label("resolution"), cast(null(), Integer).label("tap"),
+               cast(null(), Integer).label("taps"))
+        .where(r.kiosk_id == bindparam("kiosk_id"), in_list(r.client_id, "client_ids")),
+        select(literal_column("'known'"), sr.client_id, null(), null(), null()).where(in_list(sr.client_id, "keys")))
+
+
+def _batch_facts_postgresql():
+    """PostgreSQL: what a batch meets in the database, in one statement of a fixed text whatever the batch's size:
+    the lists go as arrays and the taps as one array unnested, so the driver converts the text once and the server
+    plans it once (a text per size, with a parameter per value, was converted anew by the driver on every batch)."""
+    def listed(column, name):
+        return column == any_(bindparam(name, type_=postgresql.ARRAY(column.type)))
+
+    t = func.unnest(bindparam("ats", type_=postgresql.ARRAY(UTCDateTime))).table_valued(
+        "at", with_ordinality="tap").render_derived().alias("t")
+    taps = _capped(t.c.at - bindparam("window", type_=Interval), t.c.at).correlate(t).subquery()
+    return union_all(*_known_and_refused(listed), select(
+        literal_column("'taps'"), null(), null(), t.c.tap, select(func.count()).select_from(taps).correlate(t)
+        .scalar_subquery()).select_from(t))
+
+
+_BATCH_FACTS_POSTGRESQL = _batch_facts_postgresql()
+
+
+@lru_cache(maxsize=MAX_BATCH + 1)
+def _batch_facts_listed(n: int):
+    """SQLite: the same facts for a batch of ``n`` judged taps, each tap's count a subquery of its own."""
+    def count(i: int):
+        taps = _capped(bindparam(f"since_{i}", type_=UTCDateTime), bindparam(f"at_{i}", type_=UTCDateTime)).subquery()
+        return select(func.count()).select_from(taps).scalar_subquery()
+
+    return union_all(*_known_and_refused(lambda column, name: column.in_(bindparam(name, expanding=True))),
+                     *(select(literal_column("'taps'"), null(), null(), literal_column(str(i + 1)), count(i))
+                       for i in range(n)))
+
+
+def _batch_facts(tablet_id: int, client_ids: list[str], times: list[datetime]):
+    """The statement and parameters of what a batch meets: its items' refusals, those stored, and the stored taps
+    before each judged tap (numbered from 1, in ``times``' order)."""
+    params = {"kiosk_id": tablet_id, "client_ids": client_ids, "keys": [f"k{tablet_id}:{c}" for c in client_ids]}
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _BATCH_FACTS_POSTGRESQL, {**params, "ats": times, "window": BURST_WINDOW}
+    return _batch_facts_listed(len(times)), {
+        **params, **{f"since_{i}": at - BURST_WINDOW for i, at in enumerate(times)},
+        **{f"at_{i}": at for i, at in enumerate(times)}}
+
+
+@dataclass
+class _Checked:
+    """A batch's item after the checks that need no stored row: its shape (``item``), then the binding it names
+    (``verdict``); ``error`` says why the first that failed did."""
+
+    index: int
+    raw: object
+    client_id: str | None
+    item: KioskItem | None = None
+    verdict: Judgement | None = None
+    error: str | None = None
 
 
 @dataclass
@@ -542,91 +670,105 @@ class _Prepared:
     item: KioskItem
     key: str
     verdict: Judgement
-    version: QuestionnaireVersion
+    version: VersionView
+    stored_before: int
 
 
-# the statements of a batch, built once (a statement built per request costs more than its query). The published
-# versions are read on every batch (a new one counts at once), without their JSON definitions (not needed here).
-_PUBLISHED_VERSIONS = select(QuestionnaireVersion).options(defer(QuestionnaireVersion.definition)).join(
-    Questionnaire, Questionnaire.id == QuestionnaireVersion.questionnaire_id).where(
-    Questionnaire.code == "centre-service", QuestionnaireVersion.status == VersionStatus.PUBLISHED.value)
-_BINDINGS = select(KioskBinding).where(KioskBinding.kiosk_id == bindparam("kiosk_id"))
-#: in one query: the refusals this tablet already had for a batch's items, and which of them are stored already
-_REFUSED_AND_KNOWN = union_all(
-    select(literal("refused").label("kind"), KioskRejection.client_id, KioskRejection.resolution).where(
-        KioskRejection.kiosk_id == bindparam("kiosk_id"), KioskRejection.client_id.in_(bindparam("client_ids"))),
-    select(literal("known"), SurveyResponse.client_id, null()).where(
-        SurveyResponse.client_id.in_(bindparam("keys"))))
+def _check(raw: object, index: int, bindings: tuple[BindingView, ...], now: datetime) -> _Checked:
+    checked = _Checked(index, raw, client_id_of(raw))
+    try:
+        checked.item = validate_item(raw)
+        checked.verdict = judge(checked.item, bindings, now)
+    except ItemRejected as exc:
+        checked.error = str(exc)
+    return checked
 
 
-def accept_batch(kiosk: Kiosk, items: list) -> list[ItemResult]:
-    """Store each valid rating once (idempotent on the tablet's id) as the tablet describes it.
+def accept_batch(tablet: Device, items: list, queue_length: object = None) -> list[ItemResult]:
+    """Store each valid rating once (idempotent on the tablet's id) as the tablet describes it, and the tablet's
+    contact (``queue_length``: what stays waiting on it after this batch).
 
-    Every item is validated and judged in Python first; the valid ones go in one multi-row INSERT … ON CONFLICT
-    (client_id) DO NOTHING per questionnaire version. Invalid items are rejected one by one with a reason (and
-    kept for staff); the rest of the batch is stored. A concurrent retry of the same batch that collides on
-    another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
+    Every item is validated and judged in Python first, then one query reads what the batch meets in the database
+    (the tablet's refusals of its items, those stored already, the stored taps before each); the valid ones go in
+    one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING per questionnaire version. Invalid items are rejected
+    one by one with a reason (and kept for staff); the rest of the batch is stored. A batch whose only write is
+    its ratings is that one statement and the contact; one with refusals to keep or close goes back to a
+    transaction first (:func:`transactions.in_a_transaction`). A concurrent retry of the same batch that collides
+    on another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
-    versions = {v.id: v for v in db.session.execute(_PUBLISHED_VERSIONS).scalars()}
-    current = max(versions.values(), key=lambda v: v.number, default=None)
-    bindings = list(db.session.execute(_BINDINGS, {"kiosk_id": kiosk.id}).scalars())
-    if not bindings:
-        binding = sync_binding(kiosk)
-        bindings = [binding] if binding else []
-    client_ids = [c for c in map(client_id_of, items) if c]
-    # the refusals this tablet already had for these items (discarded ones stay discarded, open ones are closed
-    # below when the item is stored now) and the items stored already
+    now = utcnow()
+    bindings = tablet.bindings or _first_binding(tablet, now)
+    checked = [_check(raw, index, bindings, now) for index, raw in enumerate(items)]
+    judged = [c for c in checked if c.verdict is not None]
+    client_ids = [c.client_id for c in checked if c.client_id]
     refused: dict[str, str | None] = {}
     known: set[str] = set()
+    stored_before: dict[int, int] = {}
     if client_ids:
-        for kind, client_id, resolution in db.session.connection().execute(_REFUSED_AND_KNOWN, {
-                "kiosk_id": kiosk.id, "client_ids": client_ids, "keys": [f"k{kiosk.id}:{c}" for c in client_ids]}):
+        statement, params = _batch_facts(tablet.id, client_ids, [c.verdict.answered_at for c in judged])
+        for kind, client_id, resolution, tap, taps in db.session.connection().execute(statement, params):
             if kind == "refused":
                 refused[client_id] = resolution
-            else:
+            elif kind == "known":
                 known.add(client_id)
-    discarded = {c for c, resolution in refused.items() if resolution == "discarded"}
-    now = utcnow()
+            else:
+                stored_before[judged[int(tap) - 1].index] = int(taps)
+    versions = {v.id: v for v in tablet.versions}
+    current = max(tablet.versions, key=lambda v: v.number, default=None)
     results: list[ItemResult | None] = [None] * len(items)
     prepared: list[_Prepared] = []
-    for index, raw in enumerate(items):
-        client_id = client_id_of(raw)
-        try:
-            if client_id in discarded:
-                results[index] = ItemResult(client_id, "discarded")
-                continue
-            item = validate_item(raw)
-            key = f"k{kiosk.id}:{item.client_id}"
+    refusals: list[tuple[object, str, str]] = []
+    for c in checked:
+        if c.client_id is not None and refused.get(c.client_id, "") == "discarded":
+            results[c.index] = ItemResult(c.client_id, "discarded")
+            continue
+        if c.item is not None:
+            key = f"k{tablet.id}:{c.item.client_id}"
             if key in known:
-                results[index] = ItemResult(client_id, "duplicate")
+                results[c.index] = ItemResult(c.client_id, "duplicate")
                 continue
             known.add(key)
-            prepared.append(_Prepared(index, item, key, judge(item, bindings, now),
-                                      versions.get(item.version_id) or current))
-        except ItemRejected as exc:
-            results[index] = ItemResult(client_id, "rejected", str(exc))
-            if client_id is not None:
-                _keep_rejection(kiosk, raw, client_id, str(exc), now)
-    _store_all(kiosk, prepared, results)
-    stored = [r.client_id for r in results if r is not None and r.status in ("stored", "duplicate")]
-    if stored:
-        kiosk.last_sent_at = now
-    resolved = [c for c in stored if c in refused and refused[c] is None]
+            if c.verdict is not None:
+                prepared.append(_Prepared(c.index, c.item, key, c.verdict, versions.get(c.item.version_id) or current,
+                                          stored_before[c.index]))
+                continue
+        results[c.index] = ItemResult(c.client_id, "rejected", c.error)
+        if c.client_id is not None:
+            refusals.append((c.raw, c.client_id, c.error))
+    sent = [r.client_id for r in results if r is not None and r.status == "duplicate"] + [
+        p.item.client_id for p in prepared]
+    resolved = [c for c in sent if c in refused and refused[c] is None]
+    if refusals or resolved:
+        transactions.in_a_transaction()  # several writes: together or not at all
+    for raw, client_id, reason in refusals:
+        _keep_rejection(tablet.id, raw, client_id, reason, now)
+    _store_all(tablet, prepared, results)
     if resolved:
-        for row in db.session.execute(select(KioskRejection).where(
-                KioskRejection.kiosk_id == kiosk.id, KioskRejection.client_id.in_(resolved),
-                KioskRejection.resolution.is_(None))).scalars():
-            row.resolution, row.resolved_at = "stored", now
+        db.session.execute(update_rows(KioskRejection).where(
+            KioskRejection.kiosk_id == tablet.id, KioskRejection.client_id.in_(resolved),
+            KioskRejection.resolution.is_(None)).values(resolution="stored", resolved_at=now))
+    touch(tablet.id, queue_length, sent_at=now if sent else None)
     return [r for r in results if r is not None]
 
 
-def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult | None]) -> None:
-    """Decide the flags that depend on stored rows (dossier already rated, bursts) in two queries, then insert."""
+def _first_binding(tablet: Device, now: datetime) -> tuple[BindingView, ...]:
+    """The binding of a tablet paired before bindings were kept (none stored yet): started now, in a transaction."""
+    if tablet.state != "active":
+        return ()
+    transactions.in_a_transaction()
+    binding = sync_binding(db.session.get(Kiosk, tablet.id), now)
+    return () if binding is None else (BindingView(
+        binding.id, binding.unit_id, binding.centre_id, binding.counter_id, binding.officer_id, binding.scale,
+        binding.valid_from, binding.valid_to, binding.end_reason),)
+
+
+def _store_all(tablet: Device, prepared: list[_Prepared], results: list[ItemResult | None]) -> None:
+    """Decide the flags that depend on stored rows (dossier already rated, bursts), then insert."""
     codes = {p.item.dossier for p in prepared if p.item.dossier}
     rated = set(db.session.execute(select(SurveyResponse.dossier_code).where(
         SurveyResponse.questionnaire_id.in_({p.version.questionnaire_id for p in prepared}),
-        SurveyResponse.unit_id == kiosk.unit_id, SurveyResponse.dossier_code.in_(codes))).scalars()) if codes else set()
-    bursts = _Bursts(kiosk, [p.verdict.answered_at for p in prepared])
+        SurveyResponse.unit_id == tablet.unit_id, SurveyResponse.dossier_code.in_(codes))).scalars()) \
+        if codes else set()
     by_version: dict[int, list[tuple[surveys.Submission, ParsedAnswers]]] = {}
     flags_of: dict[str, tuple[str, ...]] = {}
     for n, p in enumerate(prepared):
@@ -637,14 +779,17 @@ def _store_all(kiosk: Kiosk, prepared: list[_Prepared], results: list[ItemResult
             flags.append(FLAG_DOSSIER)
         elif dossier:
             rated.add(dossier)
+        # a burst: BURST_COUNT others in the window before the tap, stored ones or the batch's taps before it
+        at = p.verdict.answered_at
+        earlier = sum(at - BURST_WINDOW <= q.verdict.answered_at <= at for q in prepared[:n])
         binding = p.verdict.binding
         source = surveys.Submission(
-            unit_id=binding.unit_id if binding else kiosk.unit_id,
-            centre_id=binding.centre_id if binding else kiosk.centre_id,
-            counter_id=binding.counter_id if binding else kiosk.counter_id,
+            unit_id=binding.unit_id if binding else tablet.unit_id,
+            centre_id=binding.centre_id if binding else tablet.centre_id,
+            counter_id=binding.counter_id if binding else tablet.counter_id,
             officer_id=binding.officer_id if binding else None, channel="kiosk", client_id=p.key,
-            answered_at=p.verdict.answered_at, dossier_code=dossier, kiosk_id=kiosk.id,
-            suspicious_reason="kiosk-burst" if bursts.is_burst(n) else None,
+            answered_at=at, dossier_code=dossier, kiosk_id=tablet.id,
+            suspicious_reason="kiosk-burst" if p.stored_before + earlier >= BURST_COUNT else None,
             review_flags=",".join(flags) or None)
         by_version.setdefault(p.version.id, []).append((source, _answers(p.item, p.verdict.scale)))
         flags_of[p.key] = tuple(flags)

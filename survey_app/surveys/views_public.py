@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import AdminUnit, Channel, Counter, Officer, QuestionnaireVersion, ServiceCentre
 from ..services import qr, ratelimit
 from ..services import surveys as survey_service
+from ..services.transactions import in_a_transaction, statements_commit_alone
 from ..surveys.definition import read_answers
 from ..text import clean
 
@@ -98,24 +99,6 @@ def _sid() -> str:
     return clean(request.values.get("sid"))[:64]
 
 
-def _statements_commit_alone() -> None:
-    """On PostgreSQL, let this request's statements commit on their own: the form page is one read and a new
-    response one statement (``insert_many`` writes the response and its answers together, atomic as any single
-    statement), so a BEGIN and a COMMIT or ROLLBACK around them are two round trips that guard nothing (each a
-    cost to the web process and the server under load). A write of several statements goes back to a
-    transaction first (:func:`_in_a_transaction`). SQLite's transactions cost no round trip: unchanged there."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-
-
-def _in_a_transaction() -> None:
-    """Before a write of several statements (a later screen updating its response): a session whose statements
-    commit alone is closed, so the next statement opens a transaction on a fresh checkout. Objects read before
-    are read again (the session forgets them)."""
-    if db.session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        db.session.close()
-
-
 def _step_number(raw: str | None, total: int) -> int:
     try:
         return min(max(int(raw or 1), 1), total)
@@ -156,7 +139,7 @@ def _handle(target: FormTarget, thanks_url: str, form_url: str):
     )
     stored = bool(sid) and target.sid_stored is not False  # stored already, or not known without a look
     if stored and request.method == "POST":
-        _in_a_transaction()  # a later screen (or a retry) updates the stored response in several statements
+        in_a_transaction()  # a later screen (or a retry) updates the stored response in several statements
     existing = survey_service.find_by_client_id(sid) if stored else None
     if existing is not None and not survey_service.continuable(existing, target.version, source):
         existing = None if request.method == "GET" else existing
@@ -261,7 +244,7 @@ def _target_from_token(token: str):
 
 @bp.route("/q/<token>", methods=["GET", "POST"])
 def form(token: str):
-    _statements_commit_alone()
+    statements_commit_alone()
     target, page, status = _target_from_token(token)
     if target is None:
         return page, status
@@ -272,7 +255,7 @@ def form(token: str):
 
 @bp.route("/q/<token>/thanks")
 def thanks(token: str):
-    _statements_commit_alone()
+    statements_commit_alone()
     place = qr.form_place(token)
     if place is None or place.version is None:
         row = qr.resolve(token)
