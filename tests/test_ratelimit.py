@@ -65,6 +65,10 @@ def test_redis_counter_when_redis_is_configured(app):
             results = [ratelimit.hit("test:redis", 2, 60).allowed for _ in range(3)]
             assert results == [True, True, False]
             assert ratelimit.peek("test:redis", 60) == 3
+            # the window's counter goes by itself after the window (set on its first hit, kept by later ones)
+            server = redis.Redis.from_url(url)
+            ttl = [server.ttl(key) for key in server.keys("hailong:rl:test:redis:*")]
+            assert len(ttl) == 1 and 0 < ttl[0] <= 65, ttl
             ratelimit.reset("test:redis", 60)
     finally:
         app.config["REDIS_URL"] = None
