@@ -382,3 +382,29 @@ def test_a_batch_waits_on_no_transaction_it_does_not_need(client, app, world, ba
         assert db.session.execute(select(KioskRejection.client_id)).scalars().all() == [bad["client_id"]]
         assert db.session.execute(select(Kiosk.last_sent_at)).scalar_one() is not None
     assert len(_responses(app)) == 11
+
+
+def test_a_batch_on_two_versions_is_stored_in_one_transaction(client, app, world, backend, tmp_path):
+    """Taps queued offline across the publication of a new version name both versions: one write per version,
+    so the batch goes into one transaction (both or neither), not two statements each committing alone."""
+    if backend != "postgresql":
+        pytest.skip("round trips are read off libpq's trace; SQLite runs in the process")
+    from survey_app.services import questionnaires, surveys
+
+    headers = _paired(client, app, world)
+    with app.app_context():
+        actor = db.session.get(User, world["users"]["admin"])
+        old = surveys.current_version(surveys.questionnaire_by_code("centre-service").id)
+        draft = questionnaires.copy_version(actor, old)
+        questionnaires.publish(actor, draft)
+        db.session.commit()
+        versions = (old.id, draft.id)
+    items = [_item(2, question_version=v) for v in versions]
+    answered = []
+    sent = round_trips(app, lambda: answered.append(client.post("/kiosk/api/ratings", json={"items": items},
+                                                                headers=headers)), tmp_path)
+    assert [r["status"] for r in answered[0].json["results"]] == ["stored", "stored"]
+    assert sent[0] == ["SELECT", "SELECT"], sent
+    assert sent[1][0] == "BEGIN" and sent[1].count("WITH") == 2 and sent[1][-1] == "COMMIT", sent
+    with app.app_context():
+        assert sorted(db.session.execute(select(SurveyResponse.version_id)).scalars()) == sorted(versions)

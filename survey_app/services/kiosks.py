@@ -692,9 +692,10 @@ def accept_batch(tablet: Device, items: list, queue_length: object = None) -> li
     (the tablet's refusals of its items, those stored already, the stored taps before each); the valid ones go in
     one multi-row INSERT … ON CONFLICT (client_id) DO NOTHING per questionnaire version. Invalid items are rejected
     one by one with a reason (and kept for staff); the rest of the batch is stored. A batch whose only write is
-    its ratings is that one statement and the contact; one with refusals to keep or close goes back to a
-    transaction first (:func:`transactions.in_a_transaction`). A concurrent retry of the same batch that collides
-    on another constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
+    its ratings is that one statement and the contact; one with refusals to keep or close, or with taps on two
+    published versions (a version published while the tablet was offline), goes back to a transaction first
+    (:func:`transactions.in_a_transaction`). A concurrent retry of the same batch that collides on another
+    constraint surfaces as an IntegrityError: the caller rolls back and runs it again.
     """
     now = utcnow()
     bindings = tablet.bindings or _first_binding(tablet, now)
@@ -738,8 +739,8 @@ def accept_batch(tablet: Device, items: list, queue_length: object = None) -> li
     sent = [r.client_id for r in results if r is not None and r.status == "duplicate"] + [
         p.item.client_id for p in prepared]
     resolved = [c for c in sent if c in refused and refused[c] is None]
-    if refusals or resolved:
-        transactions.in_a_transaction()  # several writes: together or not at all
+    if refusals or resolved or len({p.version.id for p in prepared}) > 1:
+        transactions.in_a_transaction()  # several writes (one per version too): together or not at all
     for raw, client_id, reason in refusals:
         _keep_rejection(tablet.id, raw, client_id, reason, now)
     _store_all(tablet, prepared, results)
