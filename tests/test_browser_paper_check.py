@@ -46,7 +46,9 @@ def _login(page, live_server, username):
 
 
 def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.wait_for_load_state("load")  # measured once the stylesheet applies (it failed once before, under load)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], (width, page.url)
 
 
 def test_keyer_hands_over_and_another_staff_member_checks_on_a_phone(browser, live_server, app, world, tmp_path):
