@@ -168,7 +168,7 @@ def officer_photo():
 @bp.route("/api/ratings", methods=["POST"])
 def ratings():
     # a batch whose only write is its ratings is one statement and the tablet's contact: no transaction around
-    # them on PostgreSQL (``accept_batch`` opens one when the batch has refusals to keep or close)
+    # them on PostgreSQL (``accept_batch`` opens one when the batch needs several writes)
     statements_commit_alone()
     tablet = kiosks.device(_bearer())
     data = request.get_json(silent=True)
