@@ -65,16 +65,42 @@ class BoundedInt(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+_UNCHECKED = object()
+
+
 class EdgeRequest(Request):
     parameter_storage_class = EdgeArgs
+    #: the JSON body as :func:`check_json_body` parsed and checked it; ``get_json()`` returns it, so a view never
+    #: parses the body a second time
+    checked_json = _UNCHECKED
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        if self.checked_json is not _UNCHECKED:
+            return self.checked_json
+        return super().get_json(force=force, silent=silent, cache=cache)
 
 
-def _depth(value, limit: int) -> int:
-    """Nesting depth of parsed JSON, stopping as soon as it passes ``limit``."""
-    if limit < 0 or not isinstance(value, dict | list):
-        return 0
-    children = value.values() if isinstance(value, dict) else value
-    return 1 + max((_depth(child, limit - 1) for child in children), default=0)
+_TOO_DEEP = f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp)."
+_NUL = "Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL)."
+
+
+def _check_parsed(value, depth: int = 1) -> None:
+    """Parsed JSON in one walk: no container nested deeper than :data:`JSON_MAX_DEPTH`, no NUL character in any
+    key or string (PostgreSQL refuses it in text)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise BadInput(_NUL, "nul_byte")
+    elif isinstance(value, dict | list):
+        if depth > JSON_MAX_DEPTH:
+            raise BadInput(_TOO_DEEP, "too_deep")
+        if isinstance(value, dict):
+            for key, child in value.items():
+                if "\x00" in key:
+                    raise BadInput(_NUL, "nul_byte")
+                _check_parsed(child, depth + 1)
+        else:
+            for child in value:
+                _check_parsed(child, depth + 1)
 
 
 def _no_duplicates(pairs: list[tuple[str, object]]) -> dict:
@@ -102,24 +128,11 @@ def check_json_body() -> None:
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except RecursionError as exc:
-        raise BadInput(f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp).", "too_deep") from exc
+        raise BadInput(_TOO_DEEP, "too_deep") from exc
     except ValueError as exc:
         raise BadInput("Nội dung không phải JSON hợp lệ.", "malformed_json") from exc
-    if _depth(data, JSON_MAX_DEPTH) > JSON_MAX_DEPTH:
-        raise BadInput(f"JSON lồng nhau quá sâu (tối đa {JSON_MAX_DEPTH} cấp).", "too_deep")
-    if _json_has_nul(data):
-        raise BadInput("Dữ liệu gửi lên chứa ký tự không hợp lệ (NUL).", "nul_byte")
-
-
-def _json_has_nul(value) -> bool:
-    """A NUL character in any key or string of parsed JSON (PostgreSQL refuses it in text)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any("\x00" in k or _json_has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_json_has_nul(v) for v in value)
-    return False
+    _check_parsed(data)
+    request.checked_json = data
 
 
 def _has_nul(values: ImmutableMultiDict) -> bool:

@@ -3,6 +3,8 @@ and nothing is stored half-way. Each case below once reached a 500 (issue #13's 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -115,6 +117,29 @@ def test_kiosk_api_refuses_hostile_bodies_with_a_json_code(client, app, world, p
     wrong_type = client.post(path, data='{"items": []}', headers={**headers, "Content-Type": "text/plain"})
     assert wrong_type.status_code == 400 and wrong_type.json["error"]["message"]
     assert _count(app, SurveyResponse) == 0
+
+
+@pytest.mark.parametrize("levels, refused", [(20, False), (21, True)])
+def test_json_nesting_is_refused_past_its_limit_and_a_nul_in_a_key_too(client, world, levels, refused):
+    body = '{"code": "000000", "x": ' + "[" * (levels - 1) + "]" * (levels - 1) + "}"  # the object is level 1
+    response = client.post("/kiosk/api/pair", data=body, headers={"Content-Type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert (response.json["error"]["code"] == "too_deep") is refused, response.json
+    key = client.post("/kiosk/api/pair", data='{"code": "000000", "a\\u0000b": 1}',
+                      headers={"Content-Type": "application/json"})
+    assert key.status_code == 400 and key.json["error"]["code"] == "nul_byte"
+
+
+def test_a_json_body_is_parsed_once_and_the_view_gets_the_checked_one(client, app, world, monkeypatch):
+    """The edge check parses and checks the body; the view's ``get_json()`` returns that object, not a second
+    parse (Flask's own parser is made to fail here: the kiosk still answers on the code it was sent)."""
+    def second_parse(*args, **kwargs):
+        raise AssertionError("the body was parsed a second time")
+
+    monkeypatch.setattr(app.json, "loads", second_parse)
+    response = client.post("/kiosk/api/pair", data='{"code": "000000"}', headers={"Content-Type": "application/json"})
+    error = json.loads(response.get_data())["error"]  # the test client's .json would use the failing parser
+    assert 400 <= response.status_code < 500 and error["code"] not in ("malformed", "internal") and error["message"]
 
 
 def test_invalid_utf8_in_a_form_or_a_query_is_not_a_500(client, world):
