@@ -310,14 +310,12 @@ def _rebuild_memory(session: Session) -> None:
     """On PostgreSQL, the rebuild's transaction sorts in ``REBUILD_WORK_MEM`` and hashes in that times
     ``REBUILD_HASH_MEM_MULTIPLIER`` (config) instead of the server's defaults: grouping a city's year of answers
     (2,8 million groups) and a nation's settled dossiers (6 million groups of (commune, day of receipt, day of
-    settlement)) in memory instead of on disk; and it builds the fresh tables' indexes in
-    ``REBUILD_MAINTENANCE_WORK_MEM`` (each index's sort in memory).
+    settlement)) in memory instead of on disk.
     ``set_config(…, true)`` ends with the transaction, so the connection goes back to the pool as it came."""
     if session.get_bind().dialect.name != "postgresql":
         return
     config = current_app.config if has_app_context() else {}
-    for setting, key in (("work_mem", "REBUILD_WORK_MEM"), ("hash_mem_multiplier", "REBUILD_HASH_MEM_MULTIPLIER"),
-                         ("maintenance_work_mem", "REBUILD_MAINTENANCE_WORK_MEM")):
+    for setting, key in (("work_mem", "REBUILD_WORK_MEM"), ("hash_mem_multiplier", "REBUILD_HASH_MEM_MULTIPLIER")):
         if config.get(key):
             session.execute(text("SELECT set_config(:setting, :value, true)"),
                             {"setting": setting, "value": str(config[key])})

@@ -69,9 +69,6 @@ def from_environment(instance_path: Path) -> dict:
         #: and its hashes that many times as much (PostgreSQL's hash_mem_multiplier; the server's default is 2):
         #: a nation's settled dossiers make 6 million groups, 0,9 GB of hash table, spilled to disk at 2
         "REBUILD_HASH_MEM_MULTIPLIER": os.environ.get("HAILONG_REBUILD_HASH_MEM_MULTIPLIER", "4"),
-        #: and each index it builds on the fresh tables sorts in this much (PostgreSQL's maintenance_work_mem; the
-        #: server's default, 64 MB, sorted a nation's larger rollup indexes on disk)
-        "REBUILD_MAINTENANCE_WORK_MEM": os.environ.get("HAILONG_REBUILD_MAINTENANCE_WORK_MEM", "512MB"),
         "WEBHOOK_MAX_BYTES": int(os.environ.get("HAILONG_WEBHOOK_MAX_KB", "64")) * 1024,
         #: deliveries refused for their signature, per sender address and window, before it is answered 429
         "WEBHOOK_REFUSAL_LIMIT": os.environ.get("HAILONG_WEBHOOK_REFUSAL_LIMIT", "20/600"),
