@@ -36,6 +36,7 @@ from survey_app.timeutil import utcnow
 
 from .metrics.sipas import CriterionIndex, SipasResult, criterion, sipas
 from .queries import local_midnight
+from .rollup_cache import rollup_rows
 
 #: Channels as people call them.
 CHANNEL_LABELS = {"qr": "Mã QR", "web": "Trang web", "kiosk": "Máy đánh giá", "paper": "Phiếu giấy",
@@ -94,23 +95,23 @@ def valid_responses(session: Session, questionnaire_id: int, p: Period, by=None)
     """{group: responses (suspicious excluded)} from the response counts; group is () when ``by`` is None."""
     r = RollupResponseCount
     columns = list(by or [])
-    rows = session.execute(select(*columns, func.sum(r.counted))
+    rows = rollup_rows(session, select(*columns, func.sum(r.counted))
                            .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id)
-                           .group_by(*columns)).all()
+                           .group_by(*columns))
     return {tuple(row[:-1]): int(row[-1] or 0) for row in rows}
 
 
 def suspicious_count(session: Session, questionnaire_id: int, p: Period) -> int:
     r = RollupResponseCount
-    return int(session.execute(select(func.coalesce(func.sum(r.suspicious), 0)).where(
-        *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
+    return int(rollup_rows(session, select(func.coalesce(func.sum(r.suspicious), 0)).where(
+        *p.day_conditions(r), r.questionnaire_id == questionnaire_id))[0][0])
 
 
 def unconfirmed_count(session: Session, questionnaire_id: int, p: Period) -> int:
     """Paper forms stored but not counted: waiting for the second-person check, or found wrong by it."""
     r = RollupResponseCount
-    return int(session.execute(select(func.coalesce(func.sum(r.unconfirmed), 0)).where(
-        *p.day_conditions(r), r.questionnaire_id == questionnaire_id)).scalar())
+    return int(rollup_rows(session, select(func.coalesce(func.sum(r.unconfirmed), 0)).where(
+        *p.day_conditions(r), r.questionnaire_id == questionnaire_id))[0][0])
 
 
 @dataclass(frozen=True)
@@ -126,13 +127,13 @@ def commune_satisfaction(session: Session, definition, questionnaire_id: int, p:
     (and one over its response counts): the three views are sums of the same small result."""
     a, r = RollupResponse, RollupResponseCount
     ay, am = extract("year", a.day), extract("month", a.day)
-    rows = session.execute(select(ay, am, a.centre_id, a.question_key, a.value, func.sum(a.count))
+    rows = rollup_rows(session, select(ay, am, a.centre_id, a.question_key, a.value, func.sum(a.count))
                            .where(*p.day_conditions(a), a.questionnaire_id == questionnaire_id)
-                           .group_by(ay, am, a.centre_id, a.question_key, a.value)).all()
+                           .group_by(ay, am, a.centre_id, a.question_key, a.value))
     ry, rm = extract("year", r.day), extract("month", r.day)
-    counted = session.execute(select(ry, rm, r.centre_id, func.sum(r.counted))
+    counted = rollup_rows(session, select(ry, rm, r.centre_id, func.sum(r.counted))
                               .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id)
-                              .group_by(ry, rm, r.centre_id)).all()
+                              .group_by(ry, rm, r.centre_id))
     total: dict = defaultdict(lambda: defaultdict(int))
     by_month: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     by_centre: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
@@ -171,9 +172,9 @@ class Breakdown:
 def ratings_by(session: Session, definition, questionnaire_id: int, p: Period, dimension: str) -> list[Breakdown]:
     """The overall rating's satisfaction share for each value of a breakdown (counter, officer, channel, …)."""
     r = RollupRating
-    rows = session.execute(select(r.key, r.value, func.sum(r.count))
+    rows = rollup_rows(session, select(r.key, r.value, func.sum(r.count))
                            .where(*p.day_conditions(r), r.questionnaire_id == questionnaire_id,
-                                  r.dimension == dimension).group_by(r.key, r.value)).all()
+                                  r.dimension == dimension).group_by(r.key, r.value))
     counts: dict[str, dict[int, int]] = defaultdict(dict)
     for key, value, count in rows:
         counts[key][int(value)] = int(count)
@@ -307,20 +308,20 @@ def open_cases(session: Session, unit_ids: list[int] | None, now: datetime | Non
 
 def feedback(session: Session, p: Period) -> FeedbackStats:
     r = RollupCase
-    totals = session.execute(select(
+    totals = rollup_rows(session, select(
         func.coalesce(func.sum(r.received), 0), func.coalesce(func.sum(r.answered), 0),
         func.coalesce(func.sum(r.answered_on_time), 0), func.coalesce(func.sum(r.published), 0),
         func.coalesce(func.sum(r.rated), 0), func.coalesce(func.sum(r.rated_unhappy), 0))
-        .where(*p.day_conditions(r))).one()
+        .where(*p.day_conditions(r)))[0]
     stats = FeedbackStats(*[int(v) for v in totals])
-    for day, channel, n in session.execute(select(r.day, r.channel, func.sum(r.received))
-                                           .where(*p.day_conditions(r)).group_by(r.day, r.channel)).all():
+    for day, channel, n in rollup_rows(session, select(r.day, r.channel, func.sum(r.received))
+                                           .where(*p.day_conditions(r)).group_by(r.day, r.channel)):
         monday = day - timedelta(days=day.weekday())
         week = stats.weekly.setdefault(monday, {})
         week[channel] = week.get(channel, 0) + int(n)
     latency = RollupCaseLatency
-    histogram = dict(session.execute(select(latency.days, func.sum(latency.count))
-                                     .where(*p.day_conditions(latency)).group_by(latency.days)).all())
+    histogram = dict(rollup_rows(session, select(latency.days, func.sum(latency.count))
+                                     .where(*p.day_conditions(latency)).group_by(latency.days)))
     stats.median_days = median_from_histogram({int(k): int(v) for k, v in histogram.items()})
     live = open_cases(session, [p.unit_id] if p.unit_id is not None else None)
     stats.open = sum(v[0] for v in live.values())
@@ -374,9 +375,9 @@ def satisfaction_by_unit(session: Session, definition, questionnaire_id: int, st
                          ) -> dict[int, SipasResult]:
     """SIPAS per commune over whole months (the monthly rollup: 114 communes in one small GROUP BY)."""
     a = RollupAnswerMonth
-    counts = _shares(session.execute(select(a.unit_id, a.question_key, func.sum(a.satisfied), func.sum(a.valid))
+    counts = _shares(rollup_rows(session, select(a.unit_id, a.question_key, func.sum(a.satisfied), func.sum(a.valid))
                                      .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
-                                     .group_by(a.unit_id, a.question_key)).all())
+                                     .group_by(a.unit_id, a.question_key)))
     return {unit: sipas(definition, per_unit, 0) for unit, per_unit in counts.items()}
 
 
@@ -396,19 +397,19 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
                             .order_by(AdminUnit.name)).scalars().all()
     rows = {u.id: CommuneRow(u) for u in units}
     rm = RollupResponseMonth
-    for unit_id, n in session.execute(select(rm.unit_id, func.sum(rm.counted))
+    for unit_id, n in rollup_rows(session, select(rm.unit_id, func.sum(rm.counted))
                                       .where(*month_conditions(rm, start, end), rm.questionnaire_id == questionnaire_id)
-                                      .group_by(rm.unit_id)).all():
+                                      .group_by(rm.unit_id)):
         if unit_id in rows:
             rows[unit_id].responses = int(n or 0)
     for unit_id, result in satisfaction_by_unit(session, definition, questionnaire_id, start, end).items():
         if unit_id in rows:
             rows[unit_id].satisfaction = result.index
     c = RollupCaseMonth
-    for unit_id, received, answered, on_time, rated, unhappy in session.execute(
+    for unit_id, received, answered, on_time, rated, unhappy in rollup_rows(session,
             select(c.unit_id, func.sum(c.received), func.sum(c.answered), func.sum(c.answered_on_time),
                    func.sum(c.rated), func.sum(c.rated_unhappy))
-            .where(*month_conditions(c, start, end)).group_by(c.unit_id)).all():
+            .where(*month_conditions(c, start, end)).group_by(c.unit_id)):
         if unit_id in rows:
             row = rows[unit_id]
             row.cases, row.answered, row.answered_on_time = int(received), int(answered), int(on_time)
@@ -431,16 +432,16 @@ def city_rows(session: Session, definition, questionnaire_id: int, year: int, st
 def city_trend(session: Session, definition, questionnaire_id: int, start: date, end: date) -> list[tuple]:
     """(month label, responses, SIPAS index, cases received) for every month, city-wide."""
     a = RollupAnswerMonth
-    counts = _shares(session.execute(select(a.year * 100 + a.month, a.question_key, func.sum(a.satisfied),
+    counts = _shares(rollup_rows(session, select(a.year * 100 + a.month, a.question_key, func.sum(a.satisfied),
                                             func.sum(a.valid))
                                      .where(*month_conditions(a, start, end), a.questionnaire_id == questionnaire_id)
-                                     .group_by(a.year, a.month, a.question_key)).all())
+                                     .group_by(a.year, a.month, a.question_key)))
     r = RollupResponseMonth
-    responses = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
+    responses = {(int(y), int(m)): int(n or 0) for y, m, n in rollup_rows(session,
         select(r.year, r.month, func.sum(r.counted))
         .where(*month_conditions(r, start, end), r.questionnaire_id == questionnaire_id).group_by(r.year, r.month))}
     c = RollupCaseMonth
-    cases = {(int(y), int(m)): int(n or 0) for y, m, n in session.execute(
+    cases = {(int(y), int(m)): int(n or 0) for y, m, n in rollup_rows(session,
         select(c.year, c.month, func.sum(c.received)).where(*month_conditions(c, start, end))
         .group_by(c.year, c.month))}
     out = []

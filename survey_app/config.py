@@ -51,6 +51,9 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL") or default_db),
         "SECRET_KEY": load_secret_key(instance_path),
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        #: how long the dashboards' rollup reads stay in Redis (reports/rollup_cache.py); they are keyed on the
+        #: rollups' last refresh, so this only bounds what old keys hold; 0 turns the cache off
+        "DASHBOARD_CACHE_SECONDS": int(os.environ.get("HAILONG_DASHBOARD_CACHE_SECONDS", "900")),
         "TIMEZONE": TIMEZONE,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
